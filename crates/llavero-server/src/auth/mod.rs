@@ -1,0 +1,216 @@
+//! Who is calling: the extractors handlers declare to require authentication.
+//!
+//! - [`Caller`]: any authenticated user, by API key (`MC-Api-Key` or
+//!   `Authorization: Bearer`) or by session cookie. The user row is read on
+//!   every request, so a role change or a disabled account applies at once to
+//!   every key and session.
+//! - [`Admin`]: a caller whose role is `admin`.
+//! - [`Service`]: a gateway presenting the `/verify` service token.
+//!
+//! Key checking itself lives in [`keys`], shared with `/verify`; cookies and
+//! session tokens in [`session`].
+
+pub mod keys;
+pub mod session;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
+use llavero_domain::hashing::constant_time_eq;
+use llavero_domain::TokenHash;
+use llavero_store::activity::NewEvent;
+use llavero_types::{ActivityAction, Actor, ApiKey, Role, User, VerifyCode};
+
+use crate::client_ip::client_ip;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The header the portal's clients send keys in.
+pub const API_KEY_HEADER: &str = "MC-Api-Key";
+
+type LocalFuture<T> = Pin<Box<dyn Future<Output = T>>>;
+
+/// An authenticated request's caller.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: User,
+    /// The key that authenticated the request, if a key did.
+    pub api_key: Option<ApiKey>,
+    /// The session's token digest, if a session cookie did.
+    pub session: Option<TokenHash>,
+    /// The client address.
+    pub ip: Option<String>,
+}
+
+impl Caller {
+    /// The caller as an activity-log actor.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            id: self.user.id,
+            username: self.user.username.clone(),
+        }
+    }
+
+    /// An event by this caller, from its address, with its key.
+    pub fn event(&self, action: ActivityAction) -> NewEvent {
+        NewEvent {
+            action,
+            actor: Some(self.actor()),
+            ip: self.ip.clone(),
+            api_key_id: self.api_key.as_ref().map(|k| k.id),
+            target_type: None,
+            target_id: None,
+            detail: None,
+        }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.user.role == Role::Admin
+    }
+}
+
+fn state_of(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state is not registered")))
+}
+
+/// The API key a request presents, if any.
+fn presented_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let from_header = req
+        .headers()
+        .get(API_KEY_HEADER)
+        .map(|v| v.to_str().map(|s| s.trim().to_owned()));
+    let from_bearer = req.headers().get(header::AUTHORIZATION).map(|v| {
+        v.to_str().map(|s| {
+            s.strip_prefix("Bearer ")
+                .or_else(|| s.strip_prefix("bearer "))
+                .map(|k| k.trim().to_owned())
+        })
+    });
+    let bad = || ApiError::Unauthorized("the API key header is not valid text".to_owned());
+    let header_key = from_header.transpose().map_err(|_| bad())?;
+    let bearer_key = from_bearer.transpose().map_err(|_| bad())?.flatten();
+    match (header_key, bearer_key) {
+        (Some(a), Some(b)) if a != b => Err(ApiError::BadRequest(format!(
+            "{API_KEY_HEADER} and Authorization carry different keys; send one"
+        ))),
+        (Some(k), _) | (None, Some(k)) => Ok(Some(k)),
+        (None, None) => Ok(None),
+    }
+}
+
+async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
+    let state = state_of(&req)?;
+    let ip = client_ip(&req, &state.trusted_proxies);
+    if let Some(raw) = presented_key(&req)? {
+        return match keys::use_key(&state, &raw, ip.as_deref()).await? {
+            Ok(found) => Ok(Caller {
+                user: found.owner.user,
+                api_key: Some(found.key),
+                session: None,
+                ip,
+            }),
+            Err(code) => Err(ApiError::Unauthorized(refusal(code).to_owned())),
+        };
+    }
+    if let Some(token) = session::token_from(&req) {
+        let hash = TokenHash::of(&state.pepper, &token);
+        return match state.store.session_find(&hash).await? {
+            Some((_, owner)) if !owner.user.disabled => Ok(Caller {
+                user: owner.user,
+                api_key: None,
+                session: Some(hash),
+                ip,
+            }),
+            Some(_) => Err(ApiError::Unauthorized(
+                "this account is disabled".to_owned(),
+            )),
+            None => Err(ApiError::Unauthorized(
+                "the session has expired or ended; sign in again".to_owned(),
+            )),
+        };
+    }
+    Err(ApiError::Unauthorized(format!(
+        "authentication required: sign in, or send an API key in {API_KEY_HEADER} or Authorization: Bearer"
+    )))
+}
+
+/// Why a presented key was refused, for the 401 detail.
+fn refusal(code: VerifyCode) -> &'static str {
+    match code {
+        VerifyCode::Malformed => "the API key is malformed (wrong prefix, length or checksum)",
+        VerifyCode::NotFound => "the API key is not valid",
+        VerifyCode::Revoked => "the API key has been revoked",
+        VerifyCode::Expired => "the API key has expired",
+        VerifyCode::UserDisabled => "the API key's owner is disabled",
+        VerifyCode::Valid => "the API key is valid",
+    }
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = LocalFuture<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        Box::pin(authenticate(req.clone()))
+    }
+}
+
+/// An authenticated caller with the `admin` role.
+#[derive(Debug, Clone)]
+pub struct Admin(pub Caller);
+
+impl FromRequest for Admin {
+    type Error = ApiError;
+    type Future = LocalFuture<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let caller = authenticate(req).await?;
+            if caller.is_admin() {
+                Ok(Admin(caller))
+            } else {
+                Err(ApiError::Forbidden("this needs the admin role".to_owned()))
+            }
+        })
+    }
+}
+
+/// A platform service holding the `/verify` token.
+#[derive(Debug, Clone, Copy)]
+pub struct Service;
+
+impl FromRequest for Service {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(check_service(req))
+    }
+}
+
+fn check_service(req: &HttpRequest) -> Result<Service, ApiError> {
+    let state = state_of(req)?;
+    let Some(expected) = &state.verify_token else {
+        return Err(ApiError::Unavailable(
+            "key verification is disabled: the operator has not set LLAVERO_VERIFY_TOKEN"
+                .to_owned(),
+        ));
+    };
+    let presented = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|s| s.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if constant_time_eq(presented.as_bytes(), expected.expose().as_bytes()) {
+        Ok(Service)
+    } else {
+        Err(ApiError::Unauthorized(
+            "verification needs the service token in Authorization: Bearer".to_owned(),
+        ))
+    }
+}

@@ -1,0 +1,93 @@
+//! The `llavero` command line: `serve`, `migrate`, `user add`, `openapi`.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use llavero_domain::{password, Password, Username};
+use llavero_types::Role;
+
+use crate::configuration::Settings;
+use crate::startup::{connect_and_migrate, Application};
+use crate::telemetry;
+
+/// Llavero: API keys for the cloud management portal.
+///
+/// Configuration comes from LLAVERO_* environment variables; see the README.
+#[derive(Debug, Parser)]
+#[command(name = "llavero", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Apply migrations and serve the API (the default deployment command).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage local users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Print the OpenAPI document (the committed openapi/llavero.json).
+    Openapi,
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create a user; the password comes from LLAVERO_PASSWORD or a prompt.
+    Add {
+        /// 3 to 64 of letters, digits, '.', '_', '-', '@'.
+        username: String,
+        /// Give the user the admin role.
+        #[arg(long)]
+        admin: bool,
+    },
+}
+
+/// Runs the command named on the command line.
+pub async fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    if let Command::Openapi = cli.command {
+        print!("{}", crate::openapi::document_json());
+        return Ok(());
+    }
+    let settings = Settings::from_env()?;
+    telemetry::init(settings.log_format, "info", std::io::stderr);
+    match cli.command {
+        Command::Serve => {
+            let app = Application::build(settings).await?;
+            app.run_until_stopped().await?;
+            tracing::info!("stopped");
+        }
+        Command::Migrate => {
+            connect_and_migrate(&settings).await?;
+            tracing::info!("migrations applied");
+        }
+        Command::User(UserCommand::Add { username, admin }) => {
+            add_user(&settings, &username, admin).await?;
+        }
+        Command::Openapi => {}
+    }
+    Ok(())
+}
+
+async fn add_user(settings: &Settings, username: &str, admin: bool) -> anyhow::Result<()> {
+    let username = Username::parse(username)?;
+    let raw = match std::env::var("LLAVERO_PASSWORD") {
+        Ok(p) if !p.is_empty() => p,
+        _ => rpassword::prompt_password(format!("Password for {username}: "))
+            .context("reading the password (or set LLAVERO_PASSWORD)")?,
+    };
+    let password = Password::parse(&raw)?;
+    let store = connect_and_migrate(settings).await?;
+    let hash = tokio::task::spawn_blocking(move || password::hash(password.expose())).await??;
+    let role = if admin { Role::Admin } else { Role::User };
+    let record = store.user_create(username.as_str(), hash, role).await?;
+    println!(
+        "created {} user {} ({})",
+        role.as_str(),
+        record.user.username,
+        record.user.id
+    );
+    Ok(())
+}

@@ -1,0 +1,312 @@
+//! Typed settings, read from `LLAVERO_*` environment variables.
+//!
+//! Every variable has a default that makes `llavero serve` work out of the box
+//! on an embedded SQLite file; anything production needs (PostgreSQL, the
+//! pepper, the verify token) is one variable away. Secrets are wrapped in
+//! [`Secret`] the moment they are read, so `{:?}` on [`Settings`] is safe.
+//!
+//! Reading goes through a lookup function rather than `std::env` directly,
+//! so tests build settings from a map without touching the process
+//! environment.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use ipnet::IpNet;
+use llavero_domain::{KeyPrefix, Secret};
+
+/// Where the embedded database and its pepper live by default.
+pub const DEFAULT_DATA_DIR: &str = "./data";
+const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// Shortest accepted `/verify` service token.
+pub const MIN_VERIFY_TOKEN_LEN: usize = 24;
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+/// Everything the service is configured with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `sqlite://…` or `postgres://…`.
+    pub database_url: Secret<String>,
+    pub listen: SocketAddr,
+    /// The base URL users and programs reach this service at, without `/api/v1`.
+    pub public_url: String,
+    pub key_prefix: KeyPrefix,
+    /// `None`: generate one beside the SQLite file (refused for PostgreSQL).
+    pub key_pepper: Option<Secret<String>>,
+    /// `None`: `/verify` answers 503.
+    pub verify_token: Option<Secret<String>>,
+    pub admin_username: Option<String>,
+    pub admin_password: Option<Secret<String>>,
+    pub trusted_proxies: Vec<IpNet>,
+    pub log_format: LogFormat,
+    pub session_ttl: Duration,
+    /// The product name shown by the web app.
+    pub brand: String,
+    pub db_max_connections: u32,
+}
+
+/// A setting could not be used; the message names the variable.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(String);
+
+impl Settings {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `get` (a variable name → its value).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let var = |name: &str| {
+            get(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+
+        let listen_raw = var("LLAVERO_LISTEN").unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
+        let listen: SocketAddr = listen_raw.parse().map_err(|_| {
+            ConfigError(format!(
+                "LLAVERO_LISTEN={listen_raw:?} is not an address like 127.0.0.1:8080"
+            ))
+        })?;
+
+        let public_url = match var("LLAVERO_PUBLIC_URL") {
+            Some(url) => {
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    return Err(ConfigError(format!(
+                        "LLAVERO_PUBLIC_URL={url:?} must start with http:// or https://"
+                    )));
+                }
+                url.trim_end_matches('/').to_owned()
+            }
+            None => derived_public_url(listen),
+        };
+
+        let key_prefix = match var("LLAVERO_KEY_PREFIX") {
+            Some(p) => {
+                KeyPrefix::parse(&p).map_err(|e| ConfigError(format!("LLAVERO_KEY_PREFIX: {e}")))?
+            }
+            None => KeyPrefix::default(),
+        };
+
+        let verify_token = var("LLAVERO_VERIFY_TOKEN");
+        if let Some(t) = &verify_token {
+            if t.len() < MIN_VERIFY_TOKEN_LEN {
+                return Err(ConfigError(format!(
+                    "LLAVERO_VERIFY_TOKEN must be at least {MIN_VERIFY_TOKEN_LEN} characters"
+                )));
+            }
+        }
+
+        let trusted_proxies = match var("LLAVERO_TRUSTED_PROXIES") {
+            Some(list) => parse_proxies(&list)?,
+            None => Vec::new(),
+        };
+
+        let log_format = match var("LLAVERO_LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "LLAVERO_LOG_FORMAT={other:?}: expected text or json"
+                )))
+            }
+        };
+
+        let session_hours: u64 = match var("LLAVERO_SESSION_HOURS") {
+            Some(h) => h
+                .parse()
+                .ok()
+                .filter(|h| (1..=24 * 30).contains(h))
+                .ok_or_else(|| {
+                    ConfigError(format!("LLAVERO_SESSION_HOURS={h:?}: expected 1 to 720"))
+                })?,
+            None => 12,
+        };
+
+        let database_url = var("LLAVERO_DATABASE_URL").unwrap_or_else(default_database_url);
+        let is_sqlite = database_url.starts_with("sqlite:");
+        if !is_sqlite
+            && !database_url.starts_with("postgres://")
+            && !database_url.starts_with("postgresql://")
+        {
+            return Err(ConfigError(
+                "LLAVERO_DATABASE_URL must start with sqlite: or postgres://".to_owned(),
+            ));
+        }
+
+        Ok(Settings {
+            database_url: Secret::new(database_url),
+            listen,
+            public_url,
+            key_prefix,
+            key_pepper: var("LLAVERO_KEY_PEPPER").map(Secret::new),
+            verify_token: verify_token.map(Secret::new),
+            admin_username: var("LLAVERO_ADMIN_USERNAME"),
+            admin_password: var("LLAVERO_ADMIN_PASSWORD").map(Secret::new),
+            trusted_proxies,
+            log_format,
+            session_ttl: Duration::from_secs(session_hours * 3600),
+            brand: var("LLAVERO_BRAND").unwrap_or_else(|| "Llavero".to_owned()),
+            db_max_connections: if is_sqlite { 8 } else { 16 },
+        })
+    }
+
+    /// The URL programs call: `<public_url>/api/v1`.
+    pub fn api_endpoint(&self) -> String {
+        format!("{}/api/v1", self.public_url)
+    }
+
+    /// Whether cookies must carry `Secure` (the public URL is https).
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    /// The SQLite database file, when the database is a SQLite file.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        sqlite_path(self.database_url.expose())
+    }
+}
+
+fn default_database_url() -> String {
+    format!("sqlite://{DEFAULT_DATA_DIR}/llavero.db?mode=rwc")
+}
+
+/// `http://<listen>`, with a wildcard address shown as `localhost`.
+fn derived_public_url(listen: SocketAddr) -> String {
+    if listen.ip().is_unspecified() {
+        format!("http://localhost:{}", listen.port())
+    } else {
+        format!("http://{listen}")
+    }
+}
+
+fn parse_proxies(list: &str) -> Result<Vec<IpNet>, ConfigError> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(IpNet::from))
+                .map_err(|_| {
+                    ConfigError(format!(
+                        "LLAVERO_TRUSTED_PROXIES: {s:?} is not an IP or CIDR"
+                    ))
+                })
+        })
+        .collect()
+}
+
+/// The file path in a `sqlite:` URL; `None` for in-memory databases.
+pub fn sqlite_path(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    if path.is_empty() || path == ":memory:" {
+        None
+    } else {
+        Some(PathBuf::from(path))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_serve_sqlite_on_localhost() {
+        let s = settings(&[]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.api_endpoint(), "http://127.0.0.1:8080/api/v1");
+        assert_eq!(s.key_prefix.as_str(), "mco");
+        assert_eq!(s.sqlite_path(), Some(PathBuf::from("./data/llavero.db")));
+        assert!(s.verify_token.is_none());
+        assert!(!s.secure_cookies());
+    }
+
+    #[test]
+    fn wildcard_listen_shows_localhost_and_public_url_wins() {
+        let s = settings(&[("LLAVERO_LISTEN", "0.0.0.0:9000")]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.public_url, "http://localhost:9000");
+        let s = settings(&[("LLAVERO_PUBLIC_URL", "https://keys.example.com/")])
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.api_endpoint(), "https://keys.example.com/api/v1");
+        assert!(s.secure_cookies());
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        for (k, v) in [
+            ("LLAVERO_LISTEN", "nope"),
+            ("LLAVERO_PUBLIC_URL", "ftp://x"),
+            ("LLAVERO_KEY_PREFIX", "NO"),
+            ("LLAVERO_VERIFY_TOKEN", "short"),
+            ("LLAVERO_TRUSTED_PROXIES", "10.0.0.0/8, banana"),
+            ("LLAVERO_LOG_FORMAT", "xml"),
+            ("LLAVERO_DATABASE_URL", "mysql://x"),
+            ("LLAVERO_SESSION_HOURS", "0"),
+        ] {
+            let err = settings(&[(k, v)])
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(err.contains(k), "{k}={v} gave {err:?}");
+        }
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let s = settings(&[
+            ("LLAVERO_KEY_PEPPER", "pepper-pepper-pepper-pepper-pepper"),
+            ("LLAVERO_VERIFY_TOKEN", "token-token-token-token-token"),
+            ("LLAVERO_ADMIN_PASSWORD", "admin-password-1"),
+            ("LLAVERO_DATABASE_URL", "postgres://u:dbpass@h/db"),
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        let shown = format!("{s:?}");
+        for secret in ["pepper-pepper", "token-token", "admin-password", "dbpass"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+    }
+
+    #[test]
+    fn proxies_accept_addresses_and_networks() {
+        let s = settings(&[("LLAVERO_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1,::1")])
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.trusted_proxies.len(), 3);
+    }
+
+    #[test]
+    fn sqlite_paths_are_found_in_urls() {
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+        assert_eq!(
+            sqlite_path("sqlite:///tmp/x.db?mode=rwc"),
+            Some(PathBuf::from("/tmp/x.db"))
+        );
+        assert_eq!(
+            sqlite_path("sqlite:data/y.db"),
+            Some(PathBuf::from("data/y.db"))
+        );
+        assert_eq!(sqlite_path("postgres://h/db"), None);
+    }
+}

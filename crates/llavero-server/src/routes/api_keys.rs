@@ -1,0 +1,224 @@
+//! The caller's own API keys: list, create, get, rename, revoke.
+//!
+//! Every query is scoped to the caller's user id, so another user's key is a
+//! plain 404 — the same answer as a key that never existed.
+
+use actix_web::{delete, get, patch, post, web, HttpResponse};
+use llavero_domain::{key, KeyHash, KeyName};
+use llavero_store::api_keys::NewApiKey;
+use llavero_types::{
+    ActivityAction, ApiKeyCreated, ApiKeyList, ApiKeyResponse, CreateApiKey, PageQuery, Problem,
+    RenameApiKey,
+};
+use uuid::Uuid;
+
+use super::{cursor, page_request};
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+fn key_not_found() -> ApiError {
+    ApiError::NotFound("no such API key".to_owned())
+}
+
+/// List my API keys
+///
+/// The caller's live keys, newest first, with each key's last use (time and
+/// client IP; null if never used). Cursor-paginated.
+#[utoipa::path(
+    operation_id = "api_key_list",
+    tag = "api-keys",
+    params(PageQuery),
+    responses(
+        (status = 200, description = "One page of keys", body = ApiKeyList),
+        (status = 400, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
+)]
+#[get("/api-keys")]
+pub async fn list(
+    caller: Caller,
+    state: web::Data<AppState>,
+    query: web::Query<PageQuery>,
+) -> Result<web::Json<ApiKeyList>, ApiError> {
+    let page = state
+        .store
+        .api_key_list(caller.user.id, page_request(&query)?)
+        .await?;
+    Ok(web::Json(ApiKeyList {
+        data: page.items,
+        next_cursor: cursor(page.next),
+    }))
+}
+
+/// Generate an API key
+///
+/// Creates a key for the caller, with the caller's privileges. The answer
+/// holds the key itself in `secret` — the only time it is ever shown: the
+/// server keeps just a peppered HMAC of it.
+#[utoipa::path(
+    operation_id = "api_key_create",
+    tag = "api-keys",
+    request_body = CreateApiKey,
+    responses(
+        (status = 201, description = "Created; `secret` is shown this once", body = ApiKeyCreated),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not sent as application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Blank or too long name, or expiry in the past", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
+)]
+#[post("/api-keys")]
+pub async fn create(
+    caller: Caller,
+    state: web::Data<AppState>,
+    body: web::Json<CreateApiKey>,
+) -> Result<HttpResponse, ApiError> {
+    let CreateApiKey { name, expires_at } = body.into_inner();
+    let name = KeyName::parse(&name)?;
+    if expires_at.is_some_and(|at| at <= llavero_store::now()) {
+        return Err(ApiError::Validation(vec![llavero_types::FieldError {
+            field: "expires_at".into(),
+            message: "must be in the future".into(),
+        }]));
+    }
+    let generated = key::generate(&state.key_prefix).map_err(ApiError::internal)?;
+    let parsed = key::parse(&state.key_prefix, generated.secret.expose()).map_err(|e| {
+        ApiError::internal(anyhow::anyhow!("generated key fails its own format: {e}"))
+    })?;
+    let created = state
+        .store
+        .api_key_insert(NewApiKey {
+            user_id: caller.user.id,
+            name: name.as_str(),
+            hint: &generated.hint,
+            hash: KeyHash::of(&state.pepper, &parsed),
+            expires_at,
+        })
+        .await?;
+    let mut event = caller.event(ActivityAction::ApiKeyCreated);
+    event.target_type = Some("api_key");
+    event.target_id = Some(created.id);
+    event.detail = Some(format!("name: {}", created.name));
+    state.store.activity_record(event).await?;
+
+    Ok(HttpResponse::Created()
+        .insert_header((
+            "location",
+            format!("{}/api-keys/{}", state.api_endpoint, created.id),
+        ))
+        .insert_header(("cache-control", "no-store"))
+        .json(ApiKeyCreated {
+            data: created,
+            secret: generated.secret.expose().clone(),
+        }))
+}
+
+/// Get one of my API keys
+#[utoipa::path(
+    operation_id = "api_key_get",
+    tag = "api-keys",
+    params(("id" = Uuid, Path, description = "The key's id")),
+    responses(
+        (status = 200, description = "The key", body = ApiKeyResponse),
+        (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such key of the caller's", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
+)]
+#[get("/api-keys/{id}")]
+pub async fn get(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<ApiKeyResponse>, ApiError> {
+    let key = state
+        .store
+        .api_key_get(caller.user.id, *id)
+        .await?
+        .ok_or_else(key_not_found)?;
+    Ok(web::Json(ApiKeyResponse { data: key }))
+}
+
+/// Rename one of my API keys
+///
+/// The "Editar clave API" action. Names need not be unique.
+#[utoipa::path(
+    operation_id = "api_key_rename",
+    tag = "api-keys",
+    params(("id" = Uuid, Path, description = "The key's id")),
+    request_body = RenameApiKey,
+    responses(
+        (status = 200, description = "Renamed", body = ApiKeyResponse),
+        (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such key of the caller's", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not sent as application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Blank or too long name", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
+)]
+#[patch("/api-keys/{id}")]
+pub async fn rename(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    body: web::Json<RenameApiKey>,
+) -> Result<web::Json<ApiKeyResponse>, ApiError> {
+    let name = KeyName::parse(&body.name)?;
+    let before = state
+        .store
+        .api_key_get(caller.user.id, *id)
+        .await?
+        .ok_or_else(key_not_found)?;
+    let key = state
+        .store
+        .api_key_rename(caller.user.id, *id, name.as_str())
+        .await?
+        .ok_or_else(key_not_found)?;
+    let mut event = caller.event(ActivityAction::ApiKeyRenamed);
+    event.target_type = Some("api_key");
+    event.target_id = Some(key.id);
+    event.detail = Some(format!("name: {} → {}", before.name, key.name));
+    state.store.activity_record(event).await?;
+    Ok(web::Json(ApiKeyResponse { data: key }))
+}
+
+/// Revoke one of my API keys
+///
+/// The "Eliminar clave de API" action. The key stops working at once, for
+/// every request and every `verify`; it disappears from the list.
+#[utoipa::path(
+    operation_id = "api_key_revoke",
+    tag = "api-keys",
+    params(("id" = Uuid, Path, description = "The key's id")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such live key of the caller's", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
+)]
+#[delete("/api-keys/{id}")]
+pub async fn revoke(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let key = state
+        .store
+        .api_key_revoke(caller.user.id, *id)
+        .await?
+        .ok_or_else(key_not_found)?;
+    let mut event = caller.event(ActivityAction::ApiKeyRevoked);
+    event.target_type = Some("api_key");
+    event.target_id = Some(key.id);
+    event.detail = Some(format!("name: {}", key.name));
+    state.store.activity_record(event).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,213 @@
+//! Sign-in, sign-out and "who am I" (`/auth/login`, `/auth/logout`, `/me`).
+
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use llavero_domain::{password, random, TokenHash};
+use llavero_store::activity::NewEvent;
+use llavero_types::{ActivityAction, Actor, FieldError, LoginRequest, Me, MeResponse, Problem};
+
+use crate::auth::{session, Caller};
+use crate::client_ip::client_ip;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Sign in
+///
+/// Checks a username and password and starts a browser session: the answer
+/// sets an `HttpOnly`, `SameSite=Strict` session cookie. Repeated failures
+/// for one username or from one address answer 429 with `Retry-After`.
+#[utoipa::path(
+    operation_id = "auth_login",
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in; the session cookie is set", body = MeResponse,
+            headers(("set-cookie" = String, description = "`llavero_session`, HttpOnly, SameSite=Strict"))),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Wrong username or password", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The account is disabled", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not sent as application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing username or password", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts", body = Problem, content_type = "application/problem+json",
+            headers(("retry-after" = u64, description = "Seconds to wait"))),
+    )
+)]
+#[post("/auth/login")]
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let LoginRequest { username, password } = body.into_inner();
+    let username = username.trim().to_ascii_lowercase();
+    let mut missing = Vec::new();
+    if username.is_empty() {
+        missing.push(FieldError {
+            field: "username".into(),
+            message: "is required".into(),
+        });
+    }
+    if password.is_empty() {
+        missing.push(FieldError {
+            field: "password".into(),
+            message: "is required".into(),
+        });
+    }
+    if !missing.is_empty()
+        || username.len() > 64
+        || password.len() > llavero_domain::names::PASSWORD_MAX
+    {
+        if missing.is_empty() {
+            return Err(ApiError::Unauthorized(
+                "wrong username or password".to_owned(),
+            ));
+        }
+        return Err(ApiError::Validation(missing));
+    }
+
+    let ip = client_ip(&req, &state.trusted_proxies);
+    if let Err(retry_after_secs) = state.throttle.check(&username, ip.as_deref()) {
+        return Err(ApiError::TooManyRequests { retry_after_secs });
+    }
+
+    let record = state.store.user_by_username(&username).await?;
+    let matches = match &record {
+        Some(r) => {
+            let hash = r.password_hash.clone();
+            web::block(move || password::verify(&password, &hash)).await?
+        }
+        None => {
+            web::block(move || password::verify_dummy(&password)).await?;
+            false
+        }
+    };
+
+    let record = match record {
+        Some(r) if matches => r,
+        other => {
+            state.throttle.fail(&username, ip.as_deref());
+            let actor = other.map(|r| Actor {
+                id: r.user.id,
+                username: r.user.username,
+            });
+            state
+                .store
+                .activity_record(NewEvent {
+                    action: ActivityAction::LoginFailed,
+                    target_type: actor.as_ref().map(|_| "user"),
+                    target_id: actor.as_ref().map(|a| a.id),
+                    actor,
+                    ip,
+                    api_key_id: None,
+                    detail: None,
+                })
+                .await?;
+            return Err(ApiError::Unauthorized(
+                "wrong username or password".to_owned(),
+            ));
+        }
+    };
+    if record.user.disabled {
+        return Err(ApiError::Forbidden("this account is disabled".to_owned()));
+    }
+    state.throttle.succeed(&username);
+
+    let token = random::hex_token(32).map_err(ApiError::internal)?;
+    let hash = TokenHash::of(&state.pepper, &token);
+    let ttl = chrono::Duration::from_std(state.session_ttl).map_err(ApiError::internal)?;
+    let session_id = state
+        .store
+        .session_create(record.user.id, &hash, llavero_store::now() + ttl)
+        .await?;
+    state
+        .store
+        .activity_record(NewEvent {
+            action: ActivityAction::Login,
+            actor: Some(Actor {
+                id: record.user.id,
+                username: record.user.username.clone(),
+            }),
+            ip,
+            api_key_id: None,
+            target_type: Some("session"),
+            target_id: Some(session_id),
+            detail: None,
+        })
+        .await?;
+
+    Ok(HttpResponse::Ok()
+        .cookie(session::cookie(
+            token,
+            state.secure_cookies,
+            state.session_ttl,
+        ))
+        .json(MeResponse {
+            data: Me {
+                user: record.user,
+                api_key: None,
+            },
+        }))
+}
+
+/// Sign out
+///
+/// Ends the browser session (on every replica at once) and clears its
+/// cookie. Answers 204 even when there was no session.
+#[utoipa::path(
+    operation_id = "auth_logout",
+    tag = "auth",
+    responses((status = 204, description = "Signed out; the cookie is cleared"))
+)]
+#[post("/auth/logout")]
+pub async fn logout(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(token) = session::token_from(&req) {
+        let hash = TokenHash::of(&state.pepper, &token);
+        if let Some((session_id, owner)) = state.store.session_find(&hash).await? {
+            state.store.session_delete(&hash).await?;
+            state
+                .store
+                .activity_record(NewEvent {
+                    action: ActivityAction::Logout,
+                    actor: Some(Actor {
+                        id: owner.user.id,
+                        username: owner.user.username,
+                    }),
+                    ip: client_ip(&req, &state.trusted_proxies),
+                    api_key_id: None,
+                    target_type: Some("session"),
+                    target_id: Some(session_id),
+                    detail: None,
+                })
+                .await?;
+        }
+    }
+    Ok(HttpResponse::NoContent()
+        .cookie(session::removal(state.secure_cookies))
+        .finish())
+}
+
+/// Who am I
+///
+/// The caller's user and role, and the key that authenticated this request
+/// when one did (with this call already recorded as its last use).
+#[utoipa::path(
+    operation_id = "me_get",
+    tag = "auth",
+    responses(
+        (status = 200, description = "The caller", body = MeResponse),
+        (status = 401, description = "Not authenticated, or the key is malformed, unknown, revoked or expired",
+            body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
+)]
+#[get("/me")]
+pub async fn me(caller: Caller) -> web::Json<MeResponse> {
+    web::Json(MeResponse {
+        data: Me {
+            user: caller.user,
+            api_key: caller.api_key,
+        },
+    })
+}

@@ -1,0 +1,26 @@
+//! `GET /api/v1/info`: public facts for the web app's header.
+
+use actix_web::{get, web};
+use llavero_types::{Info, InfoResponse};
+
+use crate::state::AppState;
+
+/// Describe this installation
+///
+/// The API endpoint URL shown (with a copy icon) above the key list, the
+/// product name and the server version. Needs no authentication.
+#[utoipa::path(
+    operation_id = "info_get",
+    tag = "info",
+    responses((status = 200, description = "Installation facts", body = InfoResponse))
+)]
+#[get("/info")]
+pub async fn info(state: web::Data<AppState>) -> web::Json<InfoResponse> {
+    web::Json(InfoResponse {
+        data: Info {
+            api_endpoint: state.api_endpoint.clone(),
+            brand: state.brand.clone(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        },
+    })
+}

@@ -1,0 +1,68 @@
+//! HTTP handlers, one module per resource, and the one list that mounts them.
+//!
+//! [`configure`] is the single registry: the router and the OpenAPI document
+//! are both built from it (through utoipa-actix-web), so a route cannot exist
+//! without being documented, nor be documented without existing. Handlers
+//! validate input, call the store, record activity and shape the answer; no
+//! query is written here.
+
+pub mod activity;
+pub mod api_keys;
+pub mod auth;
+pub mod info;
+pub mod users;
+pub mod verify;
+
+use llavero_store::PageRequest;
+use llavero_types::PageQuery;
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use crate::error::ApiError;
+
+/// Mounts every `/api/v1` route.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(info::info)
+        .service(auth::login)
+        .service(auth::logout)
+        .service(auth::me)
+        .service(api_keys::list)
+        .service(api_keys::create)
+        .service(api_keys::get)
+        .service(api_keys::rename)
+        .service(api_keys::revoke)
+        .service(verify::verify)
+        .service(activity::list)
+        .service(users::list)
+        .service(users::create)
+        .service(users::get)
+        .service(users::update)
+        .service(users::list_keys)
+        .service(users::revoke_key);
+}
+
+/// Default and largest page sizes.
+const DEFAULT_LIMIT: u64 = 50;
+const MAX_LIMIT: u64 = 200;
+
+/// Validates `limit` and decodes `cursor`.
+pub(crate) fn page_request(q: &PageQuery) -> Result<PageRequest, ApiError> {
+    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::BadRequest(format!(
+            "limit must be 1 to {MAX_LIMIT}"
+        )));
+    }
+    let after = match q.cursor.as_deref() {
+        None | Some("") => None,
+        Some(c) => Some(Uuid::parse_str(c).map_err(|_| {
+            ApiError::BadRequest("cursor is not one this server issued".to_owned())
+        })?),
+    };
+    Ok(PageRequest { limit, after })
+}
+
+/// The opaque cursor for a page's last id.
+pub(crate) fn cursor(next: Option<Uuid>) -> Option<String> {
+    next.map(|id| id.to_string())
+}

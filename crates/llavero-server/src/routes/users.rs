@@ -1,0 +1,311 @@
+//! Admin user management: accounts, roles, disabling, and users' keys.
+
+use actix_web::{delete, get, patch, post, web, HttpResponse};
+use llavero_domain::{password, Password, Username};
+use llavero_store::users::UserChanges;
+use llavero_types::{
+    ActivityAction, ApiKeyList, CreateUser, FieldError, PageQuery, Problem, Role, UpdateUser,
+    UserList, UserResponse,
+};
+use uuid::Uuid;
+
+use super::{cursor, page_request};
+use crate::auth::Admin;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+fn user_not_found() -> ApiError {
+    ApiError::NotFound("no such user".to_owned())
+}
+
+/// Hashes `password` with argon2id off the async runtime.
+pub(crate) async fn hash_password(password: Password) -> Result<String, ApiError> {
+    web::block(move || password::hash(password.expose()))
+        .await?
+        .map_err(ApiError::internal)
+}
+
+/// List users
+#[utoipa::path(
+    operation_id = "user_list",
+    tag = "users",
+    params(PageQuery),
+    responses(
+        (status = 200, description = "One page of users, newest first", body = UserList),
+        (status = 400, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
+)]
+#[get("/users")]
+pub async fn list(
+    _admin: Admin,
+    state: web::Data<AppState>,
+    query: web::Query<PageQuery>,
+) -> Result<web::Json<UserList>, ApiError> {
+    let page = state.store.user_list(page_request(&query)?).await?;
+    Ok(web::Json(UserList {
+        data: page.items,
+        next_cursor: cursor(page.next),
+    }))
+}
+
+/// Create a user
+#[utoipa::path(
+    operation_id = "user_create",
+    tag = "users",
+    request_body = CreateUser,
+    responses(
+        (status = 201, description = "Created", body = UserResponse),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The username is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not sent as application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad username or password", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
+)]
+#[post("/users")]
+pub async fn create(
+    Admin(admin): Admin,
+    state: web::Data<AppState>,
+    body: web::Json<CreateUser>,
+) -> Result<HttpResponse, ApiError> {
+    let CreateUser {
+        username,
+        password,
+        role,
+    } = body.into_inner();
+    let mut errors = Vec::new();
+    let username = Username::parse(&username).map_err(|e| errors.push(e)).ok();
+    let password = Password::parse(&password).map_err(|e| errors.push(e)).ok();
+    let (Some(username), Some(password)) = (username, password) else {
+        return Err(ApiError::Validation(
+            errors
+                .into_iter()
+                .map(|e| FieldError {
+                    field: e.field.into(),
+                    message: e.message,
+                })
+                .collect(),
+        ));
+    };
+    let role = role.unwrap_or(Role::User);
+    let hash = hash_password(password).await?;
+    let record = state
+        .store
+        .user_create(username.as_str(), hash, role)
+        .await?;
+    let mut event = admin.event(ActivityAction::UserCreated);
+    event.target_type = Some("user");
+    event.target_id = Some(record.user.id);
+    event.detail = Some(format!(
+        "username: {}, role: {}",
+        record.user.username,
+        role.as_str()
+    ));
+    state.store.activity_record(event).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            "location",
+            format!("{}/users/{}", state.api_endpoint, record.user.id),
+        ))
+        .json(UserResponse { data: record.user }))
+}
+
+/// Get a user
+#[utoipa::path(
+    operation_id = "user_get",
+    tag = "users",
+    params(("id" = Uuid, Path, description = "The user's id")),
+    responses(
+        (status = 200, description = "The user", body = UserResponse),
+        (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
+)]
+#[get("/users/{id}")]
+pub async fn get(
+    _admin: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<UserResponse>, ApiError> {
+    let record = state
+        .store
+        .user_by_id(*id)
+        .await?
+        .ok_or_else(user_not_found)?;
+    Ok(web::Json(UserResponse { data: record.user }))
+}
+
+/// Update a user
+///
+/// Changes the role, disables or re-enables the account, or sets a new
+/// password. A role change or disabling applies at once to all the user's
+/// keys; disabling or a new password also ends the user's sessions. The last
+/// enabled admin can be neither demoted nor disabled.
+#[utoipa::path(
+    operation_id = "user_update",
+    tag = "users",
+    params(("id" = Uuid, Path, description = "The user's id")),
+    request_body = UpdateUser,
+    responses(
+        (status = 200, description = "Updated", body = UserResponse),
+        (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Would leave no enabled admin", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not sent as application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Nothing to change, or a bad password", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
+)]
+#[patch("/users/{id}")]
+pub async fn update(
+    Admin(admin): Admin,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    body: web::Json<UpdateUser>,
+) -> Result<web::Json<UserResponse>, ApiError> {
+    let UpdateUser {
+        role,
+        disabled,
+        password,
+    } = body.into_inner();
+    if role.is_none() && disabled.is_none() && password.is_none() {
+        return Err(ApiError::Validation(vec![FieldError {
+            field: "body".into(),
+            message: "give at least one of role, disabled, password".into(),
+        }]));
+    }
+    let password = password.map(|p| Password::parse(&p)).transpose()?;
+    let current = state
+        .store
+        .user_by_id(*id)
+        .await?
+        .ok_or_else(user_not_found)?;
+
+    let loses_admin = current.user.role == Role::Admin
+        && !current.user.disabled
+        && (role == Some(Role::User) || disabled == Some(true));
+    if loses_admin && state.store.active_admin_count().await? <= 1 {
+        return Err(ApiError::Conflict(
+            "this is the last enabled admin: promote another user first".to_owned(),
+        ));
+    }
+
+    let password_hash = match password {
+        Some(p) => Some(hash_password(p).await?),
+        None => None,
+    };
+    let changed_password = password_hash.is_some();
+    let record = state
+        .store
+        .user_update(
+            *id,
+            UserChanges {
+                role,
+                disabled,
+                password_hash,
+            },
+        )
+        .await?
+        .ok_or_else(user_not_found)?;
+    if disabled == Some(true) || changed_password {
+        state.store.session_delete_for_user(record.user.id).await?;
+    }
+
+    let mut what = Vec::new();
+    if let Some(r) = role {
+        what.push(format!("role: {}", r.as_str()));
+    }
+    if let Some(d) = disabled {
+        what.push(format!("disabled: {d}"));
+    }
+    if changed_password {
+        what.push("password changed".to_owned());
+    }
+    let mut event = admin.event(ActivityAction::UserUpdated);
+    event.target_type = Some("user");
+    event.target_id = Some(record.user.id);
+    event.detail = Some(what.join(", "));
+    state.store.activity_record(event).await?;
+    Ok(web::Json(UserResponse { data: record.user }))
+}
+
+/// List a user's API keys
+#[utoipa::path(
+    operation_id = "user_api_key_list",
+    tag = "users",
+    params(("id" = Uuid, Path, description = "The user's id"), PageQuery),
+    responses(
+        (status = 200, description = "One page of the user's live keys", body = ApiKeyList),
+        (status = 400, description = "Bad id, limit or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
+)]
+#[get("/users/{id}/api-keys")]
+pub async fn list_keys(
+    _admin: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    query: web::Query<PageQuery>,
+) -> Result<web::Json<ApiKeyList>, ApiError> {
+    let page_req = page_request(&query)?;
+    state
+        .store
+        .user_by_id(*id)
+        .await?
+        .ok_or_else(user_not_found)?;
+    let page = state.store.api_key_list(*id, page_req).await?;
+    Ok(web::Json(ApiKeyList {
+        data: page.items,
+        next_cursor: cursor(page.next),
+    }))
+}
+
+/// Revoke a user's API key
+#[utoipa::path(
+    operation_id = "user_api_key_revoke",
+    tag = "users",
+    params(
+        ("id" = Uuid, Path, description = "The user's id"),
+        ("key_id" = Uuid, Path, description = "The key's id"),
+    ),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 400, description = "An id is not a UUID", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such live key of that user", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
+)]
+#[delete("/users/{id}/api-keys/{key_id}")]
+pub async fn revoke_key(
+    Admin(admin): Admin,
+    state: web::Data<AppState>,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (user_id, key_id) = path.into_inner();
+    let key = state
+        .store
+        .api_key_revoke(user_id, key_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no such API key".to_owned()))?;
+    let mut event = admin.event(ActivityAction::ApiKeyRevoked);
+    event.target_type = Some("api_key");
+    event.target_id = Some(key.id);
+    event.detail = Some(format!("name: {}, owner: {user_id}", key.name));
+    state.store.activity_record(event).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

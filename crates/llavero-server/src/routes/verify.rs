@@ -1,0 +1,75 @@
+//! `POST /api/v1/verify`: gateways ask whether a key is valid and whose it is.
+
+use std::net::IpAddr;
+
+use actix_web::{post, web};
+use llavero_types::{FieldError, Problem, VerifyCode, VerifyRequest, VerifyResponse, VerifyResult};
+
+use crate::auth::{keys, Service};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Verify a presented API key
+///
+/// For platform gateways holding the service token. Answers 200 with a
+/// verdict for any key: `VALID` (with the owner, their role *now*, and the
+/// key), or why not — `MALFORMED` (refused offline, before any lookup),
+/// `NOT_FOUND`, `REVOKED`, `EXPIRED`, `USER_DISABLED`. A valid use is
+/// recorded as the key's last use, with `client_ip` as its address.
+#[utoipa::path(
+    operation_id = "key_verify",
+    tag = "verify",
+    request_body = VerifyRequest,
+    responses(
+        (status = 200, description = "The verdict", body = VerifyResponse),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or wrong service token", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not sent as application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`client_ip` is not an IP address", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Verification is not configured on this server", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("service_token" = []))
+)]
+#[post("/verify")]
+pub async fn verify(
+    _service: Service,
+    state: web::Data<AppState>,
+    body: web::Json<VerifyRequest>,
+) -> Result<web::Json<VerifyResponse>, ApiError> {
+    let VerifyRequest { key, client_ip } = body.into_inner();
+    let client_ip = match client_ip
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(raw) => Some(
+            raw.parse::<IpAddr>()
+                .map_err(|_| {
+                    ApiError::Validation(vec![FieldError {
+                        field: "client_ip".into(),
+                        message: "must be an IPv4 or IPv6 address".into(),
+                    }])
+                })?
+                .to_string(),
+        ),
+    };
+    let result = match keys::use_key(&state, key.trim(), client_ip.as_deref()).await? {
+        Ok(found) => VerifyResult {
+            valid: true,
+            code: VerifyCode::Valid,
+            role: Some(found.owner.user.role),
+            user: Some(found.owner.user),
+            api_key: Some(found.key),
+        },
+        Err(code) => VerifyResult {
+            valid: false,
+            code,
+            user: None,
+            role: None,
+            api_key: None,
+        },
+    };
+    tracing::info!(code = result.code.as_str(), "key verified");
+    Ok(web::Json(VerifyResponse { data: result }))
+}

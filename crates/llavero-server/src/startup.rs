@@ -1,0 +1,140 @@
+//! Building and running the HTTP server.
+//!
+//! [`Application::build`] does everything that can fail before serving:
+//! connects and migrates the database, resolves the pepper, creates the first
+//! admin, binds the port (port 0 picks a free one, as tests do). Then
+//! [`Application::run_until_stopped`] serves until SIGINT/SIGTERM, letting
+//! in-flight requests finish.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::{Server, Service as _};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{web, HttpMessage, HttpServer};
+use anyhow::Context;
+use llavero_store::Store;
+use tracing_actix_web::{RequestId, TracingLogger};
+
+use crate::bootstrap;
+use crate::configuration::Settings;
+use crate::error;
+use crate::openapi::{self, DocumentJson};
+use crate::state::AppState;
+use crate::throttle::LoginThrottle;
+
+/// Largest JSON body accepted (names are ≤ 100 characters; this is generous).
+pub const JSON_LIMIT: usize = 16 * 1024;
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+/// Connects to the database named in `settings` and applies migrations.
+pub async fn connect_and_migrate(settings: &Settings) -> anyhow::Result<Store> {
+    if let Some(path) = settings.sqlite_path() {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("creating the data directory {}", dir.display()))?;
+        }
+    }
+    let store = Store::connect(settings.database_url.expose(), settings.db_max_connections)
+        .await
+        .context("connecting to the database (LLAVERO_DATABASE_URL)")?;
+    store
+        .migrate()
+        .await
+        .context("applying database migrations")?;
+    Ok(store)
+}
+
+impl Application {
+    /// Prepares storage and binds `settings.listen`.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let pepper = bootstrap::resolve_pepper(&settings)?;
+        let store = connect_and_migrate(&settings).await?;
+        bootstrap::bootstrap_admin(&store, &settings).await?;
+        if let Err(e) = store.session_purge_expired().await {
+            tracing::warn!(error = %e, "could not purge expired sessions");
+        }
+
+        let state = AppState {
+            store,
+            pepper,
+            key_prefix: settings.key_prefix.clone(),
+            api_endpoint: settings.api_endpoint(),
+            brand: settings.brand.clone(),
+            verify_token: settings.verify_token.clone(),
+            trusted_proxies: Arc::new(settings.trusted_proxies.clone()),
+            secure_cookies: settings.secure_cookies(),
+            session_ttl: settings.session_ttl,
+            throttle: Arc::new(LoginThrottle::default()),
+        };
+        let listener = TcpListener::bind(settings.listen)
+            .with_context(|| format!("binding {} (LLAVERO_LISTEN)", settings.listen))?;
+        let port = listener.local_addr()?.port();
+        let server = run(listener, state)?;
+        tracing::info!(
+            listen = %settings.listen,
+            port,
+            api_endpoint = %settings.api_endpoint(),
+            "Llavero is listening"
+        );
+        Ok(Application { port, server })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle to stop the server gracefully.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped by a signal or the handle.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
+    let state = web::Data::new(state);
+    let doc = web::Data::new(DocumentJson(Arc::new(openapi::document_json())));
+    let request_id = HeaderName::from_static("x-request-id");
+    let server = HttpServer::new(move || {
+        let request_id = request_id.clone();
+        let (app, _) = openapi::api_app();
+        app.app_data(state.clone())
+            .app_data(doc.clone())
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(JSON_LIMIT)
+                    .error_handler(error::json_error),
+            )
+            .app_data(web::PathConfig::default().error_handler(error::path_error))
+            .app_data(web::QueryConfig::default().error_handler(error::query_error))
+            .default_service(web::to(error::not_found))
+            // Inner: copy the request id TracingLogger assigned onto the answer.
+            .wrap_fn(move |req, srv| {
+                let id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+                let fut = srv.call(req);
+                let request_id = request_id.clone();
+                async move {
+                    let mut res = fut.await?;
+                    if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+                        res.headers_mut().insert(request_id, value);
+                    }
+                    Ok(res)
+                }
+            })
+            .wrap(TracingLogger::default())
+    })
+    .listen(listener)?
+    .shutdown_timeout(30)
+    .run();
+    Ok(server)
+}

@@ -1,0 +1,188 @@
+//! Queries on `api_keys`.
+//!
+//! Keys are found by their HMAC digest (unique index) for authentication, and
+//! by `(user_id, id)` for everything an owner does, so another user's key is
+//! simply "not found". Revocation sets `revoked_at`; revoked rows vanish from
+//! every owner-facing query but stay for `verify` to answer REVOKED.
+
+use chrono::{DateTime, Utc};
+use llavero_domain::KeyHash;
+use llavero_types::ApiKey;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use uuid::Uuid;
+
+use crate::entity::{api_key, user};
+use crate::users::UserRecord;
+use crate::{conflict_or, now, Page, PageRequest, Store, StoreError};
+
+impl From<api_key::Model> for ApiKey {
+    fn from(m: api_key::Model) -> Self {
+        ApiKey {
+            id: m.id,
+            name: m.name,
+            hint: m.hint,
+            created_at: m.created_at,
+            last_used_at: m.last_used_at,
+            last_used_ip: m.last_used_ip,
+            expires_at: m.expires_at,
+        }
+    }
+}
+
+/// A new key's stored parts (never the key itself).
+#[derive(Debug, Clone)]
+pub struct NewApiKey<'a> {
+    pub user_id: Uuid,
+    pub name: &'a str,
+    pub hint: &'a str,
+    pub hash: KeyHash,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// A key found by digest, with its owner, whatever its state.
+#[derive(Debug, Clone)]
+pub struct KeyLookup {
+    pub key: ApiKey,
+    pub revoked: bool,
+    pub owner: UserRecord,
+}
+
+fn live_key_of(user_id: Uuid, id: Uuid) -> sea_orm::Condition {
+    sea_orm::Condition::all()
+        .add(api_key::Column::Id.eq(id))
+        .add(api_key::Column::UserId.eq(user_id))
+        .add(api_key::Column::RevokedAt.is_null())
+}
+
+impl Store {
+    /// Stores a new key.
+    #[tracing::instrument(skip(self, new), fields(user_id = %new.user_id))]
+    pub async fn api_key_insert(&self, new: NewApiKey<'_>) -> Result<ApiKey, StoreError> {
+        let am = api_key::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            user_id: Set(new.user_id),
+            name: Set(new.name.to_owned()),
+            hint: Set(new.hint.to_owned()),
+            key_hash: Set(new.hash.to_hex()),
+            created_at: Set(now()),
+            expires_at: Set(new.expires_at),
+            last_used_at: Set(None),
+            last_used_ip: Set(None),
+            revoked_at: Set(None),
+        };
+        // A digest collision would need a 178-bit secret to repeat: report it
+        // as a conflict rather than overwrite anything.
+        let row = api_key::Entity::insert(am)
+            .exec_with_returning(&self.db)
+            .await
+            .map_err(|e| conflict_or(e, "key digest already exists"))?;
+        Ok(row.into())
+    }
+
+    /// A user's live keys, newest first.
+    #[tracing::instrument(skip(self))]
+    pub async fn api_key_list(
+        &self,
+        user_id: Uuid,
+        page: PageRequest,
+    ) -> Result<Page<ApiKey>, StoreError> {
+        let mut q = api_key::Entity::find()
+            .filter(api_key::Column::UserId.eq(user_id))
+            .filter(api_key::Column::RevokedAt.is_null())
+            .order_by_desc(api_key::Column::Id);
+        if let Some(after) = page.after {
+            q = q.filter(api_key::Column::Id.lt(after));
+        }
+        let rows = q.limit(page.limit + 1).all(&self.db).await?;
+        let keys = rows.into_iter().map(ApiKey::from).collect();
+        Ok(Page::from_rows(keys, page.limit, |k: &ApiKey| k.id))
+    }
+
+    /// One live key of `user_id`.
+    #[tracing::instrument(skip(self))]
+    pub async fn api_key_get(&self, user_id: Uuid, id: Uuid) -> Result<Option<ApiKey>, StoreError> {
+        let row = api_key::Entity::find()
+            .filter(live_key_of(user_id, id))
+            .one(&self.db)
+            .await?;
+        Ok(row.map(Into::into))
+    }
+
+    /// Renames a live key of `user_id`; `None` if there is none.
+    #[tracing::instrument(skip(self))]
+    pub async fn api_key_rename(
+        &self,
+        user_id: Uuid,
+        id: Uuid,
+        name: &str,
+    ) -> Result<Option<ApiKey>, StoreError> {
+        let res = api_key::Entity::update_many()
+            .col_expr(api_key::Column::Name, Expr::value(name))
+            .filter(live_key_of(user_id, id))
+            .exec(&self.db)
+            .await?;
+        if res.rows_affected == 0 {
+            return Ok(None);
+        }
+        self.api_key_get(user_id, id).await
+    }
+
+    /// Revokes a live key of `user_id`; returns it, or `None` if there is none.
+    ///
+    /// One conditional UPDATE: of two concurrent revocations exactly one wins.
+    #[tracing::instrument(skip(self))]
+    pub async fn api_key_revoke(
+        &self,
+        user_id: Uuid,
+        id: Uuid,
+    ) -> Result<Option<ApiKey>, StoreError> {
+        let Some(key) = self.api_key_get(user_id, id).await? else {
+            return Ok(None);
+        };
+        let res = api_key::Entity::update_many()
+            .col_expr(api_key::Column::RevokedAt, Expr::value(now()))
+            .filter(live_key_of(user_id, id))
+            .exec(&self.db)
+            .await?;
+        Ok((res.rows_affected == 1).then_some(key))
+    }
+
+    /// The key with digest `hash` and its owner, revoked or not.
+    #[tracing::instrument(skip_all)]
+    pub async fn api_key_lookup(&self, hash: &KeyHash) -> Result<Option<KeyLookup>, StoreError> {
+        let row = api_key::Entity::find()
+            .filter(api_key::Column::KeyHash.eq(hash.to_hex()))
+            .find_also_related(user::Entity)
+            .one(&self.db)
+            .await?;
+        Ok(row.and_then(|(key, owner)| {
+            let owner = owner?;
+            Some(KeyLookup {
+                revoked: key.revoked_at.is_some(),
+                key: key.into(),
+                owner: owner.into(),
+            })
+        }))
+    }
+
+    /// Records a successful use of key `id` at `at` from `ip`.
+    #[tracing::instrument(skip(self))]
+    pub async fn api_key_record_use(
+        &self,
+        id: Uuid,
+        at: DateTime<Utc>,
+        ip: Option<&str>,
+    ) -> Result<(), StoreError> {
+        api_key::Entity::update_many()
+            .col_expr(api_key::Column::LastUsedAt, Expr::value(at))
+            .col_expr(
+                api_key::Column::LastUsedIp,
+                Expr::value(ip.map(str::to_owned)),
+            )
+            .filter(api_key::Column::Id.eq(id))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,136 @@
+//! Llavero's storage layer: every query the service makes lives here.
+//!
+//! [`Store`] wraps a sea-orm connection pool to SQLite (the embedded default)
+//! or PostgreSQL (production). One module per table (`users`, `api_keys`,
+//! `sessions`, `activity`) holds that table's queries; `entity` and
+//! `migration` hold the schema. Errors come back as [`StoreError`], which
+//! says *what* went wrong (not found, conflict, database failure) and leaves
+//! HTTP status codes to the server.
+//!
+//! Secrets never reach this layer: it sees HMAC digests and argon2 hashes.
+
+pub mod activity;
+pub mod api_keys;
+pub mod entity;
+pub mod migration;
+pub mod sessions;
+pub mod users;
+
+use std::time::Duration;
+
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm_migration::MigratorTrait;
+
+pub use sea_orm::DbErr as DatabaseError;
+
+/// What a store call can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint refused the write (e.g. a taken username).
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    /// The database failed or could not be reached.
+    #[error("database error")]
+    Database(#[from] DbErr),
+}
+
+/// Which database a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A page request: at most `limit` rows older than `after` (an id).
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest {
+    pub limit: u64,
+    pub after: Option<uuid::Uuid>,
+}
+
+/// One page of rows and the cursor of the next, if there is one.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<uuid::Uuid>,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from `limit + 1` fetched rows: the extra row only says
+    /// that another page exists.
+    fn from_rows(mut rows: Vec<T>, limit: u64, id: impl Fn(&T) -> uuid::Uuid) -> Self {
+        let more = rows.len() as u64 > limit;
+        rows.truncate(limit as usize);
+        let next = if more { rows.last().map(id) } else { None };
+        Page { items: rows, next }
+    }
+}
+
+/// The connection pool and the entry point to every query.
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://…?mode=rwc` or `postgres://…`).
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        let mut opts = ConnectOptions::new(url.to_owned());
+        opts.max_connections(max_connections)
+            .min_connections(1)
+            .connect_timeout(Duration::from_secs(5))
+            .acquire_timeout(Duration::from_secs(5))
+            // sqlx logs statements at info; ours are traced on store calls.
+            .sqlx_logging(false);
+        let db = Database::connect(opts).await?;
+        if db.get_database_backend() == DbBackend::Sqlite {
+            // WAL lets readers run beside the one writer; NORMAL sync is
+            // durable across application crashes, the usual WAL pairing.
+            db.execute_unprepared("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+                .await?;
+        }
+        Ok(Store { db })
+    }
+
+    /// Applies pending migrations.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        migration::Migrator::up(&self.db, None).await?;
+        Ok(())
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        match self.db.get_database_backend() {
+            DbBackend::Postgres => Backend::Postgres,
+            _ => Backend::Sqlite,
+        }
+    }
+
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.db.ping().await?;
+        Ok(())
+    }
+
+    /// Closes the pool, waiting for checked-out connections.
+    pub async fn close(self) -> Result<(), StoreError> {
+        self.db.close().await?;
+        Ok(())
+    }
+}
+
+/// Maps a unique-constraint violation to [`StoreError::Conflict`].
+fn conflict_or(err: DbErr, what: &'static str) -> StoreError {
+    match err.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => StoreError::Conflict(what),
+        _ => StoreError::Database(err),
+    }
+}
+
+/// The current time, truncated to microseconds so that what is written and
+/// what is read back compare equal on both databases.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    let t = chrono::Utc::now();
+    let micros = t.timestamp_micros();
+    chrono::DateTime::from_timestamp_micros(micros).unwrap_or(t)
+}

@@ -1,0 +1,18 @@
+//! Schema migrations, applied in order by `llavero migrate` and on `serve`.
+//!
+//! Written with sea-query's builder so one definition serves SQLite and
+//! PostgreSQL. Migrations are append-only: never edit one that has shipped.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_init;
+
+/// The list of migrations, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261126_000001_init::Migration)]
+    }
+}

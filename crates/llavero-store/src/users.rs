@@ -1,0 +1,143 @@
+//! Queries on `users`.
+
+use llavero_types::{Role, User};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use crate::entity::user;
+use crate::{conflict_or, now, Page, PageRequest, Store, StoreError};
+
+/// A user row as the server needs it: the public view plus the password hash.
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    pub user: User,
+    pub password_hash: String,
+}
+
+fn role_of(name: &str) -> Role {
+    // Anything unknown gets the least privilege.
+    if name == "admin" {
+        Role::Admin
+    } else {
+        Role::User
+    }
+}
+
+impl From<user::Model> for UserRecord {
+    fn from(m: user::Model) -> Self {
+        UserRecord {
+            user: User {
+                id: m.id,
+                role: role_of(&m.role),
+                username: m.username,
+                disabled: m.disabled,
+                created_at: m.created_at,
+            },
+            password_hash: m.password_hash,
+        }
+    }
+}
+
+/// What may change on a user; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UserChanges {
+    pub role: Option<Role>,
+    pub disabled: Option<bool>,
+    pub password_hash: Option<String>,
+}
+
+impl Store {
+    /// Creates a user; `Conflict` when the username is taken.
+    #[tracing::instrument(skip(self, password_hash))]
+    pub async fn user_create(
+        &self,
+        username: &str,
+        password_hash: String,
+        role: Role,
+    ) -> Result<UserRecord, StoreError> {
+        let t = now();
+        let row = user::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            username: Set(username.to_owned()),
+            password_hash: Set(password_hash),
+            role: Set(role.as_str().to_owned()),
+            disabled: Set(false),
+            created_at: Set(t),
+            updated_at: Set(t),
+        }
+        .insert(&self.db)
+        .await
+        .map_err(|e| conflict_or(e, "username is taken"))?;
+        Ok(row.into())
+    }
+
+    #[tracing::instrument(skip(self))]
+    pub async fn user_by_username(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
+        let row = user::Entity::find()
+            .filter(user::Column::Username.eq(username))
+            .one(&self.db)
+            .await?;
+        Ok(row.map(Into::into))
+    }
+
+    #[tracing::instrument(skip(self))]
+    pub async fn user_by_id(&self, id: Uuid) -> Result<Option<UserRecord>, StoreError> {
+        Ok(user::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .map(Into::into))
+    }
+
+    /// How many users exist (0 means: bootstrap an admin).
+    pub async fn user_count(&self) -> Result<u64, StoreError> {
+        Ok(user::Entity::find().count(&self.db).await?)
+    }
+
+    /// How many enabled admins exist, to refuse demoting the last one.
+    pub async fn active_admin_count(&self) -> Result<u64, StoreError> {
+        Ok(user::Entity::find()
+            .filter(user::Column::Role.eq(Role::Admin.as_str()))
+            .filter(user::Column::Disabled.eq(false))
+            .count(&self.db)
+            .await?)
+    }
+
+    /// Users, newest first.
+    #[tracing::instrument(skip(self))]
+    pub async fn user_list(&self, page: PageRequest) -> Result<Page<User>, StoreError> {
+        let mut q = user::Entity::find().order_by_desc(user::Column::Id);
+        if let Some(after) = page.after {
+            q = q.filter(user::Column::Id.lt(after));
+        }
+        let rows = q.limit(page.limit + 1).all(&self.db).await?;
+        let users = rows.into_iter().map(|m| UserRecord::from(m).user).collect();
+        Ok(Page::from_rows(users, page.limit, |u: &User| u.id))
+    }
+
+    /// Applies `changes`; `None` when there is no such user.
+    #[tracing::instrument(skip(self, changes))]
+    pub async fn user_update(
+        &self,
+        id: Uuid,
+        changes: UserChanges,
+    ) -> Result<Option<UserRecord>, StoreError> {
+        let Some(row) = user::Entity::find_by_id(id).one(&self.db).await? else {
+            return Ok(None);
+        };
+        let mut am: user::ActiveModel = row.into();
+        if let Some(role) = changes.role {
+            am.role = Set(role.as_str().to_owned());
+        }
+        if let Some(disabled) = changes.disabled {
+            am.disabled = Set(disabled);
+        }
+        if let Some(hash) = changes.password_hash {
+            am.password_hash = Set(hash);
+        }
+        am.updated_at = Set(now());
+        Ok(Some(am.update(&self.db).await?.into()))
+    }
+}

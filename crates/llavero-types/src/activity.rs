@@ -1,0 +1,105 @@
+//! The activity log: who did what, when, from where, with which key.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityAction {
+    Login,
+    LoginFailed,
+    Logout,
+    ApiKeyCreated,
+    ApiKeyRenamed,
+    ApiKeyRevoked,
+    UserCreated,
+    UserUpdated,
+}
+
+impl ActivityAction {
+    /// The action's wire and storage name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActivityAction::Login => "login",
+            ActivityAction::LoginFailed => "login_failed",
+            ActivityAction::Logout => "logout",
+            ActivityAction::ApiKeyCreated => "api_key_created",
+            ActivityAction::ApiKeyRenamed => "api_key_renamed",
+            ActivityAction::ApiKeyRevoked => "api_key_revoked",
+            ActivityAction::UserCreated => "user_created",
+            ActivityAction::UserUpdated => "user_updated",
+        }
+    }
+
+    /// Every action, for parsing stored names back.
+    pub const ALL: [ActivityAction; 8] = [
+        ActivityAction::Login,
+        ActivityAction::LoginFailed,
+        ActivityAction::Logout,
+        ActivityAction::ApiKeyCreated,
+        ActivityAction::ApiKeyRenamed,
+        ActivityAction::ApiKeyRevoked,
+        ActivityAction::UserCreated,
+        ActivityAction::UserUpdated,
+    ];
+
+    /// The action stored under `name`, if any.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == name)
+    }
+}
+
+/// Who acted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Actor {
+    pub id: Uuid,
+    pub username: String,
+}
+
+/// One audit event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ActivityEvent {
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    pub action: ActivityAction,
+    /// Null only for a failed sign-in with an unknown username.
+    pub actor: Option<Actor>,
+    /// The client address the request came from.
+    pub ip: Option<String>,
+    /// The key that authenticated the request, when a key did.
+    pub api_key_id: Option<Uuid>,
+    /// What was acted on: `api_key`, `user` or `session`.
+    pub target_type: Option<String>,
+    pub target_id: Option<Uuid>,
+    /// A short human-readable detail (never a secret).
+    pub detail: Option<String>,
+}
+
+/// One page of events, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ActivityList {
+    pub data: Vec<ActivityEvent>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_round_trips_through_its_name() {
+        for action in ActivityAction::ALL {
+            assert_eq!(ActivityAction::from_name(action.as_str()), Some(action));
+            let json = serde_json::to_string(&action).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", action.as_str()));
+        }
+        assert_eq!(ActivityAction::from_name("nope"), None);
+    }
+}

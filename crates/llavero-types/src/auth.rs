@@ -1,0 +1,57 @@
+//! Sign-in and "who am I".
+
+use serde::{Deserialize, Serialize};
+
+use crate::{ApiKey, User};
+
+/// `POST /api/v1/auth/login` body.
+///
+/// `Debug` is written by hand so that a password can never reach a log line.
+#[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LoginRequest {
+    pub username: String,
+    #[cfg_attr(feature = "openapi", schema(format = Password))]
+    pub password: String,
+}
+
+impl std::fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginRequest")
+            .field("username", &self.username)
+            .field("password", &"[redacted]")
+            .finish()
+    }
+}
+
+/// The caller of a request: the user, and the key when one was used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Me {
+    pub user: User,
+    /// The key that authenticated this request; absent for a browser session.
+    pub api_key: Option<ApiKey>,
+}
+
+/// `{"data": Me}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MeResponse {
+    pub data: Me,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_request_debug_hides_the_password() {
+        let req = LoginRequest {
+            username: "ana".into(),
+            password: "hunter2-hunter2".into(),
+        };
+        let shown = format!("{req:?}");
+        assert!(shown.contains("ana"));
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
+}
