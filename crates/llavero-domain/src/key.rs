@@ -252,7 +252,8 @@ mod tests {
             prop_assert!(g.is_some());
             if let Some(g) = g {
                 prop_assert!(parse(&prefix, g.secret.expose()).is_ok());
-                prop_assert!(g.hint.starts_with(&format!("{p}_…")));
+                let expected = format!("{p}_…");
+                prop_assert!(g.hint.starts_with(&expected));
             }
         }
     }

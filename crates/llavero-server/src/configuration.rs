@@ -37,8 +37,9 @@ pub struct Settings {
     /// `sqlite://…` or `postgres://…`.
     pub database_url: Secret<String>,
     pub listen: SocketAddr,
-    /// The base URL users and programs reach this service at, without `/api/v1`.
-    pub public_url: String,
+    /// The base URL users and programs reach this service at, without
+    /// `/api/v1`; `None`: derived from the bound address.
+    pub public_url: Option<String>,
     pub key_prefix: KeyPrefix,
     /// `None`: generate one beside the SQLite file (refused for PostgreSQL).
     pub key_pepper: Option<Secret<String>>,
@@ -87,9 +88,9 @@ impl Settings {
                         "LLAVERO_PUBLIC_URL={url:?} must start with http:// or https://"
                     )));
                 }
-                url.trim_end_matches('/').to_owned()
+                Some(url.trim_end_matches('/').to_owned())
             }
-            None => derived_public_url(listen),
+            None => None,
         };
 
         let key_prefix = match var("LLAVERO_KEY_PREFIX") {
@@ -162,14 +163,24 @@ impl Settings {
         })
     }
 
+    /// The public base URL, given the address actually bound (which differs
+    /// from `listen` when it asks for port 0).
+    pub fn public_url(&self, bound: SocketAddr) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| derived_public_url(bound))
+    }
+
     /// The URL programs call: `<public_url>/api/v1`.
-    pub fn api_endpoint(&self) -> String {
-        format!("{}/api/v1", self.public_url)
+    pub fn api_endpoint(&self, bound: SocketAddr) -> String {
+        format!("{}/api/v1", self.public_url(bound))
     }
 
     /// Whether cookies must carry `Secure` (the public URL is https).
     pub fn secure_cookies(&self) -> bool {
-        self.public_url.starts_with("https://")
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
     }
 
     /// The SQLite database file, when the database is a SQLite file.
@@ -237,7 +248,7 @@ mod tests {
     fn defaults_serve_sqlite_on_localhost() {
         let s = settings(&[]).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
-        assert_eq!(s.api_endpoint(), "http://127.0.0.1:8080/api/v1");
+        assert_eq!(s.api_endpoint(s.listen), "http://127.0.0.1:8080/api/v1");
         assert_eq!(s.key_prefix.as_str(), "mco");
         assert_eq!(s.sqlite_path(), Some(PathBuf::from("./data/llavero.db")));
         assert!(s.verify_token.is_none());
@@ -247,10 +258,10 @@ mod tests {
     #[test]
     fn wildcard_listen_shows_localhost_and_public_url_wins() {
         let s = settings(&[("LLAVERO_LISTEN", "0.0.0.0:9000")]).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(s.public_url, "http://localhost:9000");
+        assert_eq!(s.public_url(s.listen), "http://localhost:9000");
         let s = settings(&[("LLAVERO_PUBLIC_URL", "https://keys.example.com/")])
             .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(s.api_endpoint(), "https://keys.example.com/api/v1");
+        assert_eq!(s.api_endpoint(s.listen), "https://keys.example.com/api/v1");
         assert!(s.secure_cookies());
     }
 

@@ -60,11 +60,15 @@ impl Application {
             tracing::warn!(error = %e, "could not purge expired sessions");
         }
 
+        let listener = TcpListener::bind(settings.listen)
+            .with_context(|| format!("binding {} (LLAVERO_LISTEN)", settings.listen))?;
+        let bound = listener.local_addr()?;
+        let api_endpoint = settings.api_endpoint(bound);
         let state = AppState {
             store,
             pepper,
             key_prefix: settings.key_prefix.clone(),
-            api_endpoint: settings.api_endpoint(),
+            api_endpoint: api_endpoint.clone(),
             brand: settings.brand.clone(),
             verify_token: settings.verify_token.clone(),
             trusted_proxies: Arc::new(settings.trusted_proxies.clone()),
@@ -72,14 +76,12 @@ impl Application {
             session_ttl: settings.session_ttl,
             throttle: Arc::new(LoginThrottle::default()),
         };
-        let listener = TcpListener::bind(settings.listen)
-            .with_context(|| format!("binding {} (LLAVERO_LISTEN)", settings.listen))?;
-        let port = listener.local_addr()?.port();
+        let port = bound.port();
         let server = run(listener, state)?;
         tracing::info!(
             listen = %settings.listen,
             port,
-            api_endpoint = %settings.api_endpoint(),
+            %api_endpoint,
             "Llavero is listening"
         );
         Ok(Application { port, server })

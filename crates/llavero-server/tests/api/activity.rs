@@ -1,0 +1,73 @@
+//! The activity log: who, what, when, from where, with which key.
+
+use llavero_types::{ActivityList, Role};
+use serde_json::json;
+
+use crate::api_test;
+use crate::helpers::{json, new_client};
+
+async fn events(app: &crate::helpers::TestApp, client: &reqwest::Client) -> ActivityList {
+    let res = client
+        .get(app.url("/activity?limit=200"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(res.status(), 200);
+    serde_json::from_value(json(res).await).unwrap_or_else(|e| panic!("{e}"))
+}
+
+api_test! {
+    async fn key_lifecycle_events_name_actor_ip_and_key(app) {
+        let (user, client) = app.user("fede", Role::User).await;
+        let (key, secret) = app.create_key(&client, "one").await;
+        let by_key = reqwest::Client::new();
+        let res = by_key.patch(app.url(&format!("/api-keys/{}", key.id))).header("MC-Api-Key", &secret).json(&json!({ "name": "two" })).send().await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(res.status(), 200);
+        client.delete(app.url(&format!("/api-keys/{}", key.id))).send().await.unwrap_or_else(|e| panic!("{e}"));
+        client.post(app.url("/auth/logout")).send().await.unwrap_or_else(|e| panic!("{e}"));
+        let relogin = new_client();
+        app.login_with(&relogin, "fede", "pw-of-fede-123").await;
+
+        let list = events(&app, &relogin).await;
+        let actions: Vec<&str> = list.data.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, ["login", "logout", "api_key_revoked", "api_key_renamed", "api_key_created", "login"]);
+        for e in &list.data {
+            assert_eq!(e.actor.as_ref().map(|a| a.id), Some(user.id));
+            assert_eq!(e.ip.as_deref(), Some("127.0.0.1"));
+        }
+        let renamed = &list.data[3];
+        assert_eq!(renamed.api_key_id, Some(key.id), "the rename was done with the key");
+        assert_eq!(renamed.target_id, Some(key.id));
+        assert_eq!(renamed.detail.as_deref(), Some("name: one → two"));
+        assert_eq!(list.data[4].api_key_id, None, "the creation was done by session");
+    }
+}
+
+api_test! {
+    async fn users_see_their_own_events_and_admins_see_all(app) {
+        let (_, gina) = app.user("gina", Role::User).await;
+        let (_, hugo) = app.user("hugo", Role::User).await;
+        app.create_key(&gina, "g").await;
+        app.create_key(&hugo, "h").await;
+        let gina_events = events(&app, &gina).await;
+        assert!(gina_events.data.iter().all(|e| e.actor.as_ref().map(|a| a.username.as_str()) == Some("gina")));
+        assert!(!gina_events.data.is_empty());
+        let admin = app.admin().await;
+        let all = events(&app, &admin).await;
+        for who in ["gina", "hugo", "admin"] {
+            assert!(all.data.iter().any(|e| e.actor.as_ref().map(|a| a.username.as_str()) == Some(who)), "{who}");
+        }
+        assert!(all.data.iter().any(|e| e.action.as_str() == "user_created"));
+    }
+}
+
+api_test! {
+    async fn failed_sign_ins_are_logged(app) {
+        let client = new_client();
+        app.login_with(&client, "admin", "wrong-password").await;
+        let admin = app.admin().await;
+        let all = events(&app, &admin).await;
+        let failed = all.data.iter().find(|e| e.action.as_str() == "login_failed");
+        assert!(failed.is_some_and(|e| e.actor.as_ref().map(|a| a.username.as_str()) == Some("admin")));
+    }
+}

@@ -1,0 +1,86 @@
+//! Bad input gets a clear problem+json answer and changes nothing.
+
+use serde_json::json;
+
+use crate::api_test;
+use crate::helpers::problem;
+
+api_test! {
+    async fn bad_key_bodies_are_refused_and_create_nothing(app) {
+        let admin = app.admin().await;
+        let long = "x".repeat(101);
+        let huge = format!("{{\"name\": \"{}\"}}", "y".repeat(20_000));
+        let cases: Vec<(&str, String, &str, u16)> = vec![
+            ("empty name", json!({ "name": "" }).to_string(), "application/json", 422),
+            ("blank name", json!({ "name": "   \t " }).to_string(), "application/json", 422),
+            ("101 chars", json!({ "name": long }).to_string(), "application/json", 422),
+            ("missing name", json!({}).to_string(), "application/json", 422),
+            ("name not a string", json!({ "name": 42 }).to_string(), "application/json", 422),
+            ("control char", json!({ "name": "a\u{7}b" }).to_string(), "application/json", 422),
+            ("malformed JSON", "{\"name\": ".to_owned(), "application/json", 400),
+            ("not JSON at all", "name=backup".to_owned(), "application/json", 400),
+            ("wrong content type", json!({ "name": "ok" }).to_string(), "text/plain", 415),
+            ("form content type", "name=ok".to_owned(), "application/x-www-form-urlencoded", 415),
+            ("oversized body", huge, "application/json", 413),
+        ];
+        for (what, body, content_type, status) in cases {
+            let res = admin
+                .post(app.url("/api-keys"))
+                .header("content-type", content_type)
+                .body(body)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{what}: {e}"));
+            assert_eq!(res.status().as_u16(), status, "{what}");
+            problem(res, status).await;
+        }
+        assert!(app.list_keys(&admin).await.is_empty(), "a bad request created a key");
+        let hundred = "ñ".repeat(100);
+        let (key, _) = app.create_key(&admin, &hundred).await;
+        assert_eq!(key.name.chars().count(), 100);
+    }
+}
+
+api_test! {
+    async fn bad_renames_are_refused_and_keep_the_old_name(app) {
+        let admin = app.admin().await;
+        let (key, _) = app.create_key(&admin, "keep-me").await;
+        let path = app.url(&format!("/api-keys/{}", key.id));
+        for body in [json!({ "name": "" }), json!({ "name": "  " }), json!({ "name": "z".repeat(101) }), json!({ "nombre": "x" })] {
+            problem(admin.patch(&path).json(&body).send().await.unwrap_or_else(|e| panic!("{e}")), 422).await;
+        }
+        problem(admin.patch(&path).header("content-type", "application/json").body("{").send().await.unwrap_or_else(|e| panic!("{e}")), 400).await;
+        assert_eq!(app.list_keys(&admin).await[0].name, "keep-me");
+    }
+}
+
+api_test! {
+    async fn unknown_and_malformed_ids_and_pages(app) {
+        let admin = app.admin().await;
+        let unknown = uuid::Uuid::new_v4();
+        problem(admin.get(app.url(&format!("/api-keys/{unknown}"))).send().await.unwrap_or_else(|e| panic!("{e}")), 404).await;
+        problem(admin.patch(app.url(&format!("/api-keys/{unknown}"))).json(&json!({ "name": "x" })).send().await.unwrap_or_else(|e| panic!("{e}")), 404).await;
+        problem(admin.delete(app.url(&format!("/api-keys/{unknown}"))).send().await.unwrap_or_else(|e| panic!("{e}")), 404).await;
+        for bad in ["/api-keys/not-a-uuid", "/api-keys/123", "/users/zzz"] {
+            problem(admin.get(app.url(bad)).send().await.unwrap_or_else(|e| panic!("{e}")), 400).await;
+        }
+        for bad in ["/api-keys?limit=0", "/api-keys?limit=201", "/api-keys?limit=abc", "/api-keys?cursor=nope", "/activity?limit=-1"] {
+            problem(admin.get(app.url(bad)).send().await.unwrap_or_else(|e| panic!("{e}")), 400).await;
+        }
+    }
+}
+
+api_test! {
+    async fn anonymous_and_expired_sessions_get_401(app) {
+        let anon = reqwest::Client::new();
+        for path in ["/me", "/api-keys", "/activity", "/users"] {
+            let res = anon.get(app.url(path)).send().await.unwrap_or_else(|e| panic!("{e}"));
+            assert!(res.headers().contains_key("www-authenticate"));
+            problem(res, 401).await;
+        }
+        let res = anon.post(app.url("/api-keys")).json(&json!({ "name": "x" })).send().await.unwrap_or_else(|e| panic!("{e}"));
+        problem(res, 401).await;
+        let forged = anon.get(app.url("/me")).header("cookie", "llavero_session=deadbeef").send().await.unwrap_or_else(|e| panic!("{e}"));
+        problem(forged, 401).await;
+    }
+}

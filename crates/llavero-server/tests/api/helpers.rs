@@ -1,0 +1,356 @@
+//! `spawn_app()` and typed helpers: a real server on a real port, over a
+//! fresh database per test — a SQLite file in its own directory, or its own
+//! PostgreSQL database (created here, dropped when the test ends).
+//!
+//! PostgreSQL is never optional: when it cannot be reached the test fails
+//! with the reason, it does not skip.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use llavero_server::configuration::{LogFormat, Settings};
+use llavero_server::startup::Application;
+use llavero_types::{ApiKey, ApiKeyCreated, Role, User, UserResponse};
+use reqwest::{Client, Response};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+/// The database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs one async test body against each backend, as `<name>::sqlite` and
+/// `<name>::postgres`.
+#[macro_export]
+macro_rules! api_test {
+    ($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            async fn run($app: $crate::helpers::TestApp) $body
+            #[tokio::test]
+            async fn sqlite() {
+                run($crate::helpers::spawn_app($crate::helpers::Backend::Sqlite).await).await
+            }
+            #[tokio::test]
+            async fn postgres() {
+                run($crate::helpers::spawn_app($crate::helpers::Backend::Postgres).await).await
+            }
+        }
+    };
+}
+
+pub const ADMIN: &str = "admin";
+pub const VERIFY_TOKEN: &str = "test-verify-token-0123456789abcdef";
+pub const PG_PEPPER: &str = "test-pepper-for-postgres-0123456789abcdef";
+
+/// Every log line of this test process, for the no-secrets-in-logs test.
+#[derive(Clone, Default)]
+pub struct CapturedLogs(Arc<Mutex<Vec<u8>>>);
+
+impl CapturedLogs {
+    pub fn text(&self) -> String {
+        self.0
+            .lock()
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default()
+    }
+}
+
+impl Write for CapturedLogs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut b) = self.0.lock() {
+            b.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Installs (once) a subscriber that keeps every debug-level line.
+pub fn logs() -> &'static CapturedLogs {
+    static LOGS: OnceLock<CapturedLogs> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = CapturedLogs::default();
+        let writer = logs.clone();
+        // Everything the server side logs at debug; the test's own HTTP
+        // client (reqwest and its cookie jar) is not the product and logs
+        // the cookies it receives, so it is left out.
+        let filter = "debug,cookie_store=off,reqwest=off,hyper_util::client=off";
+        llavero_server::telemetry::init(LogFormat::Text, filter, move || writer.clone());
+        logs
+    })
+}
+
+fn postgres_admin_url() -> String {
+    std::env::var("LLAVERO_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// Removes the test's database (and directory) when the test ends, pass or fail.
+struct Scratch {
+    dir: PathBuf,
+    pg_database: Option<String>,
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+        if let Some(name) = self.pg_database.take() {
+            // Drop runs outside async: use a short-lived runtime of our own.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build();
+                if let Ok(rt) = rt {
+                    rt.block_on(async {
+                        if let Ok(db) = Database::connect(postgres_admin_url()).await {
+                            let _ = db
+                                .execute_unprepared(&format!(
+                                    "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                                ))
+                                .await;
+                        }
+                    });
+                }
+            })
+            .join();
+        }
+    }
+}
+
+/// A running server and clients to call it with.
+pub struct TestApp {
+    pub backend: Backend,
+    /// `http://127.0.0.1:<port>/api/v1`
+    pub api: String,
+    pub admin_password: String,
+    pub database_url: String,
+    /// The SQLite file, for the backend that has one.
+    pub sqlite_path: Option<PathBuf>,
+    handle: actix_web::dev::ServerHandle,
+    _scratch: Scratch,
+}
+
+pub fn new_client() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap_or_else(|e| panic!("building an HTTP client: {e}"))
+}
+
+/// Starts a server on a fresh database of `backend`.
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, &[]).await
+}
+
+/// Like [`spawn_app`], with extra `LLAVERO_*` settings.
+pub async fn spawn_app_with(backend: Backend, extra: &[(&str, &str)]) -> TestApp {
+    logs();
+    let id = Uuid::new_v4().simple().to_string();
+    let dir = std::env::temp_dir().join(format!("llavero-test-{id}"));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
+    let mut scratch = Scratch {
+        dir: dir.clone(),
+        pg_database: None,
+    };
+
+    let admin_password = format!("pw-{}", Uuid::new_v4().simple());
+    let mut vars: HashMap<String, String> = HashMap::new();
+    let (database_url, sqlite_path) = match backend {
+        Backend::Sqlite => {
+            let path = dir.join("llavero.db");
+            (format!("sqlite://{}?mode=rwc", path.display()), Some(path))
+        }
+        Backend::Postgres => {
+            let admin_url = postgres_admin_url();
+            let name = format!("llavero_test_{id}");
+            let db = Database::connect(&admin_url).await.unwrap_or_else(|e| {
+                panic!(
+                    "PostgreSQL is required for the API tests and is unreachable at {admin_url}: {e}. \
+                     Start it (pg_ctlcluster --skip-systemctl-redirect 15 main start) or point \
+                     LLAVERO_TEST_POSTGRES_URL at one."
+                )
+            });
+            db.execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .unwrap_or_else(|e| panic!("creating test database {name}: {e}"));
+            scratch.pg_database = Some(name.clone());
+            let base = admin_url
+                .rsplit_once('/')
+                .map(|(b, _)| b)
+                .unwrap_or(&admin_url);
+            vars.insert("LLAVERO_KEY_PEPPER".into(), PG_PEPPER.into());
+            (format!("{base}/{name}"), None)
+        }
+    };
+    vars.insert("LLAVERO_DATABASE_URL".into(), database_url.clone());
+    vars.insert("LLAVERO_LISTEN".into(), "127.0.0.1:0".into());
+    vars.insert("LLAVERO_VERIFY_TOKEN".into(), VERIFY_TOKEN.into());
+    vars.insert("LLAVERO_ADMIN_USERNAME".into(), ADMIN.into());
+    vars.insert("LLAVERO_ADMIN_PASSWORD".into(), admin_password.clone());
+    for (k, v) in extra {
+        vars.insert((*k).into(), (*v).into());
+    }
+    let settings = Settings::from_lookup(|k| vars.get(k).cloned())
+        .unwrap_or_else(|e| panic!("test settings: {e}"));
+    let app = Application::build(settings)
+        .await
+        .unwrap_or_else(|e| panic!("starting the server on {backend:?}: {e:#}"));
+    let port = app.port();
+    let handle = app.handle();
+    tokio::spawn(app.run_until_stopped());
+
+    TestApp {
+        backend,
+        api: format!("http://127.0.0.1:{port}/api/v1"),
+        admin_password,
+        database_url,
+        sqlite_path,
+        handle,
+        _scratch: scratch,
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Stop accepting; the runtime ends with the test anyway.
+        drop(self.handle.stop(false));
+    }
+}
+
+/// Reads a JSON body, failing the test with the body when it is not JSON.
+pub async fn json(res: Response) -> Value {
+    let status = res.status();
+    let text = res.text().await.unwrap_or_default();
+    serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("status {status}: body is not JSON ({e}): {text}"))
+}
+
+/// Asserts a problem+json answer with `status`; returns its body.
+pub async fn problem(res: Response, status: u16) -> Value {
+    assert_eq!(res.status().as_u16(), status, "unexpected status");
+    let ct = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    assert_eq!(ct, "application/problem+json");
+    let body = json(res).await;
+    assert_eq!(body["status"], status, "{body}");
+    assert!(
+        body["title"].is_string() && body["detail"].is_string(),
+        "{body}"
+    );
+    body
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.api)
+    }
+
+    /// Signs `client` in; returns the raw answer.
+    pub async fn login_with(&self, client: &Client, username: &str, password: &str) -> Response {
+        client
+            .post(self.url("/auth/login"))
+            .json(&json!({ "username": username, "password": password }))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("login request: {e}"))
+    }
+
+    /// A fresh client signed in as the bootstrap admin.
+    pub async fn admin(&self) -> Client {
+        let client = new_client();
+        let res = self.login_with(&client, ADMIN, &self.admin_password).await;
+        assert_eq!(res.status(), 200, "admin login failed");
+        client
+    }
+
+    /// Creates a user through the admin API and returns it with a signed-in client.
+    pub async fn user(&self, username: &str, role: Role) -> (User, Client) {
+        let admin = self.admin().await;
+        let password = format!("pw-of-{username}-123");
+        let res = admin
+            .post(self.url("/users"))
+            .json(&json!({ "username": username, "password": password, "role": role }))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("create user: {e}"));
+        assert_eq!(res.status(), 201, "creating user {username}");
+        let user: UserResponse =
+            serde_json::from_value(json(res).await).unwrap_or_else(|e| panic!("{e}"));
+        let client = new_client();
+        let res = self.login_with(&client, username, &password).await;
+        assert_eq!(res.status(), 200, "login of {username}");
+        (user.data, client)
+    }
+
+    /// Creates a key as `client`'s user; returns it and its secret.
+    pub async fn create_key(&self, client: &Client, name: &str) -> (ApiKey, String) {
+        let res = client
+            .post(self.url("/api-keys"))
+            .json(&json!({ "name": name }))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("create key: {e}"));
+        assert_eq!(res.status(), 201, "creating key {name:?}");
+        let created: ApiKeyCreated =
+            serde_json::from_value(json(res).await).unwrap_or_else(|e| panic!("{e}"));
+        (created.data, created.secret)
+    }
+
+    /// `GET path` authenticated by `key` in `MC-Api-Key`, from a cookieless client.
+    pub async fn get_with_key(&self, path: &str, key: &str) -> Response {
+        Client::new()
+            .get(self.url(path))
+            .header("MC-Api-Key", key)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    }
+
+    /// `POST /verify` with the service token.
+    pub async fn verify(&self, body: Value) -> Response {
+        Client::new()
+            .post(self.url("/verify"))
+            .bearer_auth(VERIFY_TOKEN)
+            .json(&body)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("verify: {e}"))
+    }
+
+    /// The verify verdict's `code` for `key`.
+    pub async fn verify_code(&self, key: &str) -> String {
+        let res = self.verify(json!({ "key": key })).await;
+        assert_eq!(res.status(), 200);
+        json(res).await["data"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// The caller's key list (first page).
+    pub async fn list_keys(&self, client: &Client) -> Vec<ApiKey> {
+        let res = client
+            .get(self.url("/api-keys"))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(res.status(), 200);
+        serde_json::from_value(json(res).await["data"].clone()).unwrap_or_else(|e| panic!("{e}"))
+    }
+}

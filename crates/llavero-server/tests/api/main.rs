@@ -1,0 +1,16 @@
+//! The API integration suite: real HTTP on a real port, against a real SQLite
+//! file and a real PostgreSQL server. Every test in `api_test!` runs once per
+//! backend (`<test>::sqlite`, `<test>::postgres`).
+
+mod helpers;
+
+mod activity;
+mod api_keys;
+mod auth;
+mod bad_input;
+mod cross_user;
+mod info;
+mod openapi;
+mod secrets;
+mod users;
+mod verify;

@@ -1,0 +1,44 @@
+//! The committed OpenAPI document stays true to the code.
+
+use crate::api_test;
+
+const COMMITTED: &str = include_str!("../../../../openapi/llavero.json");
+
+#[test]
+fn committed_document_matches_the_code() {
+    let generated = llavero_server::openapi::document_json();
+    assert!(
+        generated == COMMITTED,
+        "openapi/llavero.json is stale: run `just openapi` and commit the result"
+    );
+}
+
+#[test]
+fn every_operation_has_a_resource_verb_id_a_tag_and_a_summary() {
+    let doc: serde_json::Value = serde_json::from_str(COMMITTED).unwrap_or_default();
+    let paths = doc["paths"].as_object().cloned().unwrap_or_default();
+    assert!(paths.len() >= 10, "too few paths: {}", paths.len());
+    for (path, ops) in paths {
+        for (method, op) in ops.as_object().cloned().unwrap_or_default() {
+            let id = op["operationId"].as_str().unwrap_or("");
+            assert!(id.contains('_'), "{method} {path}: operationId {id:?}");
+            assert_eq!(
+                op["tags"].as_array().map(Vec::len),
+                Some(1),
+                "{method} {path}"
+            );
+            assert!(
+                op["summary"].as_str().is_some_and(|s| !s.is_empty()),
+                "{method} {path}"
+            );
+        }
+    }
+}
+
+api_test! {
+    async fn the_served_document_is_the_committed_one(app) {
+        let res = reqwest::get(app.url("/openapi.json")).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.text().await.unwrap_or_default(), COMMITTED);
+    }
+}

@@ -1,0 +1,88 @@
+//! No secret reaches the database or the logs in plain text.
+//!
+//! Drives every path that handles a secret (key creation and use by both
+//! headers, verify, sign-in, user creation, password change), then scans the
+//! SQLite file (and its WAL) byte for byte, every row of every PostgreSQL
+//! table as text, and every log line this process captured at debug level.
+
+use llavero_types::Role;
+use sea_orm::{ConnectionTrait, Database, Statement};
+use serde_json::json;
+
+use crate::api_test;
+use crate::helpers::{json, logs, Backend, PG_PEPPER, VERIFY_TOKEN};
+
+api_test! {
+    async fn no_secret_reaches_the_database_or_the_logs(app) {
+        let (user, client) = app.user("mara", Role::User).await;
+        let (key, secret) = app.create_key(&client, "scan-me").await;
+        assert_eq!(app.get_with_key("/me", &secret).await.status(), 200);
+        let bearer = reqwest::Client::new().get(app.url("/api-keys")).bearer_auth(&secret).send().await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(bearer.status(), 200);
+        assert_eq!(json(app.verify(json!({ "key": secret, "client_ip": "198.51.100.1" })).await).await["data"]["code"], "VALID");
+        // A secret in the wrong place must not be echoed in an error either.
+        let misplaced = client.post(app.url("/api-keys")).json(&json!({ "name": 1, "expires_at": secret })).send().await.unwrap_or_else(|e| panic!("{e}"));
+        let misplaced = misplaced.text().await.unwrap_or_default();
+        assert!(!misplaced.contains(&secret), "error body echoes the key: {misplaced}");
+        let admin = app.admin().await;
+        let new_password = "rotated-password-for-mara";
+        admin.patch(app.url(&format!("/users/{}", user.id))).json(&json!({ "password": new_password })).send().await.unwrap_or_else(|e| panic!("{e}"));
+        let session = {
+            let res = app.login_with(&crate::helpers::new_client(), "mara", new_password).await;
+            let cookie = res.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+            cookie.split(';').next().and_then(|p| p.split_once('=')).map(|(_, v)| v.to_owned()).unwrap_or_default()
+        };
+        assert_eq!(session.len(), 64);
+
+        let mut secrets: Vec<(&str, String)> = vec![
+            ("API key", secret.clone()),
+            ("API key body", secret[4..36].to_owned()),
+            ("user password", "pw-of-mara-123".to_owned()),
+            ("new password", new_password.to_owned()),
+            ("admin password", app.admin_password.clone()),
+            ("session token", session.clone()),
+            ("verify token", VERIFY_TOKEN.to_owned()),
+            ("pepper", PG_PEPPER.to_owned()),
+        ];
+        if let Some(db) = &app.sqlite_path {
+            let pepper_file = db.with_file_name("llavero.pepper");
+            let pepper = std::fs::read_to_string(&pepper_file).unwrap_or_else(|e| panic!("{}: {e}", pepper_file.display()));
+            assert_eq!(pepper.trim().len(), 64);
+            secrets.push(("generated pepper", pepper.trim().to_owned()));
+        }
+
+        let stored = match app.backend {
+            Backend::Sqlite => {
+                let path = app.sqlite_path.clone().unwrap_or_default();
+                let mut bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                bytes.extend(std::fs::read(path.with_extension("db-wal")).unwrap_or_default());
+                assert!(bytes.windows(7).any(|w| w == b"scan-me"), "the scan does not see the database content");
+                String::from_utf8_lossy(&bytes).into_owned()
+            }
+            Backend::Postgres => {
+                let db = Database::connect(&app.database_url).await.unwrap_or_else(|e| panic!("{e}"));
+                let mut dump = String::new();
+                for table in ["users", "api_keys", "sessions", "activity"] {
+                    let rows = db
+                        .query_all(Statement::from_string(db.get_database_backend(), format!("SELECT row_to_json(t)::text AS j FROM {table} t")))
+                        .await
+                        .unwrap_or_else(|e| panic!("{e}"));
+                    for row in rows {
+                        dump.push_str(&row.try_get::<String>("", "j").unwrap_or_default());
+                        dump.push('\n');
+                    }
+                }
+                db.close().await.unwrap_or_else(|e| panic!("{e}"));
+                assert!(dump.contains("scan-me") && dump.contains(&key.hint), "the dump does not see the rows");
+                dump
+            }
+        };
+        let logged = logs().text();
+        assert!(logged.contains("llavero"), "no logs were captured: the scan would prove nothing");
+        for (what, value) in &secrets {
+            assert!(!stored.contains(value.as_str()), "{what} found in the database");
+            let line = logged.lines().find(|l| l.contains(value.as_str())).unwrap_or("");
+            assert!(!logged.contains(value.as_str()), "{what} found in the logs: {line}");
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! Admin user management.
+
+use llavero_types::{Role, UserList};
+use serde_json::json;
+
+use crate::api_test;
+use crate::helpers::{json, new_client, problem};
+
+api_test! {
+    async fn admins_create_list_get_and_update_users(app) {
+        let admin = app.admin().await;
+        let res = admin.post(app.url("/users")).json(&json!({ "username": "Ines", "password": "a-long-password" })).send().await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(res.status(), 201);
+        assert!(res.headers().contains_key("location"));
+        let created = json(res).await;
+        assert_eq!(created["data"]["username"], "ines");
+        assert_eq!(created["data"]["role"], "user");
+        let id = created["data"]["id"].as_str().unwrap_or_default().to_owned();
+        let list: UserList = serde_json::from_value(json(admin.get(app.url("/users")).send().await.unwrap_or_else(|e| panic!("{e}"))).await).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(list.data.iter().map(|u| u.username.as_str()).collect::<Vec<_>>(), ["ines", "admin"]);
+        let one = json(admin.get(app.url(&format!("/users/{id}"))).send().await.unwrap_or_else(|e| panic!("{e}"))).await;
+        assert_eq!(one["data"]["id"], id);
+        let res = admin.patch(app.url(&format!("/users/{id}"))).json(&json!({ "role": "admin" })).send().await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(json(res).await["data"]["role"], "admin");
+        let res = app.login_with(&new_client(), "ines", "a-long-password").await;
+        assert_eq!(res.status(), 200);
+    }
+}
+
+api_test! {
+    async fn user_administration_is_admin_only(app) {
+        let (user, client) = app.user("juan", Role::User).await;
+        let attempts = [
+            client.get(app.url("/users")),
+            client.post(app.url("/users")).json(&json!({ "username": "x-user", "password": "a-long-password" })),
+            client.get(app.url(&format!("/users/{}", user.id))),
+            client.patch(app.url(&format!("/users/{}", user.id))).json(&json!({ "role": "admin" })),
+            client.get(app.url(&format!("/users/{}/api-keys", user.id))),
+        ];
+        for req in attempts {
+            problem(req.send().await.unwrap_or_else(|e| panic!("{e}")), 403).await;
+        }
+        let me = json(client.get(app.url("/me")).send().await.unwrap_or_else(|e| panic!("{e}"))).await;
+        assert_eq!(me["data"]["user"]["role"], "user");
+    }
+}
+
+api_test! {
+    async fn bad_user_input_is_refused_and_changes_nothing(app) {
+        let admin = app.admin().await;
+        let cases = [
+            (json!({ "username": "ab", "password": "a-long-password" }), 422),
+            (json!({ "username": "has space", "password": "a-long-password" }), 422),
+            (json!({ "username": "kiko", "password": "short" }), 422),
+            (json!({ "username": "admin", "password": "a-long-password" }), 409),
+            (json!({ "username": "ADMIN", "password": "a-long-password" }), 409),
+            (json!({ "username": "kiko", "password": "a-long-password", "role": "root" }), 422),
+            (json!({ "password": "a-long-password" }), 422),
+        ];
+        for (body, status) in cases {
+            let res = admin.post(app.url("/users")).json(&body).send().await.unwrap_or_else(|e| panic!("{e}"));
+            problem(res, status).await;
+        }
+        let list: UserList = serde_json::from_value(json(admin.get(app.url("/users")).send().await.unwrap_or_else(|e| panic!("{e}"))).await).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(list.data.len(), 1);
+        let admin_id = list.data[0].id;
+        let res = admin.patch(app.url(&format!("/users/{admin_id}"))).json(&json!({})).send().await.unwrap_or_else(|e| panic!("{e}"));
+        problem(res, 422).await;
+        let res = admin.patch(app.url(&format!("/users/{}", uuid::Uuid::new_v4()))).json(&json!({ "disabled": true })).send().await.unwrap_or_else(|e| panic!("{e}"));
+        problem(res, 404).await;
+    }
+}
+
+api_test! {
+    async fn the_last_enabled_admin_cannot_be_demoted_or_disabled(app) {
+        let admin = app.admin().await;
+        let me = json(admin.get(app.url("/me")).send().await.unwrap_or_else(|e| panic!("{e}"))).await;
+        let id = me["data"]["user"]["id"].as_str().unwrap_or_default().to_owned();
+        for change in [json!({ "role": "user" }), json!({ "disabled": true })] {
+            let res = admin.patch(app.url(&format!("/users/{id}"))).json(&change).send().await.unwrap_or_else(|e| panic!("{e}"));
+            problem(res, 409).await;
+        }
+        app.user("second-admin", Role::Admin).await;
+        let res = admin.patch(app.url(&format!("/users/{id}"))).json(&json!({ "role": "user" })).send().await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(res.status(), 200);
+    }
+}
+
+api_test! {
+    async fn a_new_password_ends_sessions_and_the_old_one_stops_working(app) {
+        let (user, client) = app.user("luz", Role::User).await;
+        let admin = app.admin().await;
+        let res = admin.patch(app.url(&format!("/users/{}", user.id))).json(&json!({ "password": "brand-new-password" })).send().await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(res.status(), 200);
+        problem(client.get(app.url("/me")).send().await.unwrap_or_else(|e| panic!("{e}")), 401).await;
+        problem(app.login_with(&new_client(), "luz", "pw-of-luz-123").await, 401).await;
+        assert_eq!(app.login_with(&new_client(), "luz", "brand-new-password").await.status(), 200);
+    }
+}
