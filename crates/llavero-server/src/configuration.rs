@@ -19,6 +19,8 @@ use llavero_domain::{KeyPrefix, Secret};
 /// Where the embedded database and its pepper live by default.
 pub const DEFAULT_DATA_DIR: &str = "./data";
 const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// Where trunk puts the web app, relative to the repository root.
+pub const DEFAULT_WEB_DIR: &str = "frontend/dist";
 /// Shortest accepted `/verify` service token.
 pub const MIN_VERIFY_TOKEN_LEN: usize = 24;
 
@@ -53,6 +55,8 @@ pub struct Settings {
     /// The product name shown by the web app.
     pub brand: String,
     pub db_max_connections: u32,
+    /// The built web app to serve at `/`; `None`: API only.
+    pub web_dir: Option<PathBuf>,
 }
 
 /// A setting could not be used; the message names the variable.
@@ -160,6 +164,13 @@ impl Settings {
             session_ttl: Duration::from_secs(session_hours * 3600),
             brand: var("LLAVERO_BRAND").unwrap_or_else(|| "Llavero".to_owned()),
             db_max_connections: if is_sqlite { 8 } else { 16 },
+            web_dir: match var("LLAVERO_WEB_DIR") {
+                Some(dir) => Some(PathBuf::from(dir)),
+                // Where `just run` builds it, when run from the repository.
+                None => {
+                    Some(PathBuf::from(DEFAULT_WEB_DIR)).filter(|d| d.join("index.html").is_file())
+                }
+            },
         })
     }
 

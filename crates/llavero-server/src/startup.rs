@@ -7,6 +7,7 @@
 //! in-flight requests finish.
 
 use std::net::TcpListener;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use actix_web::dev::{Server, Service as _};
@@ -20,6 +21,7 @@ use crate::bootstrap;
 use crate::configuration::Settings;
 use crate::error;
 use crate::openapi::{self, DocumentJson};
+use crate::routes;
 use crate::state::AppState;
 use crate::throttle::LoginThrottle;
 
@@ -77,7 +79,16 @@ impl Application {
             throttle: Arc::new(LoginThrottle::default()),
         };
         let port = bound.port();
-        let server = run(listener, state)?;
+        if let Some(dir) = &settings.web_dir {
+            if !dir.join("index.html").is_file() {
+                anyhow::bail!(
+                    "LLAVERO_WEB_DIR={}: no index.html there (build it with `just web`)",
+                    dir.display()
+                );
+            }
+            tracing::info!(dir = %dir.display(), "serving the web app at /");
+        }
+        let server = run(listener, state, settings.web_dir.clone())?;
         tracing::info!(
             listen = %settings.listen,
             port,
@@ -103,7 +114,7 @@ impl Application {
     }
 }
 
-fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
+fn run(listener: TcpListener, state: AppState, web_dir: Option<PathBuf>) -> anyhow::Result<Server> {
     let state = web::Data::new(state);
     let doc = web::Data::new(DocumentJson(Arc::new(openapi::document_json())));
     let request_id = HeaderName::from_static("x-request-id");
@@ -119,6 +130,14 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             )
             .app_data(web::PathConfig::default().error_handler(error::path_error))
             .app_data(web::QueryConfig::default().error_handler(error::query_error))
+            .route("/healthz", web::get().to(routes::health::healthz))
+            .route("/readyz", web::get().to(routes::health::readyz))
+            // The web app last: it answers every path nothing above claimed.
+            .configure(|cfg| {
+                if let Some(dir) = &web_dir {
+                    cfg.service(crate::web::service(dir));
+                }
+            })
             .default_service(web::to(error::not_found))
             // Inner: copy the request id TracingLogger assigned onto the answer.
             .wrap_fn(move |req, srv| {

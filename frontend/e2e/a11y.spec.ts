@@ -1,0 +1,33 @@
+import AxeBuilder from '@axe-core/playwright';
+import { test, expect, screenshot } from './fixtures';
+import type { Page } from '@playwright/test';
+
+async function noViolations(page: Page, what: string) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const summary = results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  expect(summary, what).toEqual([]);
+}
+
+test('axe finds no violations on any screen or dialog', async ({ page, account, credentials }) => {
+  await page.goto('/login');
+  await expect(page.getByRole('heading', { name: 'Iniciar sesión' })).toBeVisible();
+  await noViolations(page, 'sign-in');
+  await credentials.signIn(account);
+  await noViolations(page, 'empty list');
+  await credentials.generate('axe-key');
+  await noViolations(page, 'list with a new-key notification');
+  await credentials.revealedKey();
+  await noViolations(page, 'revealed key');
+  await credentials.row('axe-key').getByRole('button', { name: 'Editar clave API' }).click();
+  await noViolations(page, 'rename dialog');
+  await page.keyboard.press('Escape');
+  await credentials.row('axe-key').getByRole('button', { name: 'Eliminar clave de API' }).click();
+  await noViolations(page, 'revoke dialog');
+  await page.keyboard.press('Escape');
+  await page.getByRole('button', { name: /Menú de usuario/ }).click();
+  await noViolations(page, 'user menu');
+  await screenshot(page, 'es-user-menu');
+  await page.keyboard.press('Escape');
+  await credentials.notice().getByRole('button', { name: 'Descartar' }).click();
+  await screenshot(page, 'es-list');
+});

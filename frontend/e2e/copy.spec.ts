@@ -1,0 +1,22 @@
+import { test, expect } from './fixtures';
+import { BASE } from '../playwright.config';
+
+test('the clipboard icon copies a key that authenticates, and the list shows that use', async ({ page, account, credentials, playwright }) => {
+  await credentials.signIn(account);
+  await credentials.generate('copied-key');
+  await credentials.notice().getByRole('button', { name: 'Copiar clave API' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Copiado al portapapeles' })).toBeVisible();
+  const key = await credentials.clipboard();
+  expect(key).toMatch(/^mco_[0-9A-Za-z]{36}$/);
+
+  const api = await playwright.request.newContext();
+  const me = await api.get(`${BASE}/api/v1/me`, { headers: { 'MC-Api-Key': key } });
+  expect(me.status()).toBe(200);
+  expect((await me.json()).data.user.username).toBe(account.username);
+
+  await page.reload();
+  const row = credentials.row('copied-key');
+  await expect(row.getByRole('cell').nth(1)).toHaveText('127.0.0.1');
+  await expect(row.getByRole('cell').nth(2)).toHaveText(/\d{1,2}\/\d{1,2}\/\d{4}/);
+  await api.dispose();
+});

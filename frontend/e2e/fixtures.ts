@@ -1,0 +1,73 @@
+// Shared fixtures: a fresh user per test (created through the admin API), a
+// page object for the credentials screen, and helpers for screenshots.
+import { test as base, expect, type Page, type APIRequestContext } from '@playwright/test';
+import { ADMIN_PASSWORD, BASE } from '../playwright.config';
+
+export { expect };
+
+export type Account = { username: string; password: string };
+
+let counter = 0;
+
+/** Creates a user through the admin API (a fresh one per test keeps tests independent). */
+export async function createUser(request: APIRequestContext): Promise<Account> {
+  const admin = await request.post(`${BASE}/api/v1/auth/login`, {
+    data: { username: 'admin', password: ADMIN_PASSWORD },
+  });
+  expect(admin.status()).toBe(200);
+  const username = `u${process.pid}-${Date.now()}-${counter++}`;
+  const password = `pw-${username}-secret`;
+  const res = await request.post(`${BASE}/api/v1/users`, { data: { username, password } });
+  expect(res.status()).toBe(201);
+  await request.post(`${BASE}/api/v1/auth/logout`);
+  return { username, password };
+}
+
+/** The "Credenciales de API" screen, by role and accessible name. */
+export class CredentialsPage {
+  constructor(readonly page: Page) {}
+
+  async signIn(account: Account, labels = { user: 'Usuario', pass: 'Contraseña', submit: 'Iniciar sesión' }) {
+    await this.page.goto('/');
+    await this.page.getByLabel(labels.user).fill(account.username);
+    await this.page.getByLabel(labels.pass).fill(account.password);
+    await this.page.getByRole('button', { name: labels.submit }).click();
+    await expect(this.page.getByRole('heading', { name: 'Credenciales de API' })).toBeVisible();
+  }
+
+  generateButton() { return this.page.getByRole('button', { name: 'Generar clave de API' }); }
+  dialog() { return this.page.getByRole('dialog'); }
+  notice() { return this.page.getByTestId('new-key'); }
+  noticeValue() { return this.page.getByTestId('new-key-value'); }
+  row(name: string) { return this.page.getByRole('row').filter({ hasText: name }); }
+
+  async generate(name: string) {
+    await this.generateButton().click();
+    await this.dialog().getByLabel('Nombre').fill(name);
+    await this.dialog().getByRole('button', { name: 'Generar' }).click();
+    await expect(this.notice()).toBeVisible();
+    await expect(this.dialog()).toHaveCount(0);
+  }
+
+  /** Reveals the new key and returns it. */
+  async revealedKey(): Promise<string> {
+    await this.notice().getByRole('button', { name: 'Mostrar clave API' }).click();
+    const value = (await this.noticeValue().textContent()) ?? '';
+    expect(value).toMatch(/^mco_[0-9A-Za-z]{36}$/);
+    return value;
+  }
+
+  async clipboard(): Promise<string> {
+    return this.page.evaluate(() => navigator.clipboard.readText());
+  }
+}
+
+export const test = base.extend<{ account: Account; credentials: CredentialsPage }>({
+  account: async ({ request }, use) => use(await createUser(request)),
+  credentials: async ({ page }, use) => use(new CredentialsPage(page)),
+});
+
+/** Saves a screenshot for the README under docs/screenshots/. */
+export async function screenshot(page: Page, name: string) {
+  await page.screenshot({ path: `../docs/screenshots/${name}.png`, fullPage: false });
+}

@@ -1,0 +1,96 @@
+//! Thin, failure-tolerant wrappers over the browser APIs the app uses
+//! (localStorage, navigator, clipboard, dates, focus). Each returns `None` or
+//! `false` instead of panicking when an API is missing.
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen::JsValue;
+
+fn window() -> Option<web_sys::Window> {
+    web_sys::window()
+}
+
+/// A remembered preference (never a secret: keys are kept in memory only).
+pub fn storage_get(key: &str) -> Option<String> {
+    window()?.local_storage().ok()??.get_item(key).ok()?
+}
+
+/// Remembers a preference.
+pub fn storage_set(key: &str, value: &str) {
+    if let Some(Ok(Some(s))) = window().map(|w| w.local_storage()) {
+        let _ = s.set_item(key, value);
+    }
+}
+
+/// The browser's preferred language, e.g. `es-ES`.
+pub fn navigator_language() -> Option<String> {
+    window()?.navigator().language()
+}
+
+/// Sets `<html lang>`.
+pub fn set_document_lang(tag: &str) {
+    if let Some(el) = window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    {
+        let _ = el.set_attribute("lang", tag);
+    }
+}
+
+/// Copies `text` to the clipboard; whether it worked.
+pub async fn copy(text: &str) -> bool {
+    let Some(w) = window() else { return false };
+    let promise = w.navigator().clipboard().write_text(text);
+    wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
+}
+
+/// An RFC 3339 instant as a date and time in the user's language.
+pub fn local_datetime(iso: &str, lang_tag: &str) -> String {
+    let date = js_sys::Date::new(&JsValue::from_str(iso));
+    if date.get_time().is_nan() {
+        return iso.to_owned();
+    }
+    date.to_locale_string(lang_tag, &JsValue::UNDEFINED).into()
+}
+
+/// The element that has focus, to give it back after a dialog closes.
+pub fn active_element() -> Option<web_sys::HtmlElement> {
+    window()?.document()?.active_element()?.dyn_into().ok()
+}
+
+/// Focuses `el` if it is still in the page.
+pub fn focus(el: &web_sys::HtmlElement) {
+    if el.is_connected() {
+        let _ = el.focus();
+    }
+}
+
+/// The focusable elements inside `root`, in document order.
+pub fn focusables(root: &web_sys::Element) -> Vec<web_sys::HtmlElement> {
+    const SELECTOR: &str =
+        "button:not([disabled]), input:not([disabled]), a[href], [tabindex]:not([tabindex='-1'])";
+    let Ok(list) = root.query_selector_all(SELECTOR) else {
+        return Vec::new();
+    };
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .filter_map(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+        .collect()
+}
+
+/// Focuses the element with `id`, if any.
+pub fn focus_by_id(id: &str) {
+    if let Some(el) = window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = el.focus();
+    }
+}
+
+/// Loads `path` afresh (a full page load, not a client-side route change).
+pub fn go(path: &str) {
+    if let Some(w) = window() {
+        let _ = w.location().set_href(path);
+    }
+}

@@ -1,0 +1,196 @@
+//! The three dialogs of the credentials screen: generate (field "Nombre"),
+//! rename ("Editar clave API") and revoke ("Eliminar clave de API").
+//!
+//! Names are checked here as the server checks them (not blank, at most 100
+//! characters) so the user hears about it before a round trip; the server's
+//! answer is shown too when it refuses.
+
+use leptos::prelude::*;
+use llavero_types::ApiKey;
+
+use crate::api::{self, ApiError};
+use crate::components::modal::Modal;
+use crate::components::new_key::NewKey;
+use crate::i18n::{use_i18n, Key};
+
+/// Which dialog is open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dialog {
+    Generate,
+    Rename(ApiKey),
+    Revoke(ApiKey),
+}
+
+/// The client-side check of a key name; `None` when fine.
+pub fn name_problem(name: &str) -> Option<Key> {
+    let trimmed = name.trim();
+    if trimmed.is_empty() {
+        Some(Key::NameRequired)
+    } else if trimmed.chars().count() > 100 {
+        Some(Key::NameTooLong)
+    } else {
+        None
+    }
+}
+
+/// What a failed call shows in a dialog.
+fn error_text(e: &ApiError, fallback: &'static str) -> String {
+    match e {
+        ApiError::Problem { detail, .. } | ApiError::Unauthorized(detail) => detail.clone(),
+        _ => fallback.to_owned(),
+    }
+}
+
+/// The shared body of the generate and rename dialogs: one "Nombre" field.
+#[component]
+fn NameForm(
+    name: RwSignal<String>,
+    error: RwSignal<Option<String>>,
+    busy: RwSignal<bool>,
+    submit_label: Key,
+    #[prop(into)] on_submit: Callback<()>,
+    #[prop(into)] on_cancel: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <form novalidate on:submit=move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            on_submit.run(());
+        }>
+            <label for="key-name">{move || i18n.t(Key::Name)}</label>
+            <input id="key-name" name="name" type="text" autocomplete="off" maxlength="200"
+                aria-describedby="key-name-help key-name-error"
+                aria-invalid=move || error.get().is_some().to_string()
+                prop:value=move || name.get()
+                on:input=move |ev| { name.set(event_target_value(&ev)); error.set(None); }/>
+            <p id="key-name-help" class="muted small">{move || i18n.t(Key::NameHelp)}</p>
+            <p id="key-name-error" class="field-error" role="alert">{move || error.get().unwrap_or_default()}</p>
+            <div class="dialog-actions">
+                <button type="button" class="secondary" on:click=move |_| on_cancel.run(())>{move || i18n.t(Key::Cancel)}</button>
+                <button type="submit" class="primary" disabled=move || busy.get()>{move || i18n.t(submit_label)}</button>
+            </div>
+        </form>
+    }
+}
+
+/// "Generar clave de API": asks for a name, creates the key, hands it over.
+#[component]
+pub fn GenerateDialog(
+    #[prop(into)] on_close: Callback<()>,
+    #[prop(into)] on_created: Callback<(ApiKey, NewKey)>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let name = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let submit = move |()| {
+        if busy.get_untracked() {
+            return;
+        }
+        let value = name.get_untracked();
+        if let Some(problem) = name_problem(&value) {
+            error.set(Some(i18n.t(problem).to_owned()));
+            return;
+        }
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match api::create_key(value.trim().to_owned()).await {
+                Ok(created) => {
+                    let notice = NewKey {
+                        name: created.data.name.clone(),
+                        secret: created.secret,
+                    };
+                    on_created.run((created.data, notice));
+                }
+                Err(e) => {
+                    error.set(Some(error_text(&e, i18n.t(Key::GenericError))));
+                    busy.set(false);
+                }
+            }
+        });
+    };
+    view! {
+        <Modal id="generate" title=Signal::derive(move || i18n.t(Key::GenerateKey)) on_cancel=on_close>
+            <NameForm name error busy submit_label=Key::Generate on_submit=submit on_cancel=on_close/>
+        </Modal>
+    }
+}
+
+/// "Editar clave API": renames; Enter saves, Escape cancels.
+#[component]
+pub fn RenameDialog(
+    key: ApiKey,
+    #[prop(into)] on_close: Callback<()>,
+    #[prop(into)] on_renamed: Callback<ApiKey>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let name = RwSignal::new(key.name.clone());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let id = key.id;
+    let submit = move |()| {
+        if busy.get_untracked() {
+            return;
+        }
+        let value = name.get_untracked();
+        if let Some(problem) = name_problem(&value) {
+            error.set(Some(i18n.t(problem).to_owned()));
+            return;
+        }
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match api::rename_key(id, value.trim().to_owned()).await {
+                Ok(renamed) => on_renamed.run(renamed),
+                Err(e) => {
+                    error.set(Some(error_text(&e, i18n.t(Key::GenericError))));
+                    busy.set(false);
+                }
+            }
+        });
+    };
+    view! {
+        <Modal id="rename" title=Signal::derive(move || i18n.t(Key::EditKey)) on_cancel=on_close>
+            <NameForm name error busy submit_label=Key::Save on_submit=submit on_cancel=on_close/>
+        </Modal>
+    }
+}
+
+/// "Eliminar clave de API": confirm, then revoke.
+#[component]
+pub fn RevokeDialog(
+    key: ApiKey,
+    #[prop(into)] on_close: Callback<()>,
+    #[prop(into)] on_revoked: Callback<ApiKey>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let name = key.name.clone();
+    let confirm = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        let key = key.clone();
+        leptos::task::spawn_local(async move {
+            match api::revoke_key(key.id).await {
+                Ok(()) => on_revoked.run(key),
+                Err(e) => {
+                    error.set(Some(error_text(&e, i18n.t(Key::GenericError))));
+                    busy.set(false);
+                }
+            }
+        });
+    };
+    view! {
+        <Modal id="revoke" title=Signal::derive(move || i18n.t(Key::DeleteKey)) on_cancel=on_close>
+            <p>{move || i18n.t(Key::DeleteConfirm).replace("{name}", &name)}</p>
+            <p class="warning">{move || i18n.t(Key::DeleteWarning)}</p>
+            <p class="field-error" role="alert">{move || error.get().unwrap_or_default()}</p>
+            <div class="dialog-actions">
+                <button type="button" class="secondary" on:click=move |_| on_close.run(())>{move || i18n.t(Key::Cancel)}</button>
+                <button type="button" class="danger-button" disabled=move || busy.get() on:click=confirm>{move || i18n.t(Key::Delete)}</button>
+            </div>
+        </Modal>
+    }
+}

@@ -1,0 +1,42 @@
+//! Inline SVG icons (no icon font, no CDN). Decorative: the buttons that hold
+//! them carry the accessible name.
+
+use leptos::prelude::*;
+
+fn svg(path: &'static str) -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
+            <path d=path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"/>
+        </svg>
+    }
+}
+
+/// A clipboard: copy.
+pub fn clipboard() -> impl IntoView {
+    svg("M9 4h6v3H9zM8 5H6a1 1 0 0 0-1 1v14a1 1 0 0 0 1 1h12a1 1 0 0 0 1-1V6a1 1 0 0 0-1-1h-2M9 12h6M9 16h4")
+}
+
+/// An open eye: reveal.
+pub fn eye() -> impl IntoView {
+    svg("M2 12s3.5-7 10-7 10 7 10 7-3.5 7-10 7S2 12 2 12zM12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6z")
+}
+
+/// A crossed eye: hide.
+pub fn eye_off() -> impl IntoView {
+    svg("M3 3l18 18M10.6 10.6a2 2 0 0 0 2.8 2.8M9.9 5.1A10.4 10.4 0 0 1 12 5c6.5 0 10 7 10 7a17 17 0 0 1-3.2 4.1M6.6 6.6A17 17 0 0 0 2 12s3.5 7 10 7a9.7 9.7 0 0 0 5.4-1.6")
+}
+
+/// A pencil: edit.
+pub fn pencil() -> impl IntoView {
+    svg("M4 20h4L19 9l-4-4L4 16v4zM13.5 6.5l4 4")
+}
+
+/// A bin: delete.
+pub fn trash() -> impl IntoView {
+    svg("M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3")
+}
+
+/// A cross: close.
+pub fn close() -> impl IntoView {
+    svg("M6 6l12 12M18 6L6 18")
+}

@@ -1,0 +1,10 @@
+//! Reusable pieces of the screens: header and user menu, modal dialog,
+//! icons, the key table, the new-key notification and the three dialogs.
+
+pub mod dialogs;
+pub mod endpoint;
+pub mod header;
+pub mod icons;
+pub mod key_table;
+pub mod modal;
+pub mod new_key;

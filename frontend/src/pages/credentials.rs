@@ -1,0 +1,144 @@
+//! The "Credenciales de API" screen: the endpoint URL with its copy icon,
+//! the "Generar clave de API" button, the new-key notification, the key
+//! table (50 at a time, "load more" for the rest) and the dialogs.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+use llavero_types::ApiKey;
+
+use crate::api::{self, ApiError};
+use crate::app::use_session;
+use crate::components::dialogs::{Dialog, GenerateDialog, RenameDialog, RevokeDialog};
+use crate::components::endpoint::Endpoint;
+use crate::components::key_table::KeyTable;
+use crate::components::new_key::{NewKey, NewKeyNotice};
+use crate::i18n::{use_i18n, Key};
+
+/// Where the list stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Load {
+    Loading,
+    Ready,
+    Failed,
+}
+
+#[component]
+pub fn Credentials() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let navigate = use_navigate();
+    let endpoint = RwSignal::new(None::<String>);
+    let keys = RwSignal::new(Vec::<ApiKey>::new());
+    let next = RwSignal::new(None::<String>);
+    let load = RwSignal::new(Load::Loading);
+    let new_key = RwSignal::new(None::<NewKey>);
+    let dialog = RwSignal::new(None::<Dialog>);
+    let toast = RwSignal::new(None::<Key>);
+
+    if session.user.get_untracked().is_none() {
+        navigate("/login", Default::default());
+    }
+    let on_unauthorized = move || {
+        session.user.set(None);
+        navigate("/login", Default::default());
+    };
+
+    let fetch_page = move |cursor: Option<String>| {
+        let on_unauthorized = on_unauthorized.clone();
+        leptos::task::spawn_local(async move {
+            match api::list_keys(cursor.clone()).await {
+                Ok(page) => {
+                    if cursor.is_some() {
+                        keys.update(|k| k.extend(page.data));
+                    } else {
+                        keys.set(page.data);
+                    }
+                    next.set(page.next_cursor);
+                    load.set(Load::Ready);
+                }
+                Err(ApiError::Unauthorized(_)) => on_unauthorized(),
+                Err(_) => load.set(Load::Failed),
+            }
+        });
+    };
+    let reload = {
+        let fetch_page = fetch_page.clone();
+        move || {
+            load.set(Load::Loading);
+            fetch_page(None);
+        }
+    };
+    reload();
+    leptos::task::spawn_local(async move {
+        if let Ok(info) = api::info().await {
+            endpoint.set(Some(info.data.api_endpoint));
+        }
+    });
+
+    let close = Callback::new(move |()| dialog.set(None));
+    let created = Callback::new(move |(key, notice): (ApiKey, NewKey)| {
+        keys.update(|k| k.insert(0, key));
+        new_key.set(Some(notice));
+        dialog.set(None);
+    });
+    let renamed = Callback::new(move |key: ApiKey| {
+        keys.update(|list| {
+            if let Some(slot) = list.iter_mut().find(|k| k.id == key.id) {
+                *slot = key;
+            }
+        });
+        dialog.set(None);
+    });
+    let revoked = Callback::new(move |key: ApiKey| {
+        keys.update(|list| list.retain(|k| k.id != key.id));
+        dialog.set(None);
+    });
+
+    let retry = reload.clone();
+    let more = move |_| fetch_page(next.get_untracked());
+
+    view! {
+        <section class="card">
+            <div class="title-row">
+                <h1>{move || i18n.t(Key::ApiCredentials)}</h1>
+                <button id="generate-key" type="button" class="primary"
+                    on:click=move |_| dialog.set(Some(Dialog::Generate))>
+                    {move || i18n.t(Key::GenerateKey)}
+                </button>
+            </div>
+            <Endpoint url=endpoint toast/>
+            <NewKeyNotice key=new_key toast/>
+            <p class="toast" role="status" aria-live="polite">{move || toast.get().map(|k| i18n.t(k)).unwrap_or_default()}</p>
+            {move || match load.get() {
+                Load::Loading if keys.with(Vec::is_empty) => view! {
+                    <p class="muted" role="status">{move || i18n.t(Key::Loading)}</p>
+                }.into_any(),
+                Load::Failed => {
+                    let retry = retry.clone();
+                    view! {
+                        <div class="error-box" role="alert">
+                            <p>{move || i18n.t(Key::LoadFailed)}</p>
+                            <button type="button" class="secondary" on:click=move |_| retry()>{move || i18n.t(Key::Retry)}</button>
+                        </div>
+                    }.into_any()
+                }
+                _ if keys.with(Vec::is_empty) => view! {
+                    <div class="empty">
+                        <p><strong>{move || i18n.t(Key::NoKeys)}</strong></p>
+                        <p class="muted">{move || i18n.t(Key::NoKeysHint)}</p>
+                    </div>
+                }.into_any(),
+                _ => view! { <KeyTable keys dialog/> }.into_any(),
+            }}
+            <Show when=move || next.with(Option::is_some)>
+                <button type="button" class="secondary load-more" on:click=more.clone()>{move || i18n.t(Key::LoadMore)}</button>
+            </Show>
+        </section>
+        {move || match dialog.get() {
+            Some(Dialog::Generate) => view! { <GenerateDialog on_close=close on_created=created/> }.into_any(),
+            Some(Dialog::Rename(key)) => view! { <RenameDialog key on_close=close on_renamed=renamed/> }.into_any(),
+            Some(Dialog::Revoke(key)) => view! { <RevokeDialog key on_close=close on_revoked=revoked/> }.into_any(),
+            None => ().into_any(),
+        }}
+    }
+}

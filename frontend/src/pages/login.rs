@@ -1,0 +1,78 @@
+//! The sign-in page: username and password, with a clear message for wrong
+//! credentials and for throttling.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+
+use crate::api::{self, ApiError};
+use crate::app::use_session;
+use crate::i18n::{use_i18n, Key};
+
+#[component]
+pub fn Login() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let navigate = use_navigate();
+    let username = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+
+    if session.user.get_untracked().is_some() {
+        navigate("/credentials", Default::default());
+    }
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            match api::login(username.get_untracked(), password.get_untracked()).await {
+                Ok(me) => {
+                    password.set(String::new());
+                    session.user.set(Some(me.user));
+                    navigate("/credentials", Default::default());
+                }
+                Err(e) => {
+                    let text = match e {
+                        ApiError::Throttled(s) => {
+                            i18n.t(Key::Throttled).replace("{s}", &s.to_string())
+                        }
+                        ApiError::Unauthorized(_) => i18n.t(Key::BadCredentials).to_owned(),
+                        ApiError::Problem { status: 422, .. } => {
+                            i18n.t(Key::BadCredentials).to_owned()
+                        }
+                        ApiError::Problem { detail, .. } => detail,
+                        ApiError::Network(_) => i18n.t(Key::GenericError).to_owned(),
+                    };
+                    error.set(Some(text));
+                }
+            }
+            busy.set(false);
+        });
+    };
+
+    view! {
+        <section class="card narrow">
+            <h1>{move || i18n.t(Key::SignInTitle)}</h1>
+            <form on:submit=submit>
+                <label for="username">{move || i18n.t(Key::Username)}</label>
+                <input id="username" name="username" type="text" autocomplete="username" required
+                    prop:value=move || username.get()
+                    on:input=move |ev| username.set(event_target_value(&ev))/>
+                <label for="password">{move || i18n.t(Key::Password)}</label>
+                <input id="password" name="password" type="password" autocomplete="current-password" required
+                    prop:value=move || password.get()
+                    on:input=move |ev| password.set(event_target_value(&ev))/>
+                <p class="field-error" role="alert">{move || error.get().unwrap_or_default()}</p>
+                <button type="submit" class="primary" disabled=move || busy.get()>
+                    {move || i18n.t(if busy.get() { Key::SigningIn } else { Key::SignIn })}
+                </button>
+            </form>
+        </section>
+    }
+}

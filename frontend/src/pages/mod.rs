@@ -1,0 +1,4 @@
+//! The two screens: sign-in and "Credenciales de API".
+
+pub mod credentials;
+pub mod login;
