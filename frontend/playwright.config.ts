@@ -40,7 +40,7 @@ export default defineConfig({
       LLAVERO_WEB_DIR: 'dist',
       LLAVERO_ADMIN_USERNAME: 'admin',
       LLAVERO_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      RUST_LOG: 'warn',
+      RUST_LOG: 'error',
     },
   },
 });

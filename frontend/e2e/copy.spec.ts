@@ -1,4 +1,4 @@
-import { test, expect } from './fixtures';
+import { test, expect, screenshot } from './fixtures';
 import { BASE } from '../playwright.config';
 
 test('the clipboard icon copies a key that authenticates, and the list shows that use', async ({ page, account, credentials, playwright }) => {
@@ -18,5 +18,6 @@ test('the clipboard icon copies a key that authenticates, and the list shows tha
   const row = credentials.row('copied-key');
   await expect(row.getByRole('cell').nth(1)).toHaveText('127.0.0.1');
   await expect(row.getByRole('cell').nth(2)).toHaveText(/\d{1,2}\/\d{1,2}\/\d{4}/);
+  await screenshot(page, 'es-list-used');
   await api.dispose();
 });

@@ -51,14 +51,13 @@ pub fn Header() -> impl IntoView {
                             aria-haspopup="menu"
                             aria-expanded=move || open.get().to_string()
                             aria-controls="user-menu"
-                            aria-label=move || format!("{}: {}", i18n.t(Key::UserMenu),
-                                session.user.get().map(|u| u.username).unwrap_or_default())
                             on:click=move |_| open.update(|o| *o = !*o)
                         >
                             <span class="avatar" aria-hidden="true">
                                 {move || session.user.get().and_then(|u| u.username.chars().next()).unwrap_or('?').to_uppercase().to_string()}
                             </span>
                             {move || session.user.get().map(|u| u.username).unwrap_or_default()}
+                            <span class="visually-hidden">{move || format!(" — {}", i18n.t(Key::UserMenu))}</span>
                             <span aria-hidden="true">" ▾"</span>
                         </button>
                         <Show when=move || open.get()>
