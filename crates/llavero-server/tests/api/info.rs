@@ -21,3 +21,27 @@ api_test! {
         problem(res, 404).await;
     }
 }
+
+#[tokio::test]
+async fn the_web_app_is_served_beside_the_api_with_a_fallback_for_its_routes() {
+    use crate::helpers::{spawn_app_with, Backend};
+    let dir = std::env::temp_dir().join(format!("llavero-web-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("index.html"), "<!doctype html><title>app shell</title>").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("app.js"), "console.log(1)").unwrap_or_else(|e| panic!("{e}"));
+    let web_dir = dir.display().to_string();
+    let app = spawn_app_with(Backend::Sqlite, &[("LLAVERO_WEB_DIR", web_dir.as_str())]).await;
+    let root = app.api.trim_end_matches("/api/v1").to_owned();
+    for path in ["/", "/credentials", "/login"] {
+        let res = reqwest::get(format!("{root}{path}")).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(res.status(), 200, "{path}");
+        assert!(res.text().await.unwrap_or_default().contains("app shell"), "{path}");
+    }
+    let js = reqwest::get(format!("{root}/app.js")).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(js.text().await.unwrap_or_default(), "console.log(1)");
+    // The API keeps its own answers: JSON problems, not the app shell.
+    problem(reqwest::get(app.url("/no-such-route")).await.unwrap_or_else(|e| panic!("{e}")), 404).await;
+    assert_eq!(json(reqwest::get(format!("{root}/healthz")).await.unwrap_or_else(|e| panic!("{e}"))).await["status"], "ok");
+    assert_eq!(json(reqwest::get(format!("{root}/readyz")).await.unwrap_or_else(|e| panic!("{e}"))).await["status"], "ready");
+    let _ = std::fs::remove_dir_all(&dir);
+}
