@@ -20,7 +20,7 @@ run: web
 
 # Run every test: lints, unit, API on SQLite and PostgreSQL, OpenAPI drift, browser e2e
 test: setup lint
-    cargo test --workspace
+    cargo test
     just e2e
 
 # Browser tests: Playwright drives Chromium through every user action (writes docs/screenshots)
@@ -30,7 +30,7 @@ e2e: web
 
 # Develop the web app: trunk serves it on :8081 with /api proxied to a server on :8080
 dev:
-    (cargo run -p llavero-server -- serve &) && cd frontend && PATH="$PWD/node_modules/.bin:$PATH" trunk serve --release=false
+    (cargo run -p llavero-server -- serve &) && cd frontend && PATH="$PWD/node_modules/.bin:$PATH" trunk serve
 
 # Build the web app (release, offline, wasm-opt -Oz) into frontend/dist
 web:
@@ -44,7 +44,7 @@ size: web
 # Check formatting and clippy (warnings are errors), server and web app
 lint:
     cargo fmt --all -- --check
-    cargo clippy --workspace --all-targets -- -D warnings
+    cargo clippy --all-targets -- -D warnings
     cargo clippy -p llavero-web --target wasm32-unknown-unknown -- -D warnings
 
 # Rewrite openapi/llavero.json from the code (commit the result)

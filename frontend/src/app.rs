@@ -11,7 +11,7 @@ use llavero_types::User;
 
 use crate::api;
 use crate::components::header::Header;
-use crate::i18n::{use_i18n, I18n, Key, Lang};
+use crate::i18n::{use_i18n, I18n, Lang, Text};
 use crate::pages::credentials::Credentials;
 use crate::pages::login::Login;
 
@@ -62,7 +62,7 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Loading() -> impl IntoView {
     let i18n = use_i18n();
-    view! { <p class="muted" role="status">{move || i18n.t(Key::Loading)}</p> }
+    view! { <p class="muted" role="status">{move || i18n.t(Text::Loading)}</p> }
 }
 
 /// `/`: the credentials screen when signed in, else the sign-in page.

@@ -62,7 +62,7 @@ pub struct I18n(pub RwSignal<Lang>);
 
 impl I18n {
     /// The text for `key` in the current language (reactive).
-    pub fn t(&self, key: Key) -> &'static str {
+    pub fn t(&self, key: Text) -> &'static str {
         text(self.0.get(), key)
     }
 }
@@ -74,7 +74,7 @@ pub fn use_i18n() -> I18n {
 
 /// Names of every text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Key {
+pub enum Text {
     AppName,
     SignInTitle,
     Username,
@@ -123,8 +123,8 @@ pub enum Key {
 }
 
 /// The text for `key` in `lang`.
-pub fn text(lang: Lang, key: Key) -> &'static str {
-    use Key::*;
+pub fn text(lang: Lang, key: Text) -> &'static str {
+    use Text::*;
     match (lang, key) {
         (_, AppName) => "Llavero",
         (Lang::Es, SignInTitle) => "Iniciar sesión",

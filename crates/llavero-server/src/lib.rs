@@ -14,6 +14,7 @@ pub mod cli;
 pub mod client_ip;
 pub mod configuration;
 pub mod error;
+pub mod metrics;
 pub mod openapi;
 pub mod routes;
 pub mod startup;

@@ -12,14 +12,16 @@ use std::sync::Arc;
 
 use actix_web::dev::{Server, Service as _};
 use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::{web, HttpMessage, HttpServer};
+use actix_web::{web, HttpMessage, HttpResponse, HttpServer};
 use anyhow::Context;
 use llavero_store::Store;
 use tracing_actix_web::{RequestId, TracingLogger};
+use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::bootstrap;
 use crate::configuration::Settings;
 use crate::error;
+use crate::metrics::Metrics;
 use crate::openapi::{self, DocumentJson};
 use crate::routes;
 use crate::state::AppState;
@@ -77,6 +79,7 @@ impl Application {
             secure_cookies: settings.secure_cookies(),
             session_ttl: settings.session_ttl,
             throttle: Arc::new(LoginThrottle::default()),
+            metrics: Arc::new(Metrics::default()),
         };
         let port = bound.port();
         if let Some(dir) = &settings.web_dir {
@@ -132,6 +135,18 @@ fn run(listener: TcpListener, state: AppState, web_dir: Option<PathBuf>) -> anyh
             .app_data(web::QueryConfig::default().error_handler(error::query_error))
             .route("/healthz", web::get().to(routes::health::healthz))
             .route("/readyz", web::get().to(routes::health::readyz))
+            .route("/metrics", web::get().to(routes::health::metrics))
+            .route(
+                "/docs",
+                web::get().to(|| async {
+                    HttpResponse::PermanentRedirect()
+                        .insert_header(("location", "/docs/"))
+                        .finish()
+                }),
+            )
+            .service(
+                SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::from("/api/v1/openapi.json")),
+            )
             // The web app last: it answers every path nothing above claimed.
             .configure(|cfg| {
                 if let Some(dir) = &web_dir {
@@ -139,6 +154,29 @@ fn run(listener: TcpListener, state: AppState, web_dir: Option<PathBuf>) -> anyh
                 }
             })
             .default_service(web::to(error::not_found))
+            // Count and time every answer under its route pattern.
+            .wrap_fn({
+                let state = state.clone();
+                move |req, srv| {
+                    let started = std::time::Instant::now();
+                    let method = req.method().to_string();
+                    let route = req
+                        .match_pattern()
+                        .unwrap_or_else(|| "(unmatched)".to_owned());
+                    let fut = srv.call(req);
+                    let metrics = state.metrics.clone();
+                    async move {
+                        let res = fut.await?;
+                        metrics.observe_request(
+                            &method,
+                            &route,
+                            res.status().as_u16(),
+                            started.elapsed(),
+                        );
+                        Ok(res)
+                    }
+                }
+            })
             // Inner: copy the request id TracingLogger assigned onto the answer.
             .wrap_fn(move |req, srv| {
                 let id = req.extensions().get::<RequestId>().map(|id| id.to_string());

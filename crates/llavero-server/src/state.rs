@@ -7,6 +7,7 @@ use ipnet::IpNet;
 use llavero_domain::{KeyPrefix, Pepper, Secret};
 use llavero_store::Store;
 
+use crate::metrics::Metrics;
 use crate::throttle::LoginThrottle;
 
 /// Shared, read-mostly state of one server process.
@@ -22,4 +23,5 @@ pub struct AppState {
     pub secure_cookies: bool,
     pub session_ttl: std::time::Duration,
     pub throttle: Arc<LoginThrottle>,
+    pub metrics: Arc<Metrics>,
 }

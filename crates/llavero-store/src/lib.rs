@@ -112,6 +112,22 @@ impl Store {
         Ok(())
     }
 
+    /// The connection pool's `(size, idle)`, for metrics.
+    pub fn pool_stats(&self) -> Option<(u32, u32)> {
+        let idle = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        // Each getter panics on the other backend: dispatch on the backend first.
+        match self.backend() {
+            Backend::Postgres => {
+                let pool = self.db.get_postgres_connection_pool();
+                Some((pool.size(), idle(pool.num_idle())))
+            }
+            Backend::Sqlite => {
+                let pool = self.db.get_sqlite_connection_pool();
+                Some((pool.size(), idle(pool.num_idle())))
+            }
+        }
+    }
+
     /// Closes the pool, waiting for checked-out connections.
     pub async fn close(self) -> Result<(), StoreError> {
         self.db.close().await?;

@@ -11,7 +11,7 @@ use llavero_types::ApiKey;
 use crate::api::{self, ApiError};
 use crate::components::modal::Modal;
 use crate::components::new_key::NewKey;
-use crate::i18n::{use_i18n, Key};
+use crate::i18n::{use_i18n, Text};
 
 /// Which dialog is open.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,12 +22,12 @@ pub enum Dialog {
 }
 
 /// The client-side check of a key name; `None` when fine.
-pub fn name_problem(name: &str) -> Option<Key> {
+pub fn name_problem(name: &str) -> Option<Text> {
     let trimmed = name.trim();
     if trimmed.is_empty() {
-        Some(Key::NameRequired)
+        Some(Text::NameRequired)
     } else if trimmed.chars().count() > 100 {
-        Some(Key::NameTooLong)
+        Some(Text::NameTooLong)
     } else {
         None
     }
@@ -47,7 +47,7 @@ fn NameForm(
     name: RwSignal<String>,
     error: RwSignal<Option<String>>,
     busy: RwSignal<bool>,
-    submit_label: Key,
+    submit_label: Text,
     #[prop(into)] on_submit: Callback<()>,
     #[prop(into)] on_cancel: Callback<()>,
 ) -> impl IntoView {
@@ -57,16 +57,16 @@ fn NameForm(
             ev.prevent_default();
             on_submit.run(());
         }>
-            <label for="key-name">{move || i18n.t(Key::Name)}</label>
+            <label for="key-name">{move || i18n.t(Text::Name)}</label>
             <input id="key-name" name="name" type="text" autocomplete="off" maxlength="200"
                 aria-describedby="key-name-help key-name-error"
                 aria-invalid=move || error.get().is_some().to_string()
                 prop:value=move || name.get()
                 on:input=move |ev| { name.set(event_target_value(&ev)); error.set(None); }/>
-            <p id="key-name-help" class="muted small">{move || i18n.t(Key::NameHelp)}</p>
+            <p id="key-name-help" class="muted small">{move || i18n.t(Text::NameHelp)}</p>
             <p id="key-name-error" class="field-error" role="alert">{move || error.get().unwrap_or_default()}</p>
             <div class="dialog-actions">
-                <button type="button" class="secondary" on:click=move |_| on_cancel.run(())>{move || i18n.t(Key::Cancel)}</button>
+                <button type="button" class="secondary" on:click=move |_| on_cancel.run(())>{move || i18n.t(Text::Cancel)}</button>
                 <button type="submit" class="primary" disabled=move || busy.get()>{move || i18n.t(submit_label)}</button>
             </div>
         </form>
@@ -103,15 +103,15 @@ pub fn GenerateDialog(
                     on_created.run((created.data, notice));
                 }
                 Err(e) => {
-                    error.set(Some(error_text(&e, i18n.t(Key::GenericError))));
+                    error.set(Some(error_text(&e, i18n.t(Text::GenericError))));
                     busy.set(false);
                 }
             }
         });
     };
     view! {
-        <Modal id="generate" title=Signal::derive(move || i18n.t(Key::GenerateKey)) on_cancel=on_close>
-            <NameForm name error busy submit_label=Key::Generate on_submit=submit on_cancel=on_close/>
+        <Modal id="generate" title=Signal::derive(move || i18n.t(Text::GenerateKey)) on_cancel=on_close>
+            <NameForm name error busy submit_label=Text::Generate on_submit=submit on_cancel=on_close/>
         </Modal>
     }
 }
@@ -142,15 +142,15 @@ pub fn RenameDialog(
             match api::rename_key(id, value.trim().to_owned()).await {
                 Ok(renamed) => on_renamed.run(renamed),
                 Err(e) => {
-                    error.set(Some(error_text(&e, i18n.t(Key::GenericError))));
+                    error.set(Some(error_text(&e, i18n.t(Text::GenericError))));
                     busy.set(false);
                 }
             }
         });
     };
     view! {
-        <Modal id="rename" title=Signal::derive(move || i18n.t(Key::EditKey)) on_cancel=on_close>
-            <NameForm name error busy submit_label=Key::Save on_submit=submit on_cancel=on_close/>
+        <Modal id="rename" title=Signal::derive(move || i18n.t(Text::EditKey)) on_cancel=on_close>
+            <NameForm name error busy submit_label=Text::Save on_submit=submit on_cancel=on_close/>
         </Modal>
     }
 }
@@ -176,20 +176,20 @@ pub fn RevokeDialog(
             match api::revoke_key(key.id).await {
                 Ok(()) => on_revoked.run(key),
                 Err(e) => {
-                    error.set(Some(error_text(&e, i18n.t(Key::GenericError))));
+                    error.set(Some(error_text(&e, i18n.t(Text::GenericError))));
                     busy.set(false);
                 }
             }
         });
     };
     view! {
-        <Modal id="revoke" title=Signal::derive(move || i18n.t(Key::DeleteKey)) on_cancel=on_close>
-            <p>{move || i18n.t(Key::DeleteConfirm).replace("{name}", &name)}</p>
-            <p class="warning">{move || i18n.t(Key::DeleteWarning)}</p>
+        <Modal id="revoke" title=Signal::derive(move || i18n.t(Text::DeleteKey)) on_cancel=on_close>
+            <p>{move || i18n.t(Text::DeleteConfirm).replace("{name}", &name)}</p>
+            <p class="warning">{move || i18n.t(Text::DeleteWarning)}</p>
             <p class="field-error" role="alert">{move || error.get().unwrap_or_default()}</p>
             <div class="dialog-actions">
-                <button type="button" class="secondary" on:click=move |_| on_close.run(())>{move || i18n.t(Key::Cancel)}</button>
-                <button type="button" class="danger-button" disabled=move || busy.get() on:click=confirm>{move || i18n.t(Key::Delete)}</button>
+                <button type="button" class="secondary" on:click=move |_| on_close.run(())>{move || i18n.t(Text::Cancel)}</button>
+                <button type="button" class="danger-button" disabled=move || busy.get() on:click=confirm>{move || i18n.t(Text::Delete)}</button>
             </div>
         </Modal>
     }

@@ -4,14 +4,14 @@ use leptos::prelude::*;
 
 use crate::browser;
 use crate::components::icons;
-use crate::i18n::{use_i18n, Key};
+use crate::i18n::{use_i18n, Text};
 
 #[component]
 pub fn Endpoint(
     /// The URL, once `/info` has answered.
     url: RwSignal<Option<String>>,
     /// Where to announce "copied".
-    toast: RwSignal<Option<Key>>,
+    toast: RwSignal<Option<Text>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let copy = move |_| {
@@ -20,16 +20,16 @@ pub fn Endpoint(
         };
         leptos::task::spawn_local(async move {
             let ok = browser::copy(&text).await;
-            toast.set(Some(if ok { Key::Copied } else { Key::CopyFailed }));
+            toast.set(Some(if ok { Text::Copied } else { Text::CopyFailed }));
         });
     };
     view! {
         <section class="endpoint" aria-labelledby="endpoint-label">
-            <span id="endpoint-label" class="label">{move || i18n.t(Key::ApiEndpoint)}</span>
+            <span id="endpoint-label" class="label">{move || i18n.t(Text::ApiEndpoint)}</span>
             <code class="endpoint-url" data-testid="endpoint-url">{move || url.get().unwrap_or_default()}</code>
             <button type="button" class="icon-button"
-                aria-label=move || i18n.t(Key::CopyEndpoint)
-                title=move || i18n.t(Key::CopyEndpoint)
+                aria-label=move || i18n.t(Text::CopyEndpoint)
+                title=move || i18n.t(Text::CopyEndpoint)
                 on:click=copy>
                 {icons::clipboard()}
             </button>

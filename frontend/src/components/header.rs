@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::api;
 use crate::app::use_session;
-use crate::i18n::{use_i18n, Key};
+use crate::i18n::{use_i18n, Text};
 
 #[component]
 pub fn Header() -> impl IntoView {
@@ -36,11 +36,11 @@ pub fn Header() -> impl IntoView {
 
     view! {
         <header class="topbar">
-            <span class="brand">{move || i18n.t(Key::AppName)}</span>
+            <span class="brand">{move || i18n.t(Text::AppName)}</span>
             <div class="topbar-right">
                 <button type="button" class="link" on:click=switch_language
                     lang=move || i18n.0.get().other().tag()>
-                    {move || i18n.t(Key::SwitchLanguage)}
+                    {move || i18n.t(Text::SwitchLanguage)}
                 </button>
                 <Show when=move || session.user.get().is_some()>
                     <div class="menu" on:keydown=on_menu_key>
@@ -57,19 +57,19 @@ pub fn Header() -> impl IntoView {
                                 {move || session.user.get().and_then(|u| u.username.chars().next()).unwrap_or('?').to_uppercase().to_string()}
                             </span>
                             {move || session.user.get().map(|u| u.username).unwrap_or_default()}
-                            <span class="visually-hidden">{move || format!(" — {}", i18n.t(Key::UserMenu))}</span>
+                            <span class="visually-hidden">{move || format!(" — {}", i18n.t(Text::UserMenu))}</span>
                             <span aria-hidden="true">" ▾"</span>
                         </button>
                         <Show when=move || open.get()>
                             <ul id="user-menu" class="menu-list" role="menu">
                                 <li role="none">
                                     <a href="/credentials" role="menuitem" on:click=move |_| open.set(false)>
-                                        {move || i18n.t(Key::ApiCredentials)}
+                                        {move || i18n.t(Text::ApiCredentials)}
                                     </a>
                                 </li>
                                 <li role="none">
                                     <button type="button" role="menuitem" on:click=sign_out>
-                                        {move || i18n.t(Key::SignOut)}
+                                        {move || i18n.t(Text::SignOut)}
                                     </button>
                                 </li>
                             </ul>

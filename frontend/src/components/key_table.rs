@@ -8,20 +8,20 @@ use llavero_types::ApiKey;
 use crate::browser;
 use crate::components::dialogs::Dialog;
 use crate::components::icons;
-use crate::i18n::{use_i18n, Key};
+use crate::i18n::{use_i18n, Text};
 
 #[component]
 pub fn KeyTable(keys: RwSignal<Vec<ApiKey>>, dialog: RwSignal<Option<Dialog>>) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <table class="keys">
-            <caption class="visually-hidden">{move || i18n.t(Key::ApiCredentials)}</caption>
+            <caption class="visually-hidden">{move || i18n.t(Text::ApiCredentials)}</caption>
             <thead>
                 <tr>
-                    <th scope="col">{move || i18n.t(Key::Name)}</th>
-                    <th scope="col">{move || i18n.t(Key::LastIp)}</th>
-                    <th scope="col">{move || i18n.t(Key::LastUsed)}</th>
-                    <th scope="col" class="actions"><span class="visually-hidden">{move || i18n.t(Key::Actions)}</span></th>
+                    <th scope="col">{move || i18n.t(Text::Name)}</th>
+                    <th scope="col">{move || i18n.t(Text::LastIp)}</th>
+                    <th scope="col">{move || i18n.t(Text::LastUsed)}</th>
+                    <th scope="col" class="actions"><span class="visually-hidden">{move || i18n.t(Text::Actions)}</span></th>
                 </tr>
             </thead>
             <tbody>
@@ -42,12 +42,12 @@ pub fn KeyTable(keys: RwSignal<Vec<ApiKey>>, dialog: RwSignal<Option<Dialog>>) -
                                 <td>{move || used.as_deref().map(|u| browser::local_datetime(u, i18n.0.get().tag())).unwrap_or_default()}</td>
                                 <td class="actions">
                                     <button type="button" class="icon-button"
-                                        aria-label=move || i18n.t(Key::EditKey) title=move || i18n.t(Key::EditKey)
+                                        aria-label=move || i18n.t(Text::EditKey) title=move || i18n.t(Text::EditKey)
                                         on:click=move |_| dialog.set(Some(Dialog::Rename(edit_key.clone())))>
                                         {icons::pencil()}
                                     </button>
                                     <button type="button" class="icon-button danger"
-                                        aria-label=move || i18n.t(Key::DeleteKey) title=move || i18n.t(Key::DeleteKey)
+                                        aria-label=move || i18n.t(Text::DeleteKey) title=move || i18n.t(Text::DeleteKey)
                                         on:click=move |_| dialog.set(Some(Dialog::Revoke(delete_key.clone())))>
                                         {icons::trash()}
                                     </button>

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use crate::browser;
 use crate::components::icons;
-use crate::i18n::{use_i18n, Key};
+use crate::i18n::{use_i18n, Text};
 
 /// A key just generated, held only in memory until dismissed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,7 +19,7 @@ pub struct NewKey {
 pub fn NewKeyNotice(
     /// The key; set to `None` on dismissal, which drops the secret.
     key: RwSignal<Option<NewKey>>,
-    toast: RwSignal<Option<Key>>,
+    toast: RwSignal<Option<Text>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let revealed = RwSignal::new(false);
@@ -41,7 +41,7 @@ pub fn NewKeyNotice(
         };
         leptos::task::spawn_local(async move {
             let ok = browser::copy(&secret).await;
-            toast.set(Some(if ok { Key::Copied } else { Key::CopyFailed }));
+            toast.set(Some(if ok { Text::Copied } else { Text::CopyFailed }));
         });
     };
     let dismiss = move |_| {
@@ -55,27 +55,27 @@ pub fn NewKeyNotice(
             <div class="notice" role="alert" aria-labelledby="new-key-title" data-testid="new-key">
                 <div class="notice-head">
                     <strong id="new-key-title">
-                        {move || i18n.t(Key::NewKeyTitle)}
+                        {move || i18n.t(Text::NewKeyTitle)}
                         {move || key.with(|k| k.as_ref().map(|k| format!(": {}", k.name)).unwrap_or_default())}
                     </strong>
                     <button type="button" class="icon-button" data-testid="dismiss-key"
-                        aria-label=move || i18n.t(Key::Dismiss) title=move || i18n.t(Key::Dismiss)
+                        aria-label=move || i18n.t(Text::Dismiss) title=move || i18n.t(Text::Dismiss)
                         on:click=dismiss>
                         {icons::close()}
                     </button>
                 </div>
-                <p class="warning">{move || i18n.t(Key::NewKeyWarning)}</p>
+                <p class="warning">{move || i18n.t(Text::NewKeyWarning)}</p>
                 <div class="secret-row">
                     <code class="secret" data-testid="new-key-value">{shown}</code>
                     <button type="button" class="icon-button"
                         aria-pressed=move || revealed.get().to_string()
-                        aria-label=move || i18n.t(if revealed.get() { Key::HideKey } else { Key::RevealKey })
-                        title=move || i18n.t(if revealed.get() { Key::HideKey } else { Key::RevealKey })
+                        aria-label=move || i18n.t(if revealed.get() { Text::HideKey } else { Text::RevealKey })
+                        title=move || i18n.t(if revealed.get() { Text::HideKey } else { Text::RevealKey })
                         on:click=move |_| revealed.update(|r| *r = !*r)>
                         {move || if revealed.get() { icons::eye_off().into_any() } else { icons::eye().into_any() }}
                     </button>
                     <button type="button" class="icon-button"
-                        aria-label=move || i18n.t(Key::CopyKey) title=move || i18n.t(Key::CopyKey)
+                        aria-label=move || i18n.t(Text::CopyKey) title=move || i18n.t(Text::CopyKey)
                         on:click=copy>
                         {icons::clipboard()}
                     </button>

@@ -12,7 +12,7 @@ use crate::components::dialogs::{Dialog, GenerateDialog, RenameDialog, RevokeDia
 use crate::components::endpoint::Endpoint;
 use crate::components::key_table::KeyTable;
 use crate::components::new_key::{NewKey, NewKeyNotice};
-use crate::i18n::{use_i18n, Key};
+use crate::i18n::{use_i18n, Text};
 
 /// Where the list stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +33,7 @@ pub fn Credentials() -> impl IntoView {
     let load = RwSignal::new(Load::Loading);
     let new_key = RwSignal::new(None::<NewKey>);
     let dialog = RwSignal::new(None::<Dialog>);
-    let toast = RwSignal::new(None::<Key>);
+    let toast = RwSignal::new(None::<Text>);
 
     if session.user.get_untracked().is_none() {
         navigate("/login", Default::default());
@@ -100,10 +100,10 @@ pub fn Credentials() -> impl IntoView {
     view! {
         <section class="card">
             <div class="title-row">
-                <h1>{move || i18n.t(Key::ApiCredentials)}</h1>
+                <h1>{move || i18n.t(Text::ApiCredentials)}</h1>
                 <button id="generate-key" type="button" class="primary"
                     on:click=move |_| dialog.set(Some(Dialog::Generate))>
-                    {move || i18n.t(Key::GenerateKey)}
+                    {move || i18n.t(Text::GenerateKey)}
                 </button>
             </div>
             <Endpoint url=endpoint toast/>
@@ -111,27 +111,27 @@ pub fn Credentials() -> impl IntoView {
             <p class="toast" role="status" aria-live="polite">{move || toast.get().map(|k| i18n.t(k)).unwrap_or_default()}</p>
             {move || match load.get() {
                 Load::Loading if keys.with(Vec::is_empty) => view! {
-                    <p class="muted" role="status">{move || i18n.t(Key::Loading)}</p>
+                    <p class="muted" role="status">{move || i18n.t(Text::Loading)}</p>
                 }.into_any(),
                 Load::Failed => {
                     let retry = retry.clone();
                     view! {
                         <div class="error-box" role="alert">
-                            <p>{move || i18n.t(Key::LoadFailed)}</p>
-                            <button type="button" class="secondary" on:click=move |_| retry()>{move || i18n.t(Key::Retry)}</button>
+                            <p>{move || i18n.t(Text::LoadFailed)}</p>
+                            <button type="button" class="secondary" on:click=move |_| retry()>{move || i18n.t(Text::Retry)}</button>
                         </div>
                     }.into_any()
                 }
                 _ if keys.with(Vec::is_empty) => view! {
                     <div class="empty">
-                        <p><strong>{move || i18n.t(Key::NoKeys)}</strong></p>
-                        <p class="muted">{move || i18n.t(Key::NoKeysHint)}</p>
+                        <p><strong>{move || i18n.t(Text::NoKeys)}</strong></p>
+                        <p class="muted">{move || i18n.t(Text::NoKeysHint)}</p>
                     </div>
                 }.into_any(),
                 _ => view! { <KeyTable keys dialog/> }.into_any(),
             }}
             <Show when=move || next.with(Option::is_some)>
-                <button type="button" class="secondary load-more" on:click=more.clone()>{move || i18n.t(Key::LoadMore)}</button>
+                <button type="button" class="secondary load-more" on:click=more.clone()>{move || i18n.t(Text::LoadMore)}</button>
             </Show>
         </section>
         {move || match dialog.get() {

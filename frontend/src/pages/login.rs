@@ -6,7 +6,7 @@ use leptos_router::hooks::use_navigate;
 
 use crate::api::{self, ApiError};
 use crate::app::use_session;
-use crate::i18n::{use_i18n, Key};
+use crate::i18n::{use_i18n, Text};
 
 #[component]
 pub fn Login() -> impl IntoView {
@@ -40,14 +40,14 @@ pub fn Login() -> impl IntoView {
                 Err(e) => {
                     let text = match e {
                         ApiError::Throttled(s) => {
-                            i18n.t(Key::Throttled).replace("{s}", &s.to_string())
+                            i18n.t(Text::Throttled).replace("{s}", &s.to_string())
                         }
-                        ApiError::Unauthorized(_) => i18n.t(Key::BadCredentials).to_owned(),
+                        ApiError::Unauthorized(_) => i18n.t(Text::BadCredentials).to_owned(),
                         ApiError::Problem { status: 422, .. } => {
-                            i18n.t(Key::BadCredentials).to_owned()
+                            i18n.t(Text::BadCredentials).to_owned()
                         }
                         ApiError::Problem { detail, .. } => detail,
-                        ApiError::Network(_) => i18n.t(Key::GenericError).to_owned(),
+                        ApiError::Network(_) => i18n.t(Text::GenericError).to_owned(),
                     };
                     error.set(Some(text));
                 }
@@ -58,19 +58,19 @@ pub fn Login() -> impl IntoView {
 
     view! {
         <section class="card narrow">
-            <h1>{move || i18n.t(Key::SignInTitle)}</h1>
+            <h1>{move || i18n.t(Text::SignInTitle)}</h1>
             <form on:submit=submit>
-                <label for="username">{move || i18n.t(Key::Username)}</label>
+                <label for="username">{move || i18n.t(Text::Username)}</label>
                 <input id="username" name="username" type="text" autocomplete="username" required
                     prop:value=move || username.get()
                     on:input=move |ev| username.set(event_target_value(&ev))/>
-                <label for="password">{move || i18n.t(Key::Password)}</label>
+                <label for="password">{move || i18n.t(Text::Password)}</label>
                 <input id="password" name="password" type="password" autocomplete="current-password" required
                     prop:value=move || password.get()
                     on:input=move |ev| password.set(event_target_value(&ev))/>
                 <p class="field-error" role="alert">{move || error.get().unwrap_or_default()}</p>
                 <button type="submit" class="primary" disabled=move || busy.get()>
-                    {move || i18n.t(if busy.get() { Key::SigningIn } else { Key::SignIn })}
+                    {move || i18n.t(if busy.get() { Text::SigningIn } else { Text::SignIn })}
                 </button>
             </form>
         </section>

@@ -104,6 +104,7 @@ pub async fn create(
     event.target_id = Some(created.id);
     event.detail = Some(format!("name: {}", created.name));
     state.store.activity_record(event).await?;
+    state.metrics.key_created();
 
     Ok(HttpResponse::Created()
         .insert_header((
@@ -220,5 +221,6 @@ pub async fn revoke(
     event.target_id = Some(key.id);
     event.detail = Some(format!("name: {}", key.name));
     state.store.activity_record(event).await?;
+    state.metrics.key_revoked();
     Ok(HttpResponse::NoContent().finish())
 }

@@ -307,5 +307,6 @@ pub async fn revoke_key(
     event.target_id = Some(key.id);
     event.detail = Some(format!("name: {}, owner: {user_id}", key.name));
     state.store.activity_record(event).await?;
+    state.metrics.key_revoked();
     Ok(HttpResponse::NoContent().finish())
 }

@@ -70,6 +70,7 @@ pub async fn verify(
             api_key: None,
         },
     };
+    state.metrics.observe_verify(result.code);
     tracing::info!(code = result.code.as_str(), "key verified");
     Ok(web::Json(VerifyResponse { data: result }))
 }

@@ -27,21 +27,81 @@ async fn the_web_app_is_served_beside_the_api_with_a_fallback_for_its_routes() {
     use crate::helpers::{spawn_app_with, Backend};
     let dir = std::env::temp_dir().join(format!("llavero-web-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(dir.join("index.html"), "<!doctype html><title>app shell</title>").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.join("index.html"),
+        "<!doctype html><title>app shell</title>",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(dir.join("app.js"), "console.log(1)").unwrap_or_else(|e| panic!("{e}"));
     let web_dir = dir.display().to_string();
     let app = spawn_app_with(Backend::Sqlite, &[("LLAVERO_WEB_DIR", web_dir.as_str())]).await;
     let root = app.api.trim_end_matches("/api/v1").to_owned();
     for path in ["/", "/credentials", "/login"] {
-        let res = reqwest::get(format!("{root}{path}")).await.unwrap_or_else(|e| panic!("{e}"));
+        let res = reqwest::get(format!("{root}{path}"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(res.status(), 200, "{path}");
-        assert!(res.text().await.unwrap_or_default().contains("app shell"), "{path}");
+        assert!(
+            res.text().await.unwrap_or_default().contains("app shell"),
+            "{path}"
+        );
     }
-    let js = reqwest::get(format!("{root}/app.js")).await.unwrap_or_else(|e| panic!("{e}"));
+    let js = reqwest::get(format!("{root}/app.js"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(js.text().await.unwrap_or_default(), "console.log(1)");
     // The API keeps its own answers: JSON problems, not the app shell.
-    problem(reqwest::get(app.url("/no-such-route")).await.unwrap_or_else(|e| panic!("{e}")), 404).await;
-    assert_eq!(json(reqwest::get(format!("{root}/healthz")).await.unwrap_or_else(|e| panic!("{e}"))).await["status"], "ok");
-    assert_eq!(json(reqwest::get(format!("{root}/readyz")).await.unwrap_or_else(|e| panic!("{e}"))).await["status"], "ready");
+    problem(
+        reqwest::get(app.url("/no-such-route"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        404,
+    )
+    .await;
+    assert_eq!(
+        json(
+            reqwest::get(format!("{root}/healthz"))
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+        )
+        .await["status"],
+        "ok"
+    );
+    assert_eq!(
+        json(
+            reqwest::get(format!("{root}/readyz"))
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+        )
+        .await["status"],
+        "ready"
+    );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+api_test! {
+    async fn metrics_count_requests_verify_outcomes_and_keys(app) {
+        let admin = app.admin().await;
+        let (key, secret) = app.create_key(&admin, "metered").await;
+        app.verify_code(&secret).await;
+        app.verify_code("mco_bad").await;
+        admin.delete(app.url(&format!("/api-keys/{}", key.id))).send().await.unwrap_or_else(|e| panic!("{e}"));
+        let root = app.api.trim_end_matches("/api/v1").to_owned();
+        let res = reqwest::get(format!("{root}/metrics")).await.unwrap_or_else(|e| panic!("{e}"));
+        assert!(res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").starts_with("text/plain"));
+        let text = res.text().await.unwrap_or_default();
+        for line in [
+            "llavero_verify_total{code=\"VALID\"} 1",
+            "llavero_verify_total{code=\"MALFORMED\"} 1",
+            "llavero_api_keys_created_total 1",
+            "llavero_api_keys_revoked_total 1",
+            "llavero_http_requests_total{method=\"POST\",route=\"/api/v1/api-keys\",status=\"201\"} 1",
+            "llavero_http_requests_total{method=\"DELETE\",route=\"/api/v1/api-keys/{id}\",status=\"204\"} 1",
+            "llavero_http_request_duration_seconds_count{route=\"/api/v1/verify\"} 2",
+            "llavero_db_pool_connections{state=\"idle\"}",
+        ] {
+            assert!(text.contains(line), "missing {line:?} in\n{text}");
+        }
+        assert!(!text.contains(&secret[4..]));
+    }
 }
