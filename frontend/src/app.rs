@@ -1,12 +1,11 @@
-//! The app shell: shared state in context, the header, and the routes.
+//! The app shell: shared state in context, the header, and the two pages.
 //!
 //! `/login` signs in; `/credentials` is the "Credenciales de API" screen;
-//! `/` sends you to whichever fits. On start the app asks `/me` whether the
-//! session cookie is still good, so a reload keeps you signed in.
+//! `/` shows whichever fits. On start the app asks `/me` whether the session
+//! cookie is still good, so a reload keeps you signed in; a signed-out user
+//! always sees the sign-in page, whatever the URL.
 
 use leptos::prelude::*;
-use leptos_router::components::{Redirect, Route, Router, Routes};
-use leptos_router::path;
 use llavero_types::User;
 
 use crate::api;
@@ -14,6 +13,7 @@ use crate::components::header::Header;
 use crate::i18n::{use_i18n, I18n, Lang, Text};
 use crate::pages::credentials::Credentials;
 use crate::pages::login::Login;
+use crate::route::{Nav, Page};
 
 /// Who is signed in: unknown while `/me` is in flight, then `Some` or `None`.
 #[derive(Debug, Clone, Copy)]
@@ -36,6 +36,8 @@ pub fn App() -> impl IntoView {
         user: RwSignal::new(None),
     };
     provide_context(session);
+    let nav = Nav::new();
+    provide_context(nav);
 
     leptos::task::spawn_local(async move {
         let me = api::me().await.ok();
@@ -43,19 +45,33 @@ pub fn App() -> impl IntoView {
         session.checked.set(true);
     });
 
+    // What is shown: the sign-in page to anyone signed out, else the
+    // credentials screen (the only page behind it).
+    let shown = Memo::new(move |_| {
+        if session.user.with(Option::is_some) {
+            Page::Credentials
+        } else {
+            Page::Login
+        }
+    });
+    // Keep the address bar truthful, also after back/forward.
+    Effect::new(move |_| {
+        nav.requested.track();
+        if session.checked.get() {
+            nav.settle(shown.get());
+        }
+    });
+
     view! {
-        <Router>
-            <Header/>
-            <main id="main">
-                <Show when=move || session.checked.get() fallback=Loading>
-                    <Routes fallback=|| view! { <Redirect path="/"/> }>
-                        <Route path=path!("/") view=Home/>
-                        <Route path=path!("/login") view=Login/>
-                        <Route path=path!("/credentials") view=Credentials/>
-                    </Routes>
-                </Show>
-            </main>
-        </Router>
+        <Header/>
+        <main id="main">
+            <Show when=move || session.checked.get() fallback=Loading>
+                {move || match shown.get() {
+                    Page::Login => view! { <Login/> }.into_any(),
+                    Page::Credentials => view! { <Credentials/> }.into_any(),
+                }}
+            </Show>
+        </main>
     }
 }
 
@@ -63,17 +79,4 @@ pub fn App() -> impl IntoView {
 fn Loading() -> impl IntoView {
     let i18n = use_i18n();
     view! { <p class="muted" role="status">{move || i18n.t(Text::Loading)}</p> }
-}
-
-/// `/`: the credentials screen when signed in, else the sign-in page.
-#[component]
-fn Home() -> impl IntoView {
-    let session = use_session();
-    move || {
-        if session.user.get().is_some() {
-            view! { <Redirect path="/credentials"/> }
-        } else {
-            view! { <Redirect path="/login"/> }
-        }
-    }
 }

@@ -6,6 +6,7 @@ mod browser;
 mod components;
 mod i18n;
 mod pages;
+mod route;
 
 fn main() {
     console_error_panic_hook::set_once();

@@ -105,7 +105,8 @@ impl fmt::Display for Username {
 
 /// Shortest password accepted (NIST SP 800-63B's floor).
 pub const PASSWORD_MIN: usize = 8;
-/// Longest password accepted: bounds the hashing work one request can cause.
+/// Longest password accepted, in characters: bounds the hashing work one
+/// request can cause (at most 4 KiB of UTF-8).
 pub const PASSWORD_MAX: usize = 1024;
 
 /// A new password that meets the policy. Never printed.
@@ -121,10 +122,10 @@ impl Password {
                 format!("must be at least {PASSWORD_MIN} characters long"),
             ));
         }
-        if raw.len() > PASSWORD_MAX {
+        if chars > PASSWORD_MAX {
             return Err(ValidationError::new(
                 "password",
-                format!("must be at most {PASSWORD_MAX} bytes long"),
+                format!("must be at most {PASSWORD_MAX} characters long"),
             ));
         }
         Ok(Password(Secret::new(raw.to_owned())))

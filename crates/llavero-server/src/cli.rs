@@ -30,6 +30,11 @@ enum Command {
     User(UserCommand),
     /// Print the OpenAPI document (the committed openapi/llavero.json).
     Openapi,
+    /// Exit 0 when an http:// URL answers 200 (container health checks; no curl needed).
+    Probe {
+        /// e.g. http://127.0.0.1:8080/readyz
+        url: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -47,9 +52,13 @@ enum UserCommand {
 /// Runs the command named on the command line.
 pub async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    if let Command::Openapi = cli.command {
-        print!("{}", crate::openapi::document_json());
-        return Ok(());
+    match &cli.command {
+        Command::Openapi => {
+            print!("{}", crate::openapi::document_json());
+            return Ok(());
+        }
+        Command::Probe { url } => return crate::probe::probe(url),
+        _ => {}
     }
     let settings = Settings::from_env()?;
     telemetry::init(settings.log_format, "info", std::io::stderr);
@@ -66,7 +75,7 @@ pub async fn run() -> anyhow::Result<()> {
         Command::User(UserCommand::Add { username, admin }) => {
             add_user(&settings, &username, admin).await?;
         }
-        Command::Openapi => {}
+        Command::Openapi | Command::Probe { .. } => {}
     }
     Ok(())
 }

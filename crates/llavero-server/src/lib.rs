@@ -16,6 +16,7 @@ pub mod configuration;
 pub mod error;
 pub mod metrics;
 pub mod openapi;
+pub mod probe;
 pub mod routes;
 pub mod startup;
 pub mod state;

@@ -9,8 +9,9 @@
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{web, App, HttpResponse};
+use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
-use utoipa::openapi::OpenApi as Document;
+use utoipa::openapi::{OpenApi as Document, RefOr};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
@@ -84,7 +85,7 @@ pub fn api_app() -> (
     >,
     Document,
 ) {
-    App::new()
+    let (app, mut doc) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .service(
@@ -92,18 +93,114 @@ pub fn api_app() -> (
                 .configure(crate::routes::configure)
                 .route("/openapi.json", web::get().to(serve_document)),
         )
-        .split_for_parts()
+        .split_for_parts();
+    add_links(&mut doc);
+    (app, doc)
+}
+
+/// OpenAPI links from what a creation returns to what can be done with it,
+/// so generated clients and stateful fuzzers can follow them.
+fn add_links(doc: &mut Document) {
+    let follow = [
+        (
+            "/api/v1/api-keys",
+            &[
+                ("GetKey", "api_key_get"),
+                ("RenameKey", "api_key_rename"),
+                ("RevokeKey", "api_key_revoke"),
+            ][..],
+        ),
+        (
+            "/api/v1/users",
+            &[
+                ("GetUser", "user_get"),
+                ("UpdateUser", "user_update"),
+                ("ListUserKeys", "user_api_key_list"),
+            ][..],
+        ),
+    ];
+    for (path, links) in follow {
+        let created = doc
+            .paths
+            .paths
+            .get_mut(path)
+            .and_then(|item| item.post.as_mut())
+            .and_then(|op| op.responses.responses.get_mut("201"));
+        if let Some(RefOr::T(response)) = created {
+            for (name, operation) in links {
+                let link = LinkBuilder::new()
+                    .operation_id(*operation)
+                    .parameter("id", "$response.body#/data/id")
+                    .build();
+                response.links.insert((*name).to_owned(), RefOr::T(link));
+            }
+        }
+    }
 }
 
 /// The document as committed in `openapi/llavero.json` (pretty, newline-terminated).
 pub fn document_json() -> String {
-    let (_, mut doc) = api_app();
-    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
-    let mut json = doc
-        .to_pretty_json()
+    let mut json = serde_json::to_string_pretty(&document_value())
         .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     json.push('\n');
     json
+}
+
+/// The document as JSON, with utoipa's serialisation slips corrected.
+fn document_value() -> serde_json::Value {
+    let (_, mut doc) = api_app();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    let mut value = serde_json::to_value(&doc).unwrap_or_default();
+    camel_case_links(&mut value);
+    value
+}
+
+/// utoipa 5.5 writes a Link's `operationId`/`operationRef` in snake case;
+/// OpenAPI (and every tool that follows links) wants camel case.
+fn camel_case_links(doc: &mut serde_json::Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) else {
+        return;
+    };
+    let responses = paths
+        .values_mut()
+        .filter_map(|item| item.as_object_mut())
+        .flat_map(|item| item.values_mut())
+        .filter_map(|op| op.get_mut("responses").and_then(|r| r.as_object_mut()))
+        .flat_map(|r| r.values_mut());
+    for response in responses {
+        let Some(links) = response.get_mut("links").and_then(|l| l.as_object_mut()) else {
+            continue;
+        };
+        for link in links.values_mut().filter_map(|l| l.as_object_mut()) {
+            for (snake, camel) in [
+                ("operation_id", "operationId"),
+                ("operation_ref", "operationRef"),
+            ] {
+                if let Some(v) = link.remove(snake) {
+                    link.insert(camel.to_owned(), v);
+                }
+            }
+        }
+    }
+}
+
+/// Every documented path pattern (`/api/v1/api-keys/{id}`) with its methods,
+/// uppercase: what a 405 answer lists in `Allow`.
+pub fn allowed_methods() -> Vec<(String, Vec<String>)> {
+    let value = document_value();
+    let Some(paths) = value.get("paths").and_then(|p| p.as_object()) else {
+        return Vec::new();
+    };
+    paths
+        .iter()
+        .map(|(path, item)| {
+            let methods = item
+                .as_object()
+                .map(|ops| ops.keys().map(|m| m.to_ascii_uppercase()).collect())
+                .unwrap_or_default();
+            (path.clone(), methods)
+        })
+        .collect()
 }
 
 /// The document, computed once at start-up and shared.

@@ -30,6 +30,9 @@ use crate::throttle::LoginThrottle;
 /// Largest JSON body accepted (names are ≤ 100 characters; this is generous).
 pub const JSON_LIMIT: usize = 16 * 1024;
 
+/// How many times to try reaching the database at start-up, a second apart.
+const CONNECT_ATTEMPTS: u32 = 30;
+
 /// A bound, ready-to-run server.
 pub struct Application {
     port: u16,
@@ -44,9 +47,20 @@ pub async fn connect_and_migrate(settings: &Settings) -> anyhow::Result<Store> {
                 .with_context(|| format!("creating the data directory {}", dir.display()))?;
         }
     }
-    let store = Store::connect(settings.database_url.expose(), settings.db_max_connections)
-        .await
-        .context("connecting to the database (LLAVERO_DATABASE_URL)")?;
+    // A database that starts with us (compose, orchestrators) may need a
+    // moment: retry for about half a minute before giving up.
+    let mut attempt = 1;
+    let store = loop {
+        match Store::connect(settings.database_url.expose(), settings.db_max_connections).await {
+            Ok(store) => break store,
+            Err(e) if attempt < CONNECT_ATTEMPTS => {
+                tracing::warn!(attempt, error = %e, "the database is not reachable yet; retrying");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                attempt += 1;
+            }
+            Err(e) => return Err(e).context("connecting to the database (LLAVERO_DATABASE_URL)"),
+        }
+    };
     store
         .migrate()
         .await
@@ -121,6 +135,7 @@ fn run(listener: TcpListener, state: AppState, web_dir: Option<PathBuf>) -> anyh
     let state = web::Data::new(state);
     let doc = web::Data::new(DocumentJson(Arc::new(openapi::document_json())));
     let request_id = HeaderName::from_static("x-request-id");
+    let known = web::Data::new(routes::fallback::KnownPaths::new(openapi::allowed_methods()));
     let server = HttpServer::new(move || {
         let request_id = request_id.clone();
         let (app, _) = openapi::api_app();
@@ -153,7 +168,8 @@ fn run(listener: TcpListener, state: AppState, web_dir: Option<PathBuf>) -> anyh
                     cfg.service(crate::web::service(dir));
                 }
             })
-            .default_service(web::to(error::not_found))
+            .app_data(known.clone())
+            .default_service(web::to(routes::fallback::fallback))
             // Count and time every answer under its route pattern.
             .wrap_fn({
                 let state = state.clone();

@@ -27,8 +27,17 @@ pub struct ApiKey {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateApiKey {
-    /// 1 to 100 characters after trimming; a good name says which application uses it.
-    #[cfg_attr(feature = "openapi", schema(example = "backup-nightly"))]
+    /// 1 to 100 characters after trimming, no control characters; a good name
+    /// says which application uses it.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "backup-nightly",
+            min_length = 1,
+            max_length = 100,
+            pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+        )
+    )]
     pub name: String,
     /// Optional expiry; must be in the future.
     #[serde(default)]
@@ -39,7 +48,15 @@ pub struct CreateApiKey {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RenameApiKey {
-    /// 1 to 100 characters after trimming.
+    /// 1 to 100 characters after trimming, no control characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 100,
+            pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+        )
+    )]
     pub name: String,
 }
 

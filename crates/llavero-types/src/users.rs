@@ -41,10 +41,14 @@ pub struct User {
 #[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateUser {
-    /// 3 to 64 characters: letters, digits, `.`, `_`, `-`, `@`.
+    /// 3 to 64 characters: letters, digits, `.`, `_`, `-`, `@`; stored lowercase.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 3, max_length = 64, pattern = r"^[A-Za-z0-9._@-]+$")
+    )]
     pub username: String,
     /// 8 to 1024 characters.
-    #[cfg_attr(feature = "openapi", schema(format = Password))]
+    #[cfg_attr(feature = "openapi", schema(format = Password, min_length = 8, max_length = 1024))]
     pub password: String,
     /// Defaults to `user`.
     #[serde(default)]
@@ -69,9 +73,9 @@ pub struct UpdateUser {
     pub role: Option<Role>,
     #[serde(default)]
     pub disabled: Option<bool>,
-    /// A new password; the user's existing sessions end.
+    /// A new password, 8 to 1024 characters; the user's existing sessions end.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(format = Password))]
+    #[cfg_attr(feature = "openapi", schema(format = Password, min_length = 8, max_length = 1024))]
     pub password: Option<String>,
 }
 

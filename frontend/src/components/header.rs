@@ -6,12 +6,14 @@ use leptos::prelude::*;
 use crate::api;
 use crate::app::use_session;
 use crate::i18n::{use_i18n, Text};
+use crate::route::{use_nav, Page};
 
 #[component]
 pub fn Header() -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
     let open = RwSignal::new(false);
+    let nav = use_nav();
 
     let switch_language = move |_| {
         let next = i18n.0.get_untracked().other();
@@ -63,7 +65,11 @@ pub fn Header() -> impl IntoView {
                         <Show when=move || open.get()>
                             <ul id="user-menu" class="menu-list" role="menu">
                                 <li role="none">
-                                    <a href="/credentials" role="menuitem" on:click=move |_| open.set(false)>
+                                    <a href="/credentials" role="menuitem" on:click=move |ev| {
+                                        ev.prevent_default();
+                                        open.set(false);
+                                        nav.go(Page::Credentials);
+                                    }>
                                         {move || i18n.t(Text::ApiCredentials)}
                                     </a>
                                 </li>

@@ -3,7 +3,6 @@
 //! table (50 at a time, "load more" for the rest) and the dialogs.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 use llavero_types::ApiKey;
 
 use crate::api::{self, ApiError};
@@ -13,6 +12,7 @@ use crate::components::endpoint::Endpoint;
 use crate::components::key_table::KeyTable;
 use crate::components::new_key::{NewKey, NewKeyNotice};
 use crate::i18n::{use_i18n, Text};
+use crate::route::{use_nav, Page};
 
 /// Where the list stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,7 +26,7 @@ enum Load {
 pub fn Credentials() -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
-    let navigate = use_navigate();
+    let nav = use_nav();
     let endpoint = RwSignal::new(None::<String>);
     let keys = RwSignal::new(Vec::<ApiKey>::new());
     let next = RwSignal::new(None::<String>);
@@ -35,16 +35,12 @@ pub fn Credentials() -> impl IntoView {
     let dialog = RwSignal::new(None::<Dialog>);
     let toast = RwSignal::new(None::<Text>);
 
-    if session.user.get_untracked().is_none() {
-        navigate("/login", Default::default());
-    }
     let on_unauthorized = move || {
         session.user.set(None);
-        navigate("/login", Default::default());
+        nav.go(Page::Login);
     };
 
     let fetch_page = move |cursor: Option<String>| {
-        let on_unauthorized = on_unauthorized.clone();
         leptos::task::spawn_local(async move {
             match api::list_keys(cursor.clone()).await {
                 Ok(page) => {
@@ -61,12 +57,9 @@ pub fn Credentials() -> impl IntoView {
             }
         });
     };
-    let reload = {
-        let fetch_page = fetch_page.clone();
-        move || {
-            load.set(Load::Loading);
-            fetch_page(None);
-        }
+    let reload = move || {
+        load.set(Load::Loading);
+        fetch_page(None);
     };
     reload();
     leptos::task::spawn_local(async move {
@@ -94,7 +87,6 @@ pub fn Credentials() -> impl IntoView {
         dialog.set(None);
     });
 
-    let retry = reload.clone();
     let more = move |_| fetch_page(next.get_untracked());
 
     view! {
@@ -114,11 +106,10 @@ pub fn Credentials() -> impl IntoView {
                     <p class="muted" role="status">{move || i18n.t(Text::Loading)}</p>
                 }.into_any(),
                 Load::Failed => {
-                    let retry = retry.clone();
                     view! {
                         <div class="error-box" role="alert">
                             <p>{move || i18n.t(Text::LoadFailed)}</p>
-                            <button type="button" class="secondary" on:click=move |_| retry()>{move || i18n.t(Text::Retry)}</button>
+                            <button type="button" class="secondary" on:click=move |_| reload()>{move || i18n.t(Text::Retry)}</button>
                         </div>
                     }.into_any()
                 }
@@ -131,7 +122,7 @@ pub fn Credentials() -> impl IntoView {
                 _ => view! { <KeyTable keys dialog/> }.into_any(),
             }}
             <Show when=move || next.with(Option::is_some)>
-                <button type="button" class="secondary load-more" on:click=more.clone()>{move || i18n.t(Text::LoadMore)}</button>
+                <button type="button" class="secondary load-more" on:click=more>{move || i18n.t(Text::LoadMore)}</button>
             </Show>
         </section>
         {move || match dialog.get() {

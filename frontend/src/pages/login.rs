@@ -2,25 +2,21 @@
 //! credentials and for throttling.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 
 use crate::api::{self, ApiError};
 use crate::app::use_session;
 use crate::i18n::{use_i18n, Text};
+use crate::route::{use_nav, Page};
 
 #[component]
 pub fn Login() -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
-    let navigate = use_navigate();
+    let nav = use_nav();
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
-
-    if session.user.get_untracked().is_some() {
-        navigate("/credentials", Default::default());
-    }
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -29,13 +25,12 @@ pub fn Login() -> impl IntoView {
         }
         busy.set(true);
         error.set(None);
-        let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
             match api::login(username.get_untracked(), password.get_untracked()).await {
                 Ok(me) => {
                     password.set(String::new());
                     session.user.set(Some(me.user));
-                    navigate("/credentials", Default::default());
+                    nav.go(Page::Credentials);
                 }
                 Err(e) => {
                     let text = match e {

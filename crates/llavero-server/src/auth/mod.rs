@@ -93,7 +93,8 @@ fn presented_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     let header_key = from_header.transpose().map_err(|_| bad())?;
     let bearer_key = from_bearer.transpose().map_err(|_| bad())?.flatten();
     match (header_key, bearer_key) {
-        (Some(a), Some(b)) if a != b => Err(ApiError::BadRequest(format!(
+        // Ambiguous credentials authenticate nobody.
+        (Some(a), Some(b)) if a != b => Err(ApiError::Unauthorized(format!(
             "{API_KEY_HEADER} and Authorization carry different keys; send one"
         ))),
         (Some(k), _) | (None, Some(k)) => Ok(Some(k)),

@@ -9,6 +9,7 @@
 pub mod activity;
 pub mod api_keys;
 pub mod auth;
+pub mod fallback;
 pub mod health;
 pub mod info;
 pub mod users;

@@ -166,6 +166,6 @@ api_test! {
         let (_, a) = app.create_key(&admin, "a").await;
         let (_, b) = app.create_key(&admin, "b").await;
         let res = reqwest::Client::new().get(app.url("/me")).header("MC-Api-Key", &a).bearer_auth(&b).send().await.unwrap_or_else(|e| panic!("{e}"));
-        problem(res, 400).await;
+        problem(res, 401).await;
     }
 }

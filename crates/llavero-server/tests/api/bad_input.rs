@@ -84,3 +84,40 @@ api_test! {
         problem(forged, 401).await;
     }
 }
+
+api_test! {
+    async fn undeclared_methods_on_known_paths_are_405_with_allow(app) {
+        // Found by schemathesis: TRACE on a documented path answered 404.
+        let c = reqwest::Client::new();
+        for (method, path, allow) in [
+            ("TRACE", "/info", "GET"),
+            ("PUT", "/api-keys", "GET, POST"),
+            ("POST", &format!("/api-keys/{}", uuid::Uuid::new_v4()) as &str, "GET, PATCH, DELETE"),
+        ] {
+            let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET);
+            let res = c.request(m, app.url(path)).send().await.unwrap_or_else(|e| panic!("{e}"));
+            let got = res.headers().get("allow").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+            let mut got: Vec<&str> = got.split(", ").collect();
+            let mut want: Vec<&str> = allow.split(", ").collect();
+            got.sort_unstable();
+            want.sort_unstable();
+            assert_eq!(got, want, "{method} {path}");
+            problem(res, 405).await;
+        }
+        problem(c.get(app.url("/no/such/path")).send().await.unwrap_or_else(|e| panic!("{e}")), 404).await;
+    }
+}
+
+api_test! {
+    async fn long_multibyte_passwords_are_measured_in_characters(app) {
+        // Found by schemathesis: the document says 1024 characters, the
+        // server counted bytes.
+        let admin = app.admin().await;
+        let ok = "ñ".repeat(1024);
+        let res = admin.post(app.url("/users")).json(&json!({ "username": "multi", "password": ok })).send().await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(res.status(), 201);
+        let too_long = "ñ".repeat(1025);
+        let res = admin.post(app.url("/users")).json(&json!({ "username": "multi2", "password": too_long })).send().await.unwrap_or_else(|e| panic!("{e}"));
+        problem(res, 422).await;
+    }
+}

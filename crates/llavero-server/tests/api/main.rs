@@ -8,6 +8,7 @@ mod activity;
 mod api_keys;
 mod auth;
 mod bad_input;
+mod cli;
 mod cross_user;
 mod info;
 mod openapi;

@@ -42,3 +42,19 @@ api_test! {
         assert_eq!(res.text().await.unwrap_or_default(), COMMITTED);
     }
 }
+
+#[test]
+fn links_name_their_target_operation_in_camel_case() {
+    // Found by schemathesis: utoipa wrote `operation_id`, which no tool reads.
+    let doc: serde_json::Value = serde_json::from_str(COMMITTED).unwrap_or_default();
+    let links = &doc["paths"]["/api/v1/api-keys"]["post"]["responses"]["201"]["links"];
+    for name in ["GetKey", "RenameKey", "RevokeKey"] {
+        assert!(links[name]["operationId"].is_string(), "{name}: {links}");
+        assert!(links[name].get("operation_id").is_none());
+    }
+    assert_eq!(
+        doc["paths"]["/api/v1/users"]["post"]["responses"]["201"]["links"]["ListUserKeys"]
+            ["operationId"],
+        "user_api_key_list"
+    );
+}

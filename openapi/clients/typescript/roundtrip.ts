@@ -1,0 +1,52 @@
+// Round trip through the TypeScript client generated from openapi/llavero.json:
+// sign in, create a key, list it, rename it, verify it, revoke it, and see
+// verify answer REVOKED. `npm run generate` writes generated/ (not committed);
+// `tsc --noEmit` type-checks this file against it first.
+import createClient from 'openapi-fetch';
+import type { paths } from './generated/llavero';
+
+const base = process.env.LLAVERO_URL!;
+const adminPassword = process.env.LLAVERO_ADMIN_PASSWORD!;
+const verifyToken = process.env.LLAVERO_VERIFY_TOKEN!;
+let passed = 0;
+
+function check(cond: boolean, what: string): void {
+  if (!cond) {
+    console.error(`typescript client round trip failed: ${what}`);
+    process.exit(1);
+  }
+  passed += 1;
+  console.log(`ok  ${what}`);
+}
+
+const api = createClient<paths>({ baseUrl: base });
+
+const login = await api.POST('/api/v1/auth/login', { body: { username: 'admin', password: adminPassword } });
+const cookie = (login.response.headers.get('set-cookie') ?? '').split(';')[0];
+check(login.response.status === 200 && cookie.startsWith('llavero_session='), 'sign in with the session cookie');
+
+const created = await api.POST('/api/v1/api-keys', { body: { name: 'ts-client' }, headers: { cookie } });
+const secret = created.data?.secret ?? '';
+const id = created.data?.data.id ?? '';
+check(created.response.status === 201 && secret.startsWith('mco_'), 'create a key; the secret comes once');
+
+const byKey = { 'MC-Api-Key': secret };
+const me = await api.GET('/api/v1/me', { headers: byKey });
+check(me.data?.data.api_key?.id === id, 'the key authenticates GET /me');
+
+const list = await api.GET('/api/v1/api-keys', { params: { query: { limit: 10 } }, headers: byKey });
+check(!!list.data?.data.some((k) => k.id === id), 'list shows it');
+
+const renamed = await api.PATCH('/api/v1/api-keys/{id}', { params: { path: { id } }, body: { name: 'ts-renamed' }, headers: byKey });
+check(renamed.data?.data.name === 'ts-renamed', 'rename it');
+
+const gateway = { Authorization: `Bearer ${verifyToken}` };
+const valid = await api.POST('/api/v1/verify', { body: { key: secret, client_ip: '203.0.113.11' }, headers: gateway });
+check(valid.data?.data.code === 'VALID' && valid.data.data.valid, 'verify says VALID');
+
+const revoked = await api.DELETE('/api/v1/api-keys/{id}', { params: { path: { id } }, headers: { cookie } });
+check(revoked.response.status === 204, 'revoke it');
+
+const after = await api.POST('/api/v1/verify', { body: { key: secret }, headers: gateway });
+check(after.data?.data.code === 'REVOKED' && !after.data.data.valid, 'verify says REVOKED');
+console.log(`typescript client round trip: ${passed} passed, 0 failed`);
