@@ -14,9 +14,12 @@ test('the clipboard icon copies a key that authenticates, and the list shows tha
   expect(me.status()).toBe(200);
   expect((await me.json()).data.user.username).toBe(account.username);
 
-  await page.reload();
+  // Last uses are written in batches (about once a second): reload until shown.
   const row = credentials.row('copied-key');
-  await expect(row.getByRole('cell').nth(1)).toHaveText('127.0.0.1');
+  await expect(async () => {
+    await page.reload();
+    await expect(row.getByRole('cell').nth(1)).toHaveText('127.0.0.1', { timeout: 500 });
+  }).toPass({ timeout: 10_000 });
   await expect(row.getByRole('cell').nth(2)).toHaveText(/\d{1,2}\/\d{1,2}\/\d{4}/);
   await screenshot(page, 'es-list-used');
   await api.dispose();

@@ -55,6 +55,10 @@ pub struct Settings {
     /// The product name shown by the web app.
     pub brand: String,
     pub db_max_connections: u32,
+    /// How long a verified key may be answered from memory (zero: never).
+    pub cache_ttl: Duration,
+    /// How often coalesced last uses are written.
+    pub usage_flush: Duration,
     /// The built web app to serve at `/`; `None`: API only.
     pub web_dir: Option<PathBuf>,
 }
@@ -139,6 +143,25 @@ impl Settings {
             None => 12,
         };
 
+        let cache_secs: u64 = match var("LLAVERO_CACHE_TTL_SECS") {
+            Some(v) => v.parse().ok().filter(|s| *s <= 300).ok_or_else(|| {
+                ConfigError(format!("LLAVERO_CACHE_TTL_SECS={v:?}: expected 0 to 300"))
+            })?,
+            None => 10,
+        };
+        let flush_ms: u64 = match var("LLAVERO_USAGE_FLUSH_MS") {
+            Some(v) => v
+                .parse()
+                .ok()
+                .filter(|ms| (10..=60_000).contains(ms))
+                .ok_or_else(|| {
+                    ConfigError(format!(
+                        "LLAVERO_USAGE_FLUSH_MS={v:?}: expected 10 to 60000"
+                    ))
+                })?,
+            None => 1000,
+        };
+
         let database_url = var("LLAVERO_DATABASE_URL").unwrap_or_else(default_database_url);
         let is_sqlite = database_url.starts_with("sqlite:");
         if !is_sqlite
@@ -164,6 +187,8 @@ impl Settings {
             session_ttl: Duration::from_secs(session_hours * 3600),
             brand: var("LLAVERO_BRAND").unwrap_or_else(|| "Llavero".to_owned()),
             db_max_connections: if is_sqlite { 8 } else { 16 },
+            cache_ttl: Duration::from_secs(cache_secs),
+            usage_flush: Duration::from_millis(flush_ms),
             web_dir: match var("LLAVERO_WEB_DIR") {
                 Some(dir) => Some(PathBuf::from(dir)),
                 // Where `just run` builds it, when run from the repository.
@@ -287,6 +312,8 @@ mod tests {
             ("LLAVERO_LOG_FORMAT", "xml"),
             ("LLAVERO_DATABASE_URL", "mysql://x"),
             ("LLAVERO_SESSION_HOURS", "0"),
+            ("LLAVERO_CACHE_TTL_SECS", "forever"),
+            ("LLAVERO_USAGE_FLUSH_MS", "1"),
         ] {
             let err = settings(&[(k, v)])
                 .err()

@@ -10,6 +10,7 @@
 
 pub mod auth;
 pub mod bootstrap;
+pub mod cache;
 pub mod cli;
 pub mod client_ip;
 pub mod configuration;
@@ -22,4 +23,5 @@ pub mod startup;
 pub mod state;
 pub mod telemetry;
 pub mod throttle;
+pub mod usage;
 pub mod web;

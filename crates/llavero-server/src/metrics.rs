@@ -72,7 +72,7 @@ impl Metrics {
     }
 
     /// The exposition text, with the database pool's `(size, idle)`.
-    pub fn render(&self, pool: Option<(u32, u32)>) -> String {
+    pub fn render(&self, pool: Option<(u32, u32)>, cached_keys: usize) -> String {
         let mut out = String::with_capacity(4096);
         out.push_str("# HELP llavero_http_requests_total HTTP requests answered, by method, route pattern and status.\n");
         out.push_str("# TYPE llavero_http_requests_total counter\n");
@@ -127,6 +127,9 @@ impl Metrics {
             "llavero_api_keys_revoked_total {}",
             self.keys_revoked.load(Ordering::Relaxed)
         );
+        out.push_str("# HELP llavero_key_cache_entries Key lookups held by this process's verification cache.\n");
+        out.push_str("# TYPE llavero_key_cache_entries gauge\n");
+        let _ = writeln!(out, "llavero_key_cache_entries {cached_keys}");
         if let Some((size, idle)) = pool {
             out.push_str(
                 "# HELP llavero_db_pool_connections Database pool connections, by state.\n",
@@ -161,7 +164,8 @@ mod tests {
         m.observe_request("GET", "/api/v1/me", 401, Duration::from_millis(30));
         m.observe_verify(VerifyCode::Revoked);
         m.key_created();
-        let text = m.render(Some((4, 3)));
+        let text = m.render(Some((4, 3)), 7);
+        assert!(text.contains("llavero_key_cache_entries 7"));
         assert!(text.contains(
             "llavero_http_requests_total{method=\"GET\",route=\"/api/v1/me\",status=\"401\"} 1"
         ));

@@ -14,11 +14,12 @@ use actix_web::dev::{Server, Service as _};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{web, HttpMessage, HttpResponse, HttpServer};
 use anyhow::Context;
-use llavero_store::Store;
+use llavero_store::{Backend, Store};
 use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::bootstrap;
+use crate::cache::{self, KeyCache};
 use crate::configuration::Settings;
 use crate::error;
 use crate::metrics::Metrics;
@@ -26,9 +27,13 @@ use crate::openapi::{self, DocumentJson};
 use crate::routes;
 use crate::state::AppState;
 use crate::throttle::LoginThrottle;
+use crate::usage::UsageBuffer;
 
 /// Largest JSON body accepted (names are ≤ 100 characters; this is generous).
 pub const JSON_LIMIT: usize = 16 * 1024;
+
+/// Most key lookups the verification cache holds.
+const CACHE_CAPACITY: usize = 200_000;
 
 /// How many times to try reaching the database at start-up, a second apart.
 const CONNECT_ATTEMPTS: u32 = 30;
@@ -37,6 +42,8 @@ const CONNECT_ATTEMPTS: u32 = 30;
 pub struct Application {
     port: u16,
     server: Server,
+    store: Store,
+    usage: Arc<UsageBuffer>,
 }
 
 /// Connects to the database named in `settings` and applies migrations.
@@ -83,7 +90,7 @@ impl Application {
         let bound = listener.local_addr()?;
         let api_endpoint = settings.api_endpoint(bound);
         let state = AppState {
-            store,
+            store: store.clone(),
             pepper,
             key_prefix: settings.key_prefix.clone(),
             api_endpoint: api_endpoint.clone(),
@@ -94,7 +101,20 @@ impl Application {
             session_ttl: settings.session_ttl,
             throttle: Arc::new(LoginThrottle::default()),
             metrics: Arc::new(Metrics::default()),
+            // On PostgreSQL the cache switches on once invalidations are heard.
+            cache: Arc::new(KeyCache::new(
+                settings.cache_ttl,
+                CACHE_CAPACITY,
+                store.backend() == Backend::Sqlite,
+            )),
+            usage: Arc::new(UsageBuffer::default()),
         };
+        tokio::spawn(cache::follow_invalidations(
+            store.clone(),
+            state.cache.clone(),
+        ));
+        tokio::spawn(state.usage.clone().run(store.clone(), settings.usage_flush));
+        let usage = state.usage.clone();
         let port = bound.port();
         if let Some(dir) = &settings.web_dir {
             if !dir.join("index.html").is_file() {
@@ -112,7 +132,12 @@ impl Application {
             %api_endpoint,
             "Llavero is listening"
         );
-        Ok(Application { port, server })
+        Ok(Application {
+            port,
+            server,
+            store,
+            usage,
+        })
     }
 
     /// The bound port.
@@ -126,8 +151,12 @@ impl Application {
     }
 
     /// Serves until stopped by a signal or the handle.
+    ///
+    /// After the last request, pending last uses are written.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        self.usage.flush(&self.store).await;
+        result
     }
 }
 

@@ -7,8 +7,10 @@ use ipnet::IpNet;
 use llavero_domain::{KeyPrefix, Pepper, Secret};
 use llavero_store::Store;
 
+use crate::cache::KeyCache;
 use crate::metrics::Metrics;
 use crate::throttle::LoginThrottle;
+use crate::usage::UsageBuffer;
 
 /// Shared, read-mostly state of one server process.
 #[derive(Debug, Clone)]
@@ -24,4 +26,6 @@ pub struct AppState {
     pub session_ttl: std::time::Duration,
     pub throttle: Arc<LoginThrottle>,
     pub metrics: Arc<Metrics>,
+    pub cache: Arc<KeyCache>,
+    pub usage: Arc<UsageBuffer>,
 }

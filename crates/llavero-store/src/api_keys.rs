@@ -9,7 +9,9 @@ use chrono::{DateTime, Utc};
 use llavero_domain::KeyHash;
 use llavero_types::ApiKey;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
 use uuid::Uuid;
 
 use crate::entity::{api_key, user};
@@ -164,6 +166,31 @@ impl Store {
                 owner: owner.into(),
             })
         }))
+    }
+
+    /// Records many uses at once (the coalesced last-use buffer), in one
+    /// transaction. A use never overwrites a newer one another replica wrote.
+    #[tracing::instrument(skip_all, fields(count = uses.len()))]
+    pub async fn api_key_record_uses(
+        &self,
+        uses: &[(Uuid, DateTime<Utc>, Option<String>)],
+    ) -> Result<(), StoreError> {
+        let txn = self.db.begin().await?;
+        for (id, at, ip) in uses {
+            api_key::Entity::update_many()
+                .col_expr(api_key::Column::LastUsedAt, Expr::value(*at))
+                .col_expr(api_key::Column::LastUsedIp, Expr::value(ip.clone()))
+                .filter(api_key::Column::Id.eq(*id))
+                .filter(
+                    sea_orm::Condition::any()
+                        .add(api_key::Column::LastUsedAt.is_null())
+                        .add(api_key::Column::LastUsedAt.lt(*at)),
+                )
+                .exec(&txn)
+                .await?;
+        }
+        txn.commit().await?;
+        Ok(())
     }
 
     /// Records a successful use of key `id` at `at` from `ip`.

@@ -13,6 +13,7 @@ pub mod activity;
 pub mod api_keys;
 pub mod entity;
 pub mod migration;
+pub mod notify;
 pub mod sessions;
 pub mod users;
 

@@ -1,17 +1,19 @@
-//! Checking a presented API key: offline format first, then one lookup by
-//! digest. Shared by request authentication and `POST /verify`, so both give
-//! the same verdict for the same key.
+//! Checking a presented API key: offline format first, then the cache, then
+//! one lookup by digest. Shared by request authentication and `POST /verify`,
+//! so both give the same verdict for the same key. Uses are recorded in the
+//! coalescing buffer, not written per request.
 
 use llavero_domain::{key, KeyHash};
 use llavero_store::api_keys::KeyLookup;
 use llavero_store::{now, StoreError};
 use llavero_types::VerifyCode;
 
+use crate::cache::Invalidation;
 use crate::state::AppState;
 
 /// The verdict on `raw`, with what was found (if anything).
 ///
-/// A malformed key is refused before any database work.
+/// A malformed key is refused before any cache or database work.
 pub async fn check_key(
     state: &AppState,
     raw: &str,
@@ -20,8 +22,16 @@ pub async fn check_key(
         return Ok((VerifyCode::Malformed, None));
     };
     let hash = KeyHash::of(&state.pepper, &parsed);
-    let Some(found) = state.store.api_key_lookup(&hash).await? else {
-        return Ok((VerifyCode::NotFound, None));
+    let found = match state.cache.get(&hash) {
+        Some(hit) => hit,
+        None => {
+            let epoch = state.cache.epoch();
+            let Some(found) = state.store.api_key_lookup(&hash).await? else {
+                return Ok((VerifyCode::NotFound, None));
+            };
+            state.cache.insert(&hash, &found, epoch);
+            found
+        }
     };
     let code = if found.revoked {
         VerifyCode::Revoked
@@ -46,11 +56,20 @@ pub async fn use_key(
     match check_key(state, raw).await? {
         (VerifyCode::Valid, Some(mut found)) => {
             let at = now();
-            state.store.api_key_record_use(found.key.id, at, ip).await?;
+            state.usage.record(found.key.id, at, ip);
             found.key.last_used_at = Some(at);
             found.key.last_used_ip = ip.map(str::to_owned);
             Ok(Ok(found))
         }
         (code, _) => Ok(Err(code)),
     }
+}
+
+/// Forgets what this replica cached about a key or user, and tells the others.
+///
+/// Call after the change is committed and before answering, so the answer
+/// means "refused everywhere from now on".
+pub async fn invalidate(state: &AppState, what: Invalidation) -> Result<(), StoreError> {
+    state.cache.invalidate(what);
+    state.store.notify_invalidation(&what.payload()).await
 }

@@ -13,7 +13,8 @@ use llavero_types::{
 use uuid::Uuid;
 
 use super::{cursor, page_request};
-use crate::auth::Caller;
+use crate::auth::{keys, Caller};
+use crate::cache::Invalidation;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -181,6 +182,7 @@ pub async fn rename(
         .api_key_rename(caller.user.id, *id, name.as_str())
         .await?
         .ok_or_else(key_not_found)?;
+    keys::invalidate(&state, Invalidation::Key(key.id)).await?;
     let mut event = caller.event(ActivityAction::ApiKeyRenamed);
     event.target_type = Some("api_key");
     event.target_id = Some(key.id);
@@ -216,6 +218,7 @@ pub async fn revoke(
         .api_key_revoke(caller.user.id, *id)
         .await?
         .ok_or_else(key_not_found)?;
+    keys::invalidate(&state, Invalidation::Key(key.id)).await?;
     let mut event = caller.event(ActivityAction::ApiKeyRevoked);
     event.target_type = Some("api_key");
     event.target_id = Some(key.id);

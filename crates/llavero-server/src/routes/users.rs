@@ -10,7 +10,8 @@ use llavero_types::{
 use uuid::Uuid;
 
 use super::{cursor, page_request};
-use crate::auth::Admin;
+use crate::auth::{keys, Admin};
+use crate::cache::Invalidation;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -217,6 +218,7 @@ pub async fn update(
         )
         .await?
         .ok_or_else(user_not_found)?;
+    keys::invalidate(&state, Invalidation::User(record.user.id)).await?;
     if disabled == Some(true) || changed_password {
         state.store.session_delete_for_user(record.user.id).await?;
     }
@@ -302,6 +304,7 @@ pub async fn revoke_key(
         .api_key_revoke(user_id, key_id)
         .await?
         .ok_or_else(|| ApiError::NotFound("no such API key".to_owned()))?;
+    keys::invalidate(&state, Invalidation::Key(key.id)).await?;
     let mut event = admin.event(ActivityAction::ApiKeyRevoked);
     event.target_type = Some("api_key");
     event.target_id = Some(key.id);

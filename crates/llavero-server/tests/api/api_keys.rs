@@ -34,7 +34,7 @@ api_test! {
         assert_eq!(me["data"]["api_key"]["last_used_ip"], "127.0.0.1");
         let bearer = reqwest::Client::new().get(app.url("/me")).bearer_auth(&secret).send().await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(bearer.status(), 200);
-        let listed = app.list_keys(&admin).await;
+        let listed = app.list_keys_until(&admin, |l| l.iter().any(|k| k.id == key.id && k.last_used_at.is_some())).await;
         let row = listed.iter().find(|k| k.id == key.id).cloned();
         let row = row.unwrap_or_else(|| panic!("key missing from the list"));
         assert_eq!(row.last_used_ip.as_deref(), Some("127.0.0.1"));

@@ -96,6 +96,43 @@ fn postgres_admin_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
+/// Creates database `llavero_test_<id>`; returns its URL and name.
+async fn create_postgres_database(id: &str) -> (String, String) {
+    let admin_url = postgres_admin_url();
+    let name = format!("llavero_test_{id}");
+    let db = Database::connect(&admin_url).await.unwrap_or_else(|e| {
+        panic!(
+            "PostgreSQL is required for the API tests and is unreachable at {admin_url}: {e}. \
+             Start it (pg_ctlcluster --skip-systemctl-redirect 15 main start) or point \
+             LLAVERO_TEST_POSTGRES_URL at one."
+        )
+    });
+    db.execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .unwrap_or_else(|e| panic!("creating test database {name}: {e}"));
+    let _ = db.close().await;
+    let base = admin_url
+        .rsplit_once('/')
+        .map(|(b, _)| b)
+        .unwrap_or(&admin_url);
+    (format!("{base}/{name}"), name)
+}
+
+/// A fresh PostgreSQL database for tests that start their own servers;
+/// dropped when the guard is.
+pub async fn fresh_postgres() -> (String, impl Drop) {
+    let id = Uuid::new_v4().simple().to_string();
+    let (url, name) = create_postgres_database(&id).await;
+    let dir = std::env::temp_dir().join(format!("llavero-test-{id}"));
+    (
+        url,
+        Scratch {
+            dir,
+            pg_database: Some(name),
+        },
+    )
+}
+
 /// Removes the test's database (and directory) when the test ends, pass or fail.
 struct Scratch {
     dir: PathBuf,
@@ -173,29 +210,16 @@ pub async fn spawn_app_with(backend: Backend, extra: &[(&str, &str)]) -> TestApp
             (format!("sqlite://{}?mode=rwc", path.display()), Some(path))
         }
         Backend::Postgres => {
-            let admin_url = postgres_admin_url();
-            let name = format!("llavero_test_{id}");
-            let db = Database::connect(&admin_url).await.unwrap_or_else(|e| {
-                panic!(
-                    "PostgreSQL is required for the API tests and is unreachable at {admin_url}: {e}. \
-                     Start it (pg_ctlcluster --skip-systemctl-redirect 15 main start) or point \
-                     LLAVERO_TEST_POSTGRES_URL at one."
-                )
-            });
-            db.execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-                .await
-                .unwrap_or_else(|e| panic!("creating test database {name}: {e}"));
-            scratch.pg_database = Some(name.clone());
-            let base = admin_url
-                .rsplit_once('/')
-                .map(|(b, _)| b)
-                .unwrap_or(&admin_url);
+            let (url, name) = create_postgres_database(&id).await;
+            scratch.pg_database = Some(name);
             vars.insert("LLAVERO_KEY_PEPPER".into(), PG_PEPPER.into());
-            (format!("{base}/{name}"), None)
+            (url, None)
         }
     };
     vars.insert("LLAVERO_DATABASE_URL".into(), database_url.clone());
     vars.insert("LLAVERO_LISTEN".into(), "127.0.0.1:0".into());
+    // Last uses are written in batches; flush often so tests wait little.
+    vars.insert("LLAVERO_USAGE_FLUSH_MS".into(), "50".into());
     vars.insert("LLAVERO_VERIFY_TOKEN".into(), VERIFY_TOKEN.into());
     vars.insert("LLAVERO_ADMIN_USERNAME".into(), ADMIN.into());
     vars.insert("LLAVERO_ADMIN_PASSWORD".into(), admin_password.clone());
@@ -341,6 +365,27 @@ impl TestApp {
             .as_str()
             .unwrap_or_default()
             .to_owned()
+    }
+
+    /// The caller's key list once `done` holds for it (last uses are written
+    /// in batches, so they show up shortly after the use). Fails after 5 s.
+    pub async fn list_keys_until(
+        &self,
+        client: &Client,
+        done: impl Fn(&[ApiKey]) -> bool,
+    ) -> Vec<ApiKey> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let keys = self.list_keys(client).await;
+            if done(&keys) {
+                return keys;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the list never showed it: {keys:?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
     }
 
     /// The caller's key list (first page).

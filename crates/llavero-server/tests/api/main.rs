@@ -12,6 +12,7 @@ mod cli;
 mod cross_user;
 mod info;
 mod openapi;
+mod replicas;
 mod secrets;
 mod users;
 mod verify;

@@ -1,0 +1,214 @@
+//! Several `llavero` processes on one PostgreSQL: a revocation, or a disabled
+//! owner, is refused on the replica that did it at once and on every other
+//! replica within moments — although each caches verified keys for minutes.
+//!
+//! The bound asserted here is generous (1 s, for a loaded CI machine); the
+//! benchmark measures the real propagation time.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::helpers::{fresh_postgres, new_client, PG_PEPPER, VERIFY_TOKEN};
+
+const BIN: &str = env!("CARGO_BIN_EXE_llavero");
+const ADMIN_PASSWORD: &str = "replica-admin-password";
+const BOUND: Duration = Duration::from_secs(1);
+
+struct Replica {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(url: &str) -> Replica {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let child = Command::new(BIN)
+        .arg("serve")
+        .env_clear()
+        .env("LLAVERO_DATABASE_URL", url)
+        .env("LLAVERO_LISTEN", format!("127.0.0.1:{port}"))
+        .env("LLAVERO_KEY_PEPPER", PG_PEPPER)
+        .env("LLAVERO_VERIFY_TOKEN", VERIFY_TOKEN)
+        .env("LLAVERO_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        // A cache TTL far beyond the bound: only invalidation can pass the test.
+        .env("LLAVERO_CACHE_TTL_SECS", "300")
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting a replica: {e}"));
+    Replica {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    }
+}
+
+async fn ready(r: &Replica) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if reqwest::get(format!("{}/readyz", r.base))
+            .await
+            .is_ok_and(|res| res.status() == 200)
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("replica {} never became ready", r.base);
+}
+
+async fn verify(r: &Replica, key: &str) -> String {
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/v1/verify", r.base))
+        .bearer_auth(VERIFY_TOKEN)
+        .json(&json!({ "key": key }))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let body: Value = res.json().await.unwrap_or_default();
+    body["data"]["code"].as_str().unwrap_or_default().to_owned()
+}
+
+async fn cached_keys(r: &Replica) -> u64 {
+    let text = reqwest::get(format!("{}/metrics", r.base))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    text.lines()
+        .find_map(|l| l.strip_prefix("llavero_key_cache_entries "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Polls `r` until `key` verifies as `code`; returns how long it took.
+async fn until(r: &Replica, key: &str, code: &str) -> Duration {
+    let started = Instant::now();
+    loop {
+        if verify(r, key).await == code {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{} never answered {code}",
+            r.base
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+async fn three_replicas_with_a_warm_key(
+) -> (Vec<Replica>, reqwest::Client, Value, String, impl Drop) {
+    let (url, guard) = fresh_postgres().await;
+    // The first start bootstraps the admin; the others find it.
+    let first = start(&url);
+    ready(&first).await;
+    let replicas = vec![first, start(&url), start(&url)];
+    for r in &replicas[1..] {
+        ready(r).await;
+    }
+    let admin = new_client();
+    let a = &replicas[0].base;
+    let res = admin
+        .post(format!("{a}/api/v1/auth/login"))
+        .json(&json!({ "username": "admin", "password": ADMIN_PASSWORD }))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(res.status(), 200);
+    let res = admin
+        .post(format!("{a}/api/v1/users"))
+        .json(&json!({ "username": "rita", "password": "rita-password-1" }))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let user: Value = res.json().await.unwrap_or_default();
+    let rita = new_client();
+    rita.post(format!("{a}/api/v1/auth/login"))
+        .json(&json!({ "username": "rita", "password": "rita-password-1" }))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let res = rita
+        .post(format!("{a}/api/v1/api-keys"))
+        .json(&json!({ "name": "replicated" }))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let created: Value = res.json().await.unwrap_or_default();
+    let secret = created["secret"].as_str().unwrap_or_default().to_owned();
+    for r in &replicas {
+        assert_eq!(verify(r, &secret).await, "VALID");
+        assert_eq!(verify(r, &secret).await, "VALID");
+        assert!(
+            cached_keys(r).await >= 1,
+            "{} does not cache: the test would prove nothing",
+            r.base
+        );
+    }
+    let ids = json!({ "key": created["data"], "user": user["data"] });
+    (replicas, rita, ids, secret, guard)
+}
+
+#[tokio::test]
+async fn a_revocation_is_refused_on_every_replica_within_moments() {
+    let (replicas, rita, ids, secret, _db) = three_replicas_with_a_warm_key().await;
+    let key_id = ids["key"]["id"].as_str().unwrap_or_default().to_owned();
+    let res = rita
+        .delete(format!("{}/api/v1/api-keys/{key_id}", replicas[0].base))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(res.status(), 204);
+    assert_eq!(
+        verify(&replicas[0], &secret).await,
+        "REVOKED",
+        "not refused at once where it was revoked"
+    );
+    for r in &replicas[1..] {
+        let took = until(r, &secret, "REVOKED").await;
+        assert!(took < BOUND, "{} took {took:?}", r.base);
+    }
+}
+
+#[tokio::test]
+async fn disabling_the_owner_is_refused_on_every_replica_within_moments() {
+    let (replicas, _rita, ids, secret, _db) = three_replicas_with_a_warm_key().await;
+    let user_id = ids["user"]["id"].as_str().unwrap_or_default().to_owned();
+    let admin = new_client();
+    let b = &replicas[1].base;
+    admin
+        .post(format!("{b}/api/v1/auth/login"))
+        .json(&json!({ "username": "admin", "password": ADMIN_PASSWORD }))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let res = admin
+        .patch(format!("{b}/api/v1/users/{user_id}"))
+        .json(&json!({ "disabled": true }))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        verify(&replicas[1], &secret).await,
+        "USER_DISABLED",
+        "not refused at once where it was disabled"
+    );
+    for r in [&replicas[0], &replicas[2]] {
+        let took = until(r, &secret, "USER_DISABLED").await;
+        assert!(took < BOUND, "{} took {took:?}", r.base);
+    }
+}
