@@ -84,6 +84,8 @@ compose-check:
 setup:
     bash .ci/setup
 
-# Benchmarks come with the performance issue; nothing is measured yet
+# Benchmark verification (PostgreSQL and SQLite, 1k/100k/1M keys) against the floor; writes docs/benchmarks.md
 bench:
-    @echo "just bench: not implemented yet (the verification-performance issue adds it)"
+    command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+    cargo build --release -p llavero-server -p llavero-bench
+    python3 .ci/bench.py

@@ -82,6 +82,32 @@ impl Store {
         Ok(row.into())
     }
 
+    /// Stores many keys of one user at once (benchmark seeding).
+    pub async fn api_key_insert_many(
+        &self,
+        user_id: Uuid,
+        name: &str,
+        keys: &[(String, KeyHash)],
+    ) -> Result<(), StoreError> {
+        let at = now();
+        let rows = keys.iter().map(|(hint, hash)| api_key::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            user_id: Set(user_id),
+            name: Set(name.to_owned()),
+            hint: Set(hint.clone()),
+            key_hash: Set(hash.to_hex()),
+            created_at: Set(at),
+            expires_at: Set(None),
+            last_used_at: Set(None),
+            last_used_ip: Set(None),
+            revoked_at: Set(None),
+        });
+        api_key::Entity::insert_many(rows)
+            .exec_without_returning(&self.db)
+            .await?;
+        Ok(())
+    }
+
     /// A user's live keys, newest first.
     #[tracing::instrument(skip(self))]
     pub async fn api_key_list(

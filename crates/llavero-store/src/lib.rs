@@ -107,6 +107,13 @@ impl Store {
         }
     }
 
+    /// Refreshes the planner's statistics (after a bulk load; autovacuum
+    /// does it in normal operation).
+    pub async fn refresh_statistics(&self) -> Result<(), StoreError> {
+        self.db.execute_unprepared("ANALYZE").await?;
+        Ok(())
+    }
+
     /// Whether the database answers (for `/readyz`).
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.db.ping().await?;

@@ -6,12 +6,14 @@
 //! answer is shown too when it refuses.
 
 use leptos::prelude::*;
-use llavero_types::ApiKey;
+use std::future::Future;
+
+use llavero_types::{ApiKey, ApiKeyCreated};
 
 use crate::api::{self, ApiError};
 use crate::components::modal::Modal;
 use crate::components::new_key::NewKey;
-use crate::i18n::{use_i18n, Text};
+use crate::i18n::{use_i18n, I18n, Text};
 
 /// Which dialog is open.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,17 +43,66 @@ fn error_text(e: &ApiError, fallback: &'static str) -> String {
     }
 }
 
-/// The shared body of the generate and rename dialogs: one "Nombre" field.
-#[component]
-fn NameForm(
+/// The state of a "Nombre" form: the field, its error, and whether a call is out.
+#[derive(Debug, Clone, Copy)]
+struct NameState {
     name: RwSignal<String>,
     error: RwSignal<Option<String>>,
     busy: RwSignal<bool>,
+}
+
+impl NameState {
+    fn new(initial: String) -> Self {
+        NameState {
+            name: RwSignal::new(initial),
+            error: RwSignal::new(None),
+            busy: RwSignal::new(false),
+        }
+    }
+
+    /// Checks the name, then calls `call` with it (trimmed); shows the
+    /// server's refusal in the form, or hands the answer to `done`.
+    fn submit<T, Fut>(
+        self,
+        i18n: I18n,
+        call: impl FnOnce(String) -> Fut + 'static,
+        done: impl FnOnce(T) + 'static,
+    ) where
+        T: 'static,
+        Fut: Future<Output = Result<T, ApiError>> + 'static,
+    {
+        if self.busy.get_untracked() {
+            return;
+        }
+        let value = self.name.get_untracked();
+        if let Some(problem) = name_problem(&value) {
+            self.error.set(Some(i18n.t(problem).to_owned()));
+            return;
+        }
+        self.busy.set(true);
+        leptos::task::spawn_local(async move {
+            match call(value.trim().to_owned()).await {
+                Ok(answer) => done(answer),
+                Err(e) => {
+                    self.error
+                        .set(Some(error_text(&e, i18n.t(Text::GenericError))));
+                    self.busy.set(false);
+                }
+            }
+        });
+    }
+}
+
+/// The shared body of the generate and rename dialogs: one "Nombre" field.
+#[component]
+fn NameForm(
+    state: NameState,
     submit_label: Text,
     #[prop(into)] on_submit: Callback<()>,
     #[prop(into)] on_cancel: Callback<()>,
 ) -> impl IntoView {
     let i18n = use_i18n();
+    let NameState { name, error, busy } = state;
     view! {
         <form novalidate on:submit=move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
@@ -80,38 +131,19 @@ pub fn GenerateDialog(
     #[prop(into)] on_created: Callback<(ApiKey, NewKey)>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let name = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
+    let state = NameState::new(String::new());
     let submit = move |()| {
-        if busy.get_untracked() {
-            return;
-        }
-        let value = name.get_untracked();
-        if let Some(problem) = name_problem(&value) {
-            error.set(Some(i18n.t(problem).to_owned()));
-            return;
-        }
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            match api::create_key(value.trim().to_owned()).await {
-                Ok(created) => {
-                    let notice = NewKey {
-                        name: created.data.name.clone(),
-                        secret: created.secret,
-                    };
-                    on_created.run((created.data, notice));
-                }
-                Err(e) => {
-                    error.set(Some(error_text(&e, i18n.t(Text::GenericError))));
-                    busy.set(false);
-                }
-            }
+        state.submit(i18n, api::create_key, move |created: ApiKeyCreated| {
+            let notice = NewKey {
+                name: created.data.name.clone(),
+                secret: created.secret,
+            };
+            on_created.run((created.data, notice));
         });
     };
     view! {
         <Modal id="generate" title=Signal::derive(move || i18n.t(Text::GenerateKey)) on_cancel=on_close>
-            <NameForm name error busy submit_label=Text::Generate on_submit=submit on_cancel=on_close/>
+            <NameForm state submit_label=Text::Generate on_submit=submit on_cancel=on_close/>
         </Modal>
     }
 }
@@ -124,33 +156,18 @@ pub fn RenameDialog(
     #[prop(into)] on_renamed: Callback<ApiKey>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let name = RwSignal::new(key.name.clone());
-    let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
+    let state = NameState::new(key.name.clone());
     let id = key.id;
     let submit = move |()| {
-        if busy.get_untracked() {
-            return;
-        }
-        let value = name.get_untracked();
-        if let Some(problem) = name_problem(&value) {
-            error.set(Some(i18n.t(problem).to_owned()));
-            return;
-        }
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            match api::rename_key(id, value.trim().to_owned()).await {
-                Ok(renamed) => on_renamed.run(renamed),
-                Err(e) => {
-                    error.set(Some(error_text(&e, i18n.t(Text::GenericError))));
-                    busy.set(false);
-                }
-            }
-        });
+        state.submit(
+            i18n,
+            move |name| api::rename_key(id, name),
+            move |renamed| on_renamed.run(renamed),
+        );
     };
     view! {
         <Modal id="rename" title=Signal::derive(move || i18n.t(Text::EditKey)) on_cancel=on_close>
-            <NameForm name error busy submit_label=Text::Save on_submit=submit on_cancel=on_close/>
+            <NameForm state submit_label=Text::Save on_submit=submit on_cancel=on_close/>
         </Modal>
     }
 }

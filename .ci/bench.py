@@ -1,0 +1,345 @@
+#!/usr/bin/env python3
+"""`just bench`: Llavero's verification benchmark, end to end, on loopback.
+
+Starts release builds of Llavero (on PostgreSQL and on SQLite, seeded with
+1k, 100k and 1M keys) and of the floor (a bare actix-web handler that parses
+the same verify body), drives each with wrk from a second process, measures
+pgbench -S on the same PostgreSQL, cross-replica revocation time and server
+memory, and writes docs/benchmarks.md. A benchmark, not a test: it asserts
+nothing, it reports each figure beside its target.
+"""
+
+import http.client
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REL = os.path.join(ROOT, "target", "release")
+PEPPER = "bench-pepper-0123456789abcdef0123456789"
+TOKEN = "bench-verify-token-0123456789abcdef"
+ADMIN_PASSWORD = "bench-admin-password"
+PG_ADMIN = os.environ.get("LLAVERO_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+DURATION = os.environ.get("BENCH_DURATION", "8s")
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "64"))
+SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "1000,100000,1000000").split(",")]
+WORK = tempfile.mkdtemp(prefix="llavero-bench-")
+
+
+def log(*a):
+    print("[bench]", *a, flush=True)
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=True, text=True, capture_output=True, **kw).stdout
+
+
+def psql(sql, db="postgres"):
+    run(["psql", f"{PG_ADMIN}/{db}", "-q", "-c", sql])
+
+
+def wait_ready(port):
+    for _ in range(300):
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            c.request("GET", "/readyz")
+            if c.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"server on {port} never became ready")
+
+
+class Server:
+    def __init__(self, url, port, extra=None):
+        env = dict(os.environ, LLAVERO_DATABASE_URL=url, LLAVERO_LISTEN=f"127.0.0.1:{port}",
+                   LLAVERO_KEY_PEPPER=PEPPER, LLAVERO_VERIFY_TOKEN=TOKEN,
+                   LLAVERO_ADMIN_PASSWORD=ADMIN_PASSWORD, LLAVERO_WEB_DIR="", RUST_LOG="error")
+        env.update(extra or {})
+        self.port = port
+        self.proc = subprocess.Popen([os.path.join(REL, "llavero"), "serve"], env=env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_ready(port)
+
+    def rss_mb(self):
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=60)
+
+
+def http_json(port, method, path, body=None, headers=None):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    h = {"content-type": "application/json", **(headers or {})}
+    c.request(method, path, body=json.dumps(body) if body is not None else None, headers=h)
+    r = c.getresponse()
+    data = r.read()
+    return r.status, (json.loads(data) if data else None), r.getheader("set-cookie")
+
+
+def session(port, username, password):
+    status, _, cookie = http_json(port, "POST", "/api/v1/auth/login", {"username": username, "password": password})
+    assert status == 200, status
+    return cookie.split(";")[0]
+
+
+def new_key(port, cookie, name="bench"):
+    status, body, _ = http_json(port, "POST", "/api/v1/api-keys", {"name": name}, {"cookie": cookie})
+    assert status == 201, (status, body)
+    return body["data"]["id"], body["secret"]
+
+
+def wrk(port, script, label):
+    path = os.path.join(WORK, "s.lua")
+    with open(path, "w") as f:
+        f.write(script)
+    out = run(["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", "-s", path,
+               f"http://127.0.0.1:{port}"])
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+    def pct(p):
+        m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        v, unit = float(m.group(1)), m.group(2)
+        return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
+
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = int(non2xx.group(1)) if non2xx else 0
+    res = {"label": label, "rps": rps, "p50": pct(50), "p99": pct(99), "errors": errors}
+    log(f"{label}: {rps:,.0f} req/s, p50 {res['p50']:.2f} ms, p99 {res['p99']:.2f} ms, non-2xx {errors}")
+    return res
+
+
+def lua_post(path, body, headers):
+    hs = "".join(f'wrk.headers["{k}"] = "{v}"\n' for k, v in headers.items())
+    return f'wrk.method = "POST"\nwrk.path = "{path}"\nwrk.headers["Content-Type"] = "application/json"\n{hs}wrk.body = {json.dumps(json.dumps(body))}\n'
+
+
+def lua_get(path, headers):
+    hs = "".join(f'wrk.headers["{k}"] = "{v}"\n' for k, v in headers.items())
+    return f'wrk.method = "GET"\nwrk.path = "{path}"\n{hs}'
+
+
+def lua_cold(keys_file):
+    return f'''
+wrk.method = "POST"
+wrk.path = "/api/v1/verify"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer {TOKEN}"
+local keys = {{}}
+for line in io.lines("{keys_file}") do keys[#keys + 1] = line end
+math.randomseed(os.time())
+request = function()
+  local k = keys[math.random(#keys)]
+  return wrk.format(nil, nil, nil, '{{"key":"' .. k .. '","client_ip":"203.0.113.9"}}')
+end
+'''
+
+
+VERIFY_HDR = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def fresh_db(backend, size):
+    if backend == "postgres":
+        psql("DROP DATABASE IF EXISTS llavero_bench WITH (FORCE)")
+        psql("CREATE DATABASE llavero_bench")
+        return f"{PG_ADMIN}/llavero_bench"
+    path = os.path.join(WORK, f"sqlite-{size}")
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path)
+    return f"sqlite://{path}/llavero.db?mode=rwc"
+
+
+def seed(url, user, count):
+    keys_file = os.path.join(WORK, f"keys-{user}.txt")
+    started = time.time()
+    run([os.path.join(REL, "llavero-bench-seed"), url, PEPPER, user, str(count), keys_file])
+    log(f"seeded {count:,} keys for {user} in {time.time() - started:.0f} s")
+    return keys_file
+
+
+def bench_backend(backend, results, port):
+    for size in SIZES:
+        url = fresh_db(backend, size)
+        keys_file = seed(url, "bench", size)
+        server = Server(url, port)
+        try:
+            cookie = session(port, "bench", "bench-password")
+            _, hot = new_key(port, cookie, "hot")
+            tag = f"{backend} {size:,} keys"
+            r = results.setdefault((backend, size), {})
+            r["hot"] = wrk(port, lua_post("/api/v1/verify", {"key": hot, "client_ip": "203.0.113.5"}, VERIFY_HDR), f"{tag}: verify hot")
+            r["cold"] = wrk(port, lua_cold(keys_file), f"{tag}: verify cold (random of {size:,})")
+            if size == 100_000:
+                r["rss_mb"] = server.rss_mb()
+                log(f"{tag}: server RSS {r['rss_mb']:.1f} MB")
+            if size == max(SIZES):
+                r["malformed"] = wrk(port, lua_post("/api/v1/verify", {"key": "mco_000000000000000000000000000000000000"}, VERIFY_HDR), f"{tag}: verify malformed")
+                r["unknown"] = wrk(port, lua_post("/api/v1/verify", {"key": "mco_0000000000000000000000000000004I186y"}, VERIFY_HDR), f"{tag}: verify unknown (well-formed)")
+                r["me"] = wrk(port, lua_get("/api/v1/me", {"MC-Api-Key": hot}), f"{tag}: GET /me by key")
+                r["create"] = wrk(port, lua_post("/api/v1/api-keys", {"name": "created-by-bench"}, {"MC-Api-Key": hot}), f"{tag}: create key")
+                server.stop()
+                seed(url, "lister", 10_000)
+                server = Server(url, port)
+                lcookie = session(port, "lister", "bench-password")
+                _, lkey = new_key(port, lcookie, "list")
+                r["list"] = wrk(port, lua_get("/api/v1/api-keys?limit=50", {"MC-Api-Key": lkey}), f"{tag}: list page (user with 10k keys)")
+        finally:
+            server.stop()
+
+
+def propagation(port_a, port_b, rounds=100):
+    psql("DROP DATABASE IF EXISTS llavero_bench WITH (FORCE)")
+    psql("CREATE DATABASE llavero_bench")
+    url = f"{PG_ADMIN}/llavero_bench"
+    a = Server(url, port_a, {"LLAVERO_CACHE_TTL_SECS": "300"})
+    b = Server(url, port_b, {"LLAVERO_CACHE_TTL_SECS": "300"})
+    times = []
+    try:
+        cookie = session(port_a, "admin", ADMIN_PASSWORD)
+        vb = http.client.HTTPConnection("127.0.0.1", port_b)
+        hdr = {"content-type": "application/json", "authorization": f"Bearer {TOKEN}"}
+        for _ in range(rounds):
+            key_id, secret = new_key(port_a, cookie)
+            for _ in range(2):
+                vb.request("POST", "/api/v1/verify", body=json.dumps({"key": secret}), headers=hdr)
+                assert json.loads(vb.getresponse().read())["data"]["code"] == "VALID"
+            status, _, _ = http_json(port_a, "DELETE", f"/api/v1/api-keys/{key_id}", headers={"cookie": cookie})
+            assert status == 204
+            t0 = time.perf_counter()
+            while True:
+                vb.request("POST", "/api/v1/verify", body=json.dumps({"key": secret}), headers=hdr)
+                if json.loads(vb.getresponse().read())["data"]["code"] == "REVOKED":
+                    break
+            times.append((time.perf_counter() - t0) * 1000)
+    finally:
+        a.stop()
+        b.stop()
+    times.sort()
+    res = {"p50": statistics.median(times), "p99": times[int(len(times) * 0.99) - 1], "max": times[-1], "n": len(times)}
+    log(f"revocation seen on the other replica: p50 {res['p50']:.2f} ms, p99 {res['p99']:.2f} ms, max {res['max']:.2f} ms")
+    return res
+
+
+def pgbench():
+    psql("DROP DATABASE IF EXISTS llavero_pgbench WITH (FORCE)")
+    psql("CREATE DATABASE llavero_pgbench")
+    run(["pgbench", "-q", "-i", "-s", "10", f"{PG_ADMIN}/llavero_pgbench"])
+    out = run(["pgbench", "-S", "-M", "prepared", "-c", str(CONNECTIONS), "-j", "2", "-T", DURATION.rstrip("s"), f"{PG_ADMIN}/llavero_pgbench"])
+    tps = float(re.search(r"tps = ([\d.]+)", out).group(1))
+    log(f"pgbench -S: {tps:,.0f} tps")
+    psql("DROP DATABASE IF EXISTS llavero_pgbench WITH (FORCE)")
+    return tps
+
+
+def machine():
+    cpu = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        mem = int(f.readline().split()[1]) // 1024 // 1024
+    pg = run(["psql", f"{PG_ADMIN}/postgres", "-tAc", "SHOW server_version"]).strip()
+    rev = run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"]).strip()
+    return f"{os.cpu_count()} cores ({cpu}), {mem} GiB RAM, Linux {platform.release()}, PostgreSQL {pg}, commit {rev}"
+
+
+def fmt(r, floor):
+    return f"{r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['rps'] / floor['rps']:.2f}×"
+
+
+def write_report(floor, results, prop, pg_tps, rss):
+    big = max(SIZES)
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `just bench` (`.ci/bench.py`); rerun it to refresh this page. Release",
+        f"builds, loopback, wrk with 1 thread and {CONNECTIONS} connections for {DURATION} per",
+        "scenario, server and load generator sharing the machine.",
+        "",
+        f"**Machine:** {machine()}. Run on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+        "",
+        "Ratios are throughput relative to **the floor**: a bare actix-web handler that",
+        "parses the same verify body and answers a fixed JSON (`llavero-bench-floor`).",
+        "",
+        "| scenario | backend | keys | req/s | p50 ms | p99 ms | × floor |",
+        "|---|---|---|---|---|---|---|",
+        f"| floor: parse body, fixed answer | — | — | {fmt(floor, floor)} |",
+    ]
+    names = [("hot", "verify, hot key"), ("cold", "verify, random key (cold)"), ("malformed", "verify, malformed key"),
+             ("unknown", "verify, unknown well-formed key"), ("me", "GET /me by key"), ("create", "create a key"),
+             ("list", "list page of 50 (user with 10k keys)")]
+    for backend in ("postgres", "sqlite"):
+        for size in SIZES:
+            r = results.get((backend, size), {})
+            for k, label in names:
+                if k in r:
+                    lines.append(f"| {label} | {backend} | {size:,} | {fmt(r[k], floor)} |")
+    pgr = results.get(("postgres", big), {})
+    hot1k = results.get(("postgres", min(SIZES)), {}).get("hot")
+    hot_big = pgr.get("hot")
+    lines += ["", "## Targets", "", "| target | measured | met |", "|---|---|---|"]
+
+    def row(target, measured, ok):
+        lines.append(f"| {target} | {measured} | {'yes' if ok else '**no**'} |")
+
+    if hot_big:
+        row("warm verify ≥ 0.7× floor (PostgreSQL, 1M keys)", f"{hot_big['rps'] / floor['rps']:.2f}×", hot_big["rps"] >= 0.7 * floor["rps"])
+        row(f"warm verify p99 ≤ 2 ms at {CONNECTIONS} connections", f"{hot_big['p99']:.2f} ms", hot_big["p99"] <= 2)
+    if hot1k and hot_big:
+        row("verify p50 at 1M keys ≤ 1.2× at 1k", f"{hot_big['p50']:.2f} vs {hot1k['p50']:.2f} ms", hot_big["p50"] <= 1.2 * hot1k["p50"])
+    cold = pgr.get("cold")
+    if cold:
+        row("cold verify (PostgreSQL) ≥ 0.5× pgbench -S", f"{cold['rps']:,.0f} vs {pg_tps:,.0f} tps ({cold['rps'] / pg_tps:.2f}×)", cold["rps"] >= 0.5 * pg_tps)
+    if "create" in pgr:
+        row("≥ 1,000 key creations/s on PostgreSQL", f"{pgr['create']['rps']:,.0f}/s", pgr["create"]["rps"] >= 1000)
+    if "list" in pgr:
+        row("50-row list page p99 ≤ 10 ms", f"{pgr['list']['p99']:.2f} ms", pgr["list"]["p99"] <= 10)
+    if rss:
+        row("server RSS ≤ 64 MB with 100k keys (after hot and cold load)", f"{rss:.1f} MB", rss <= 64)
+    if prop:
+        row("revocation refused on another replica ≤ 100 ms (p99)", f"p50 {prop['p50']:.2f} ms, p99 {prop['p99']:.2f} ms over {prop['n']} revocations", prop["p99"] <= 100)
+    lines += ["", "Non-2xx answers during load: " + (", ".join(
+        f"{b} {s:,} {k}: {r[k]['errors']}" for (b, s), r in results.items() for k in r if isinstance(r[k], dict) and r[k].get("errors")) or "none."), ""]
+    with open(os.path.join(ROOT, "docs", "benchmarks.md"), "w") as f:
+        f.write("\n".join(lines))
+    log("wrote docs/benchmarks.md")
+
+
+def main():
+    os.chdir(ROOT)
+    floor_port, port, port_b = 18180, 18181, 18182
+    fl = subprocess.Popen([os.path.join(REL, "llavero-bench-floor"), f"127.0.0.1:{floor_port}"])
+    try:
+        time.sleep(0.5)
+        floor = wrk(floor_port, lua_post("/api/v1/verify", {"key": "mco_x", "client_ip": "203.0.113.5"}, VERIFY_HDR), "floor")
+    finally:
+        fl.terminate()
+        fl.wait()
+    results = {}
+    backends = os.environ.get("BENCH_BACKENDS", "postgres,sqlite").split(",")
+    for backend in backends:
+        bench_backend(backend, results, port)
+    pg_tps = pgbench() if "postgres" in backends else float("nan")
+    prop = propagation(port, port_b) if "postgres" in backends else None
+    rss = results.get(("postgres", 100_000), {}).get("rss_mb") or results.get(("sqlite", 100_000), {}).get("rss_mb")
+    write_report(floor, results, prop, pg_tps, rss)
+    shutil.rmtree(WORK, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,34 @@
+//! The floor: parse a verify body, answer a fixed verdict. Nothing else.
+//!
+//! Usage: `llavero-bench-floor 127.0.0.1:PORT`
+
+use actix_web::{web, App, HttpResponse, HttpServer};
+use llavero_types::{VerifyCode, VerifyRequest, VerifyResponse, VerifyResult};
+
+async fn verify(body: web::Json<VerifyRequest>) -> HttpResponse {
+    let _ = body.key.len();
+    HttpResponse::Ok().json(VerifyResponse {
+        data: VerifyResult {
+            valid: false,
+            code: VerifyCode::NotFound,
+            user: None,
+            role: None,
+            api_key: None,
+        },
+    })
+}
+
+#[actix_web::main]
+async fn main() -> std::io::Result<()> {
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:18180".to_owned());
+    HttpServer::new(|| {
+        App::new()
+            .app_data(web::JsonConfig::default().limit(16 * 1024))
+            .route("/api/v1/verify", web::post().to(verify))
+    })
+    .bind(addr)?
+    .run()
+    .await
+}
