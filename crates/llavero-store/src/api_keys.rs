@@ -10,7 +10,8 @@ use llavero_domain::KeyHash;
 use llavero_types::ApiKey;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set, Statement, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -194,25 +195,38 @@ impl Store {
         }))
     }
 
-    /// Records many uses at once (the coalesced last-use buffer), in one
-    /// transaction. A use never overwrites a newer one another replica wrote.
+    /// Records many uses at once (the coalesced last-use buffer): one
+    /// `UPDATE … FROM (VALUES …)` per 500 keys, in one transaction. A use
+    /// never overwrites a newer one another replica wrote.
     #[tracing::instrument(skip_all, fields(count = uses.len()))]
     pub async fn api_key_record_uses(
         &self,
         uses: &[(Uuid, DateTime<Utc>, Option<String>)],
     ) -> Result<(), StoreError> {
+        let backend = self.db.get_database_backend();
         let txn = self.db.begin().await?;
-        for (id, at, ip) in uses {
-            api_key::Entity::update_many()
-                .col_expr(api_key::Column::LastUsedAt, Expr::value(*at))
-                .col_expr(api_key::Column::LastUsedIp, Expr::value(ip.clone()))
-                .filter(api_key::Column::Id.eq(*id))
-                .filter(
-                    sea_orm::Condition::any()
-                        .add(api_key::Column::LastUsedAt.is_null())
-                        .add(api_key::Column::LastUsedAt.lt(*at)),
-                )
-                .exec(&txn)
+        for chunk in uses.chunks(500) {
+            let mut rows = Vec::with_capacity(chunk.len());
+            let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 3);
+            for (i, (id, at, ip)) in chunk.iter().enumerate() {
+                rows.push(match backend {
+                    DbBackend::Postgres => format!(
+                        "(${}::uuid, ${}::timestamptz, ${}::text)",
+                        3 * i + 1,
+                        3 * i + 2,
+                        3 * i + 3
+                    ),
+                    _ => "(?, ?, ?)".to_owned(),
+                });
+                values.extend([(*id).into(), (*at).into(), ip.clone().into()]);
+            }
+            let sql = format!(
+                "UPDATE api_keys SET last_used_at = v.at, last_used_ip = v.ip \
+                 FROM (SELECT column1 AS id, column2 AS at, column3 AS ip FROM (VALUES {}) AS t) AS v \
+                 WHERE api_keys.id = v.id AND (api_keys.last_used_at IS NULL OR api_keys.last_used_at < v.at)",
+                rows.join(", ")
+            );
+            txn.execute(Statement::from_sql_and_values(backend, sql, values))
                 .await?;
         }
         txn.commit().await?;
