@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::helpers::new_client;
+use crate::helpers::{free_port, new_client, wait_ready};
 
 const BIN: &str = env!("CARGO_BIN_EXE_llavero");
 
@@ -16,13 +16,6 @@ fn scratch() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("llavero-cli-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
     dir
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn llavero(dir: &std::path::Path) -> Command {
@@ -192,17 +185,4 @@ async fn first_start_prints_a_working_admin_password_once() {
     let rest: Vec<String> = rx.try_iter().collect();
     assert!(rest.iter().all(|l| !l.contains(&password)), "{rest:?}");
     let _ = std::fs::remove_dir_all(dir);
-}
-
-async fn wait_ready(base: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if let Ok(res) = reqwest::get(format!("{base}/readyz")).await {
-            if res.status() == 200 {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{base} never became ready");
 }

@@ -178,6 +178,29 @@ pub struct TestApp {
     _scratch: Scratch,
 }
 
+/// A port nothing listens on right now, for servers started as processes.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Waits until `base` (`http://127.0.0.1:PORT`) answers `/readyz`; fails after 30 s.
+pub async fn wait_ready(base: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::time::Instant::now() < deadline {
+        if reqwest::get(format!("{base}/readyz"))
+            .await
+            .is_ok_and(|res| res.status() == 200)
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{base} never became ready");
+}
+
 pub fn new_client() -> Client {
     Client::builder()
         .cookie_store(true)

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::helpers::{fresh_postgres, new_client, PG_PEPPER, VERIFY_TOKEN};
+use crate::helpers::{free_port, fresh_postgres, new_client, wait_ready, PG_PEPPER, VERIFY_TOKEN};
 
 const BIN: &str = env!("CARGO_BIN_EXE_llavero");
 const ADMIN_PASSWORD: &str = "replica-admin-password";
@@ -29,10 +29,7 @@ impl Drop for Replica {
 }
 
 fn start(url: &str) -> Replica {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let port = free_port();
     let child = Command::new(BIN)
         .arg("serve")
         .env_clear()
@@ -52,20 +49,6 @@ fn start(url: &str) -> Replica {
         child,
         base: format!("http://127.0.0.1:{port}"),
     }
-}
-
-async fn ready(r: &Replica) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if reqwest::get(format!("{}/readyz", r.base))
-            .await
-            .is_ok_and(|res| res.status() == 200)
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("replica {} never became ready", r.base);
 }
 
 async fn verify(r: &Replica, key: &str) -> String {
@@ -114,10 +97,10 @@ async fn three_replicas_with_a_warm_key(
     let (url, guard) = fresh_postgres().await;
     // The first start bootstraps the admin; the others find it.
     let first = start(&url);
-    ready(&first).await;
+    wait_ready(&first.base).await;
     let replicas = vec![first, start(&url), start(&url)];
     for r in &replicas[1..] {
-        ready(r).await;
+        wait_ready(&r.base).await;
     }
     let admin = new_client();
     let a = &replicas[0].base;
