@@ -40,6 +40,7 @@ dev:
 
 # Build the web app (release, offline, wasm-opt -Oz) into frontend/dist
 web:
+    bash .ci/setup web
     cd frontend && PATH="$PWD/node_modules/.bin:$PATH" trunk build --release
 
 # Report the shipped web app's size (raw and gzip) of its wasm and js
