@@ -24,8 +24,8 @@ pub fn Header() -> impl IntoView {
         open.set(false);
         leptos::task::spawn_local(async move {
             let _ = api::logout().await;
-            session.user.set(None);
-            // A full load: nothing of the signed-in page survives in memory.
+            // A full load, not a state change: nothing of the signed-in page
+            // survives in memory, and there is one navigation, not two racing.
             crate::browser::go("/login");
         });
     };
