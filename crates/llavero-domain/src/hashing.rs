@@ -64,6 +64,13 @@ impl KeyHash {
     pub fn to_hex(&self) -> String {
         hex::encode(self.0)
     }
+
+    /// Reads a stored digest back; `None` unless 64 hex digits.
+    pub fn from_hex(hex: &str) -> Option<Self> {
+        let mut bytes = [0; 32];
+        hex::decode_to_slice(hex, &mut bytes).ok()?;
+        Some(KeyHash(bytes))
+    }
 }
 
 /// The stored digest of a session token.
@@ -125,6 +132,14 @@ mod tests {
             KeyHash::of(&p, &parsed).0,
             TokenHash::of(&p, g.secret.expose()).0
         );
+    }
+
+    #[test]
+    fn key_digests_read_back_from_hex() {
+        let h = KeyHash([0xab; 32]);
+        assert_eq!(KeyHash::from_hex(&h.to_hex()), Some(h));
+        assert_eq!(KeyHash::from_hex("ab"), None);
+        assert_eq!(KeyHash::from_hex(&"zz".repeat(32)), None);
     }
 
     #[test]

@@ -59,6 +59,8 @@ pub struct Settings {
     pub cache_ttl: Duration,
     /// How often coalesced last uses are written.
     pub usage_flush: Duration,
+    /// HTTP worker threads; `None`: one per physical core.
+    pub workers: Option<usize>,
     /// The built web app to serve at `/`; `None`: API only.
     pub web_dir: Option<PathBuf>,
 }
@@ -162,6 +164,18 @@ impl Settings {
             None => 1000,
         };
 
+        let workers = match var("LLAVERO_WORKERS") {
+            Some(v) => Some(
+                v.parse()
+                    .ok()
+                    .filter(|n| (1..=256).contains(n))
+                    .ok_or_else(|| {
+                        ConfigError(format!("LLAVERO_WORKERS={v:?}: expected 1 to 256"))
+                    })?,
+            ),
+            None => None,
+        };
+
         let database_url = var("LLAVERO_DATABASE_URL").unwrap_or_else(default_database_url);
         let is_sqlite = database_url.starts_with("sqlite:");
         if !is_sqlite
@@ -189,6 +203,7 @@ impl Settings {
             db_max_connections: if is_sqlite { 8 } else { 16 },
             cache_ttl: Duration::from_secs(cache_secs),
             usage_flush: Duration::from_millis(flush_ms),
+            workers,
             web_dir: match var("LLAVERO_WEB_DIR") {
                 Some(dir) => Some(PathBuf::from(dir)),
                 // Where `just run` builds it, when run from the repository.
@@ -314,6 +329,7 @@ mod tests {
             ("LLAVERO_SESSION_HOURS", "0"),
             ("LLAVERO_CACHE_TTL_SECS", "forever"),
             ("LLAVERO_USAGE_FLUSH_MS", "1"),
+            ("LLAVERO_WORKERS", "0"),
         ] {
             let err = settings(&[(k, v)])
                 .err()

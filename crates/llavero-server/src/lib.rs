@@ -15,6 +15,7 @@ pub mod cli;
 pub mod client_ip;
 pub mod configuration;
 pub mod error;
+pub mod lookup;
 pub mod metrics;
 pub mod openapi;
 pub mod probe;

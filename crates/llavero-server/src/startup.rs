@@ -7,7 +7,6 @@
 //! in-flight requests finish.
 
 use std::net::TcpListener;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use actix_web::dev::{Server, Service as _};
@@ -22,6 +21,7 @@ use crate::bootstrap;
 use crate::cache::{self, KeyCache};
 use crate::configuration::Settings;
 use crate::error;
+use crate::lookup::Lookups;
 use crate::metrics::Metrics;
 use crate::openapi::{self, DocumentJson};
 use crate::routes;
@@ -107,6 +107,11 @@ impl Application {
                 CACHE_CAPACITY,
                 store.backend() == Backend::Sqlite,
             )),
+            // Half the pool for batched key lookups, half for everything else.
+            lookups: Lookups::start(
+                store.clone(),
+                (settings.db_max_connections / 2).max(1) as usize,
+            ),
             usage: Arc::new(UsageBuffer::default()),
         };
         tokio::spawn(cache::follow_invalidations(
@@ -125,7 +130,7 @@ impl Application {
             }
             tracing::info!(dir = %dir.display(), "serving the web app at /");
         }
-        let server = run(listener, state, settings.web_dir.clone())?;
+        let server = run(listener, state, &settings)?;
         tracing::info!(
             listen = %settings.listen,
             port,
@@ -160,7 +165,8 @@ impl Application {
     }
 }
 
-fn run(listener: TcpListener, state: AppState, web_dir: Option<PathBuf>) -> anyhow::Result<Server> {
+fn run(listener: TcpListener, state: AppState, settings: &Settings) -> anyhow::Result<Server> {
+    let web_dir = settings.web_dir.clone();
     let state = web::Data::new(state);
     let doc = web::Data::new(DocumentJson(Arc::new(openapi::document_json())));
     let request_id = HeaderName::from_static("x-request-id");
@@ -236,9 +242,11 @@ fn run(listener: TcpListener, state: AppState, web_dir: Option<PathBuf>) -> anyh
                 }
             })
             .wrap(TracingLogger::default())
-    })
-    .listen(listener)?
-    .shutdown_timeout(30)
-    .run();
+    });
+    let server = match settings.workers {
+        Some(n) => server.workers(n),
+        None => server,
+    };
+    let server = server.listen(listener)?.shutdown_timeout(30).run();
     Ok(server)
 }

@@ -8,6 +8,7 @@ use llavero_domain::{KeyPrefix, Pepper, Secret};
 use llavero_store::Store;
 
 use crate::cache::KeyCache;
+use crate::lookup::Lookups;
 use crate::metrics::Metrics;
 use crate::throttle::LoginThrottle;
 use crate::usage::UsageBuffer;
@@ -27,5 +28,6 @@ pub struct AppState {
     pub throttle: Arc<LoginThrottle>,
     pub metrics: Arc<Metrics>,
     pub cache: Arc<KeyCache>,
+    pub lookups: Lookups,
     pub usage: Arc<UsageBuffer>,
 }

@@ -10,8 +10,8 @@ use llavero_domain::KeyHash;
 use llavero_types::ApiKey;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set, Statement, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect, Set, Statement, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -21,6 +21,33 @@ use crate::{conflict_or, now, Page, PageRequest, Store, StoreError};
 
 impl From<api_key::Model> for ApiKey {
     fn from(m: api_key::Model) -> Self {
+        ApiKey {
+            id: m.id,
+            name: m.name,
+            hint: m.hint,
+            created_at: m.created_at,
+            last_used_at: m.last_used_at,
+            last_used_ip: m.last_used_ip,
+            expires_at: m.expires_at,
+        }
+    }
+}
+
+/// The columns an owner sees: what a list page reads, and nothing more (no
+/// digest, no owner id), so a page moves and decodes a third less.
+#[derive(Debug, FromQueryResult)]
+struct ListedKey {
+    id: Uuid,
+    name: String,
+    hint: String,
+    created_at: DateTime<Utc>,
+    expires_at: Option<DateTime<Utc>>,
+    last_used_at: Option<DateTime<Utc>>,
+    last_used_ip: Option<String>,
+}
+
+impl From<ListedKey> for ApiKey {
+    fn from(m: ListedKey) -> Self {
         ApiKey {
             id: m.id,
             name: m.name,
@@ -116,14 +143,29 @@ impl Store {
         user_id: Uuid,
         page: PageRequest,
     ) -> Result<Page<ApiKey>, StoreError> {
+        use api_key::Column as C;
         let mut q = api_key::Entity::find()
+            .select_only()
+            .columns([
+                C::Id,
+                C::Name,
+                C::Hint,
+                C::CreatedAt,
+                C::ExpiresAt,
+                C::LastUsedAt,
+                C::LastUsedIp,
+            ])
             .filter(api_key::Column::UserId.eq(user_id))
             .filter(api_key::Column::RevokedAt.is_null())
             .order_by_desc(api_key::Column::Id);
         if let Some(after) = page.after {
             q = q.filter(api_key::Column::Id.lt(after));
         }
-        let rows = q.limit(page.limit + 1).all(&self.db).await?;
+        let rows = q
+            .limit(page.limit + 1)
+            .into_model::<ListedKey>()
+            .all(&self.db)
+            .await?;
         let keys = rows.into_iter().map(ApiKey::from).collect();
         Ok(Page::from_rows(keys, page.limit, |k: &ApiKey| k.id))
     }
@@ -177,22 +219,52 @@ impl Store {
         Ok((res.rows_affected == 1).then_some(key))
     }
 
-    /// The key with digest `hash` and its owner, revoked or not.
-    #[tracing::instrument(skip_all)]
-    pub async fn api_key_lookup(&self, hash: &KeyHash) -> Result<Option<KeyLookup>, StoreError> {
-        let row = api_key::Entity::find()
-            .filter(api_key::Column::KeyHash.eq(hash.to_hex()))
+    /// The keys with these digests and their owners, revoked or not, in one
+    /// query: each found key comes back beside its digest; unknown digests
+    /// are simply absent.
+    ///
+    /// The digests travel as one parameter (a comma-separated list on
+    /// PostgreSQL, a JSON array on SQLite), so every batch size shares one
+    /// prepared statement. Each condition uses its backend's own placeholder.
+    #[tracing::instrument(skip_all, fields(count = hashes.len()))]
+    pub async fn api_key_lookup_many(
+        &self,
+        hashes: &[KeyHash],
+    ) -> Result<Vec<(KeyHash, KeyLookup)>, StoreError> {
+        if hashes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let hex: Vec<String> = hashes.iter().map(KeyHash::to_hex).collect();
+        let (condition, list) = match self.db.get_database_backend() {
+            DbBackend::Postgres => (
+                r#""api_keys"."key_hash" = ANY(string_to_array($1, ','))"#,
+                hex.join(","),
+            ),
+            _ => (
+                r#""api_keys"."key_hash" IN (SELECT value FROM json_each(?))"#,
+                // Hex digits need no escaping inside JSON strings.
+                format!("[\"{}\"]", hex.join("\",\"")),
+            ),
+        };
+        let rows = api_key::Entity::find()
+            .filter(Expr::cust_with_values(condition, [list]))
             .find_also_related(user::Entity)
-            .one(&self.db)
+            .all(&self.db)
             .await?;
-        Ok(row.and_then(|(key, owner)| {
-            let owner = owner?;
-            Some(KeyLookup {
-                revoked: key.revoked_at.is_some(),
-                key: key.into(),
-                owner: owner.into(),
+        Ok(rows
+            .into_iter()
+            .filter_map(|(key, owner)| {
+                let hash = KeyHash::from_hex(&key.key_hash)?;
+                Some((
+                    hash,
+                    KeyLookup {
+                        revoked: key.revoked_at.is_some(),
+                        key: key.into(),
+                        owner: owner?.into(),
+                    },
+                ))
             })
-        }))
+            .collect())
     }
 
     /// Records many uses at once (the coalesced last-use buffer): one

@@ -81,6 +81,10 @@ impl Store {
             .min_connections(1)
             .connect_timeout(Duration::from_secs(5))
             .acquire_timeout(Duration::from_secs(5))
+            // sqlx pings every connection on checkout by default: one more
+            // round trip per query. A broken connection still surfaces as a
+            // query error (503 on /readyz) and is replaced by the pool.
+            .test_before_acquire(false)
             // sqlx logs statements at info; ours are traced on store calls.
             .sqlx_logging(false);
         let db = Database::connect(opts).await?;

@@ -1,5 +1,5 @@
 //! Checking a presented API key: offline format first, then the cache, then
-//! one lookup by digest. Shared by request authentication and `POST /verify`,
+//! a lookup by digest (batched with concurrent misses, see [`crate::lookup`]). Shared by request authentication and `POST /verify`,
 //! so both give the same verdict for the same key. Uses are recorded in the
 //! coalescing buffer, not written per request.
 
@@ -26,7 +26,7 @@ pub async fn check_key(
         Some(hit) => hit,
         None => {
             let epoch = state.cache.epoch();
-            let Some(found) = state.store.api_key_lookup(&hash).await? else {
+            let Some(found) = state.lookups.get(hash).await? else {
                 return Ok((VerifyCode::NotFound, None));
             };
             state.cache.insert(&hash, &found, epoch);

@@ -1,6 +1,7 @@
-//! The batched last-use write, on SQLite and on a real PostgreSQL: every key
-//! of a batch gets its use, and an older use never overwrites a newer one
-//! (replicas flush in any order).
+//! The batched queries, on SQLite and on a real PostgreSQL: the last-use
+//! write (every key of a batch gets its use, and an older use never
+//! overwrites a newer one: replicas flush in any order) and the key lookup
+//! (each digest finds its own key, unknown digests find nothing).
 
 use chrono::{Duration, Utc};
 use llavero_domain::KeyHash;
@@ -17,14 +18,12 @@ async fn check(store: Store) {
         .unwrap_or_else(|e| panic!("{e}"));
     let mut ids = Vec::new();
     for i in 0..700u16 {
-        let mut hash = [0u8; 32];
-        hash[..2].copy_from_slice(&i.to_be_bytes());
         let key = store
             .api_key_insert(NewApiKey {
                 user_id: user.user.id,
                 name: "k",
                 hint: "mco_…0000",
-                hash: KeyHash(hash),
+                hash: hash_of(i),
                 expires_at: None,
             })
             .await
@@ -74,10 +73,45 @@ async fn check(store: Store) {
     );
     assert_eq!(first.last_used_ip.as_deref(), Some("203.0.113.1"));
     assert!(first.last_used_at.is_some_and(|t| t <= Utc::now()));
+
+    // 300 known digests, one twice, and one nobody has.
+    let mut wanted: Vec<KeyHash> = (0..300u16).map(hash_of).collect();
+    wanted.push(hash_of(7));
+    wanted.push(hash_of(9_999));
+    let found = store
+        .api_key_lookup_many(&wanted)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        found.len(),
+        300,
+        "each stored key once, the unknown one not"
+    );
+    for (hash, lookup) in &found {
+        let i = u16::from_be_bytes([hash.0[0], hash.0[1]]);
+        assert_eq!(
+            lookup.key.id,
+            ids[usize::from(i)],
+            "digest {i} found another key"
+        );
+        assert_eq!(lookup.owner.user.id, user.user.id);
+        assert!(!lookup.revoked);
+    }
+    assert!(store
+        .api_key_lookup_many(&[])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .is_empty());
+}
+
+fn hash_of(i: u16) -> KeyHash {
+    let mut hash = [0u8; 32];
+    hash[..2].copy_from_slice(&i.to_be_bytes());
+    KeyHash(hash)
 }
 
 #[tokio::test]
-async fn batched_uses_on_sqlite() {
+async fn batches_on_sqlite() {
     let dir = std::env::temp_dir().join(format!("llavero-store-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
     let store = Store::connect(&format!("sqlite://{}/t.db?mode=rwc", dir.display()), 2)
@@ -88,7 +122,7 @@ async fn batched_uses_on_sqlite() {
 }
 
 #[tokio::test]
-async fn batched_uses_on_postgres() {
+async fn batches_on_postgres() {
     let admin = std::env::var("LLAVERO_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
     let name = format!("llavero_store_{}", uuid::Uuid::new_v4().simple());

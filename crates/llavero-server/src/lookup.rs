@@ -1,0 +1,213 @@
+//! Batched key lookups: concurrent cache misses share one query.
+//!
+//! Every request whose key is not cached needs the database. Sent one by one,
+//! each lookup pays a full round trip plus the pool's per-checkout work (sqlx
+//! pings a connection every time it goes back to the pool), and under load
+//! that overhead, not the index lookup, is what the database spends its time
+//! on. So misses go through [`Lookups`]: a background task takes every miss
+//! waiting at that moment (up to [`MAX_BATCH`]) and resolves them with one
+//! `api_key_lookup_many` query, with at most `in_flight` such queries at once.
+//! When the database keeps up, each batch holds one key and nothing waits;
+//! when it does not, waiting misses pile up into bigger batches, so the cost
+//! per lookup falls exactly when it matters.
+//!
+//! A batch is only formed from misses already queued, and a query only
+//! starts after its batch is formed; so a lookup that starts after a
+//! revocation committed always reads the revoked row.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use llavero_domain::KeyHash;
+use llavero_store::api_keys::KeyLookup;
+use llavero_store::{DatabaseError, Store, StoreError};
+use tokio::sync::{mpsc, oneshot, Semaphore};
+
+/// Most keys looked up by one query.
+pub const MAX_BATCH: usize = 128;
+
+type Reply = oneshot::Sender<Result<Option<KeyLookup>, StoreError>>;
+
+/// The queue of cache misses waiting for the database.
+#[derive(Debug, Clone)]
+pub struct Lookups {
+    queue: mpsc::UnboundedSender<(KeyHash, Reply)>,
+}
+
+impl Lookups {
+    /// Starts the batching task on the current runtime, with at most
+    /// `in_flight` queries running at once.
+    pub fn start(store: Store, in_flight: usize) -> Self {
+        let (queue, waiting) = mpsc::unbounded_channel();
+        tokio::spawn(run(store, waiting, in_flight.max(1)));
+        Lookups { queue }
+    }
+
+    /// The key with digest `hash` and its owner, as of a query that started
+    /// after this call.
+    pub async fn get(&self, hash: KeyHash) -> Result<Option<KeyLookup>, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.queue.send((hash, reply)).map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+}
+
+fn stopped() -> StoreError {
+    StoreError::Database(DatabaseError::Custom(
+        "the key lookup task has stopped".into(),
+    ))
+}
+
+async fn run(
+    store: Store,
+    mut waiting: mpsc::UnboundedReceiver<(KeyHash, Reply)>,
+    in_flight: usize,
+) {
+    let slots = Arc::new(Semaphore::new(in_flight));
+    loop {
+        // Take a slot first: while every slot is busy, misses keep queueing
+        // and the next batch grows.
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            return;
+        };
+        let Some(first) = waiting.recv().await else {
+            return;
+        };
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match waiting.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        let store = store.clone();
+        tokio::spawn(async move {
+            answer(&store, batch).await;
+            drop(slot);
+        });
+    }
+}
+
+async fn answer(store: &Store, batch: Vec<(KeyHash, Reply)>) {
+    let hashes: Vec<KeyHash> = batch.iter().map(|(hash, _)| *hash).collect();
+    match store.api_key_lookup_many(&hashes).await {
+        Ok(found) => {
+            let found: HashMap<KeyHash, KeyLookup> = found.into_iter().collect();
+            for (hash, reply) in batch {
+                // A receiver that gave up (its request was dropped) is fine.
+                let _ = reply.send(Ok(found.get(&hash).cloned()));
+            }
+        }
+        Err(e) => {
+            let message = match e {
+                StoreError::Database(db) => db.to_string(),
+                other => other.to_string(),
+            };
+            tracing::warn!(error = %message, count = batch.len(), "key lookup failed");
+            for (_, reply) in batch {
+                let _ = reply.send(Err(StoreError::Database(DatabaseError::Custom(
+                    message.clone(),
+                ))));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use llavero_store::api_keys::NewApiKey;
+    use llavero_types::Role;
+    use uuid::Uuid;
+
+    fn hash_of(i: u16) -> KeyHash {
+        let mut hash = [0u8; 32];
+        hash[..2].copy_from_slice(&i.to_be_bytes());
+        KeyHash(hash)
+    }
+
+    /// A real SQLite store holding `count` keys of one user.
+    async fn store_with_keys(count: u16) -> (Store, Uuid, Vec<Uuid>, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("llavero-lookup-{}", Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let store = Store::connect(&format!("sqlite://{}/t.db?mode=rwc", dir.display()), 4)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        store.migrate().await.unwrap_or_else(|e| panic!("{e}"));
+        let user = store
+            .user_create("ana", "x".into(), Role::User)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut ids = Vec::new();
+        for i in 0..count {
+            let key = store
+                .api_key_insert(NewApiKey {
+                    user_id: user.user.id,
+                    name: "k",
+                    hint: "mco_…0000",
+                    hash: hash_of(i),
+                    expires_at: None,
+                })
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            ids.push(key.id);
+        }
+        (store, user.user.id, ids, dir)
+    }
+
+    #[tokio::test]
+    async fn concurrent_misses_each_get_their_own_answer() {
+        let (store, _, ids, dir) = store_with_keys(100).await;
+        // One query at a time, so the 200 concurrent misses must share.
+        let lookups = Lookups::start(store, 1);
+        let asks = (0..200u16).map(|i| {
+            let lookups = lookups.clone();
+            tokio::spawn(async move { (i, lookups.get(hash_of(i)).await) })
+        });
+        for ask in asks {
+            let (i, answer) = ask.await.unwrap_or_else(|e| panic!("{e}"));
+            let found = answer.unwrap_or_else(|e| panic!("{e}"));
+            match ids.get(usize::from(i)) {
+                Some(id) => assert_eq!(found.map(|f| f.key.id), Some(*id), "key {i}"),
+                None => assert!(found.is_none(), "unknown digest {i} found a key"),
+            }
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn a_lookup_after_a_revocation_sees_it_even_under_load() {
+        let (store, user_id, ids, dir) = store_with_keys(20).await;
+        let lookups = Lookups::start(store.clone(), 1);
+        // Keep batches in flight the whole time with misses for unknown keys.
+        let flood: Vec<_> = (0..4u16)
+            .map(|n| {
+                let lookups = lookups.clone();
+                tokio::spawn(async move {
+                    for i in 0..200u16 {
+                        let _ = lookups.get(hash_of(1000 + n * 200 + i)).await;
+                    }
+                })
+            })
+            .collect();
+        for (i, id) in ids.iter().enumerate() {
+            let hash = hash_of(i as u16);
+            let before = lookups.get(hash).await.unwrap_or_else(|e| panic!("{e}"));
+            assert!(before.is_some_and(|f| !f.revoked), "key {i} before");
+            store
+                .api_key_revoke(user_id, *id)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .unwrap_or_else(|| panic!("key {i} was not live"));
+            let after = lookups.get(hash).await.unwrap_or_else(|e| panic!("{e}"));
+            assert!(
+                after.is_some_and(|f| f.revoked),
+                "key {i} still live after revocation"
+            );
+        }
+        for task in flood {
+            task.await.unwrap_or_else(|e| panic!("{e}"));
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
