@@ -26,34 +26,47 @@ struct Histogram {
     sum: f64,
 }
 
+/// One route pattern's answers: counts by (method, status), and latency.
+#[derive(Debug, Default)]
+struct RouteStats {
+    answers: BTreeMap<(&'static str, u16), u64>,
+    latency: Histogram,
+}
+
 /// The process's metrics.
 #[derive(Debug, Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
-    latency: Mutex<BTreeMap<String, Histogram>>,
+    /// By route pattern; one lock, and no allocation once a route is known.
+    routes: Mutex<BTreeMap<String, RouteStats>>,
     verify: Mutex<BTreeMap<&'static str, u64>>,
     keys_created: AtomicU64,
     keys_revoked: AtomicU64,
 }
 
 impl Metrics {
-    /// Counts one answered request.
+    /// Counts one answered request. Methods outside HTTP's standard set are
+    /// counted as `OTHER`, so clients cannot mint label values.
     pub fn observe_request(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
-        if let Ok(mut map) = self.requests.lock() {
-            *map.entry((method.to_owned(), route.to_owned(), status))
-                .or_default() += 1;
-        }
-        if let Ok(mut map) = self.latency.lock() {
-            let h = map.entry(route.to_owned()).or_default();
-            let secs = elapsed.as_secs_f64();
-            for (slot, bound) in h.counts.iter_mut().zip(BUCKETS) {
-                if secs <= bound {
-                    *slot += 1;
-                }
+        let Ok(mut routes) = self.routes.lock() else {
+            return;
+        };
+        let stats = match routes.get_mut(route) {
+            Some(stats) => stats,
+            None => routes.entry(route.to_owned()).or_default(),
+        };
+        *stats
+            .answers
+            .entry((method_label(method), status))
+            .or_default() += 1;
+        let h = &mut stats.latency;
+        let secs = elapsed.as_secs_f64();
+        for (slot, bound) in h.counts.iter_mut().zip(BUCKETS) {
+            if secs <= bound {
+                *slot += 1;
             }
-            h.count += 1;
-            h.sum += secs;
         }
+        h.count += 1;
+        h.sum += secs;
     }
 
     /// Counts one `/verify` verdict.
@@ -76,19 +89,22 @@ impl Metrics {
         let mut out = String::with_capacity(4096);
         out.push_str("# HELP llavero_http_requests_total HTTP requests answered, by method, route pattern and status.\n");
         out.push_str("# TYPE llavero_http_requests_total counter\n");
-        if let Ok(map) = self.requests.lock() {
-            for ((method, route, status), n) in map.iter() {
-                let _ = writeln!(
-                    out,
-                    "llavero_http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {n}",
-                    escape(route)
-                );
+        if let Ok(map) = self.routes.lock() {
+            for (route, stats) in map.iter() {
+                let route = escape(route);
+                for ((method, status), n) in &stats.answers {
+                    let _ = writeln!(
+                        out,
+                        "llavero_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {n}"
+                    );
+                }
             }
         }
         out.push_str("# HELP llavero_http_request_duration_seconds Time to answer a request, by route pattern.\n");
         out.push_str("# TYPE llavero_http_request_duration_seconds histogram\n");
-        if let Ok(map) = self.latency.lock() {
-            for (route, h) in map.iter() {
+        if let Ok(map) = self.routes.lock() {
+            for (route, stats) in map.iter() {
+                let h = &stats.latency;
                 let route = escape(route);
                 for (bound, n) in BUCKETS.iter().zip(h.counts) {
                     let _ = writeln!(out, "llavero_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {n}");
@@ -146,6 +162,16 @@ impl Metrics {
     }
 }
 
+fn method_label(method: &str) -> &'static str {
+    const STANDARD: [&str; 9] = [
+        "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+    ];
+    STANDARD
+        .into_iter()
+        .find(|m| *m == method)
+        .unwrap_or("OTHER")
+}
+
 fn escape(label: &str) -> String {
     label
         .replace('\\', "\\\\")
@@ -179,6 +205,10 @@ mod tests {
             text.contains("llavero_http_request_duration_seconds_count{route=\"/api/v1/me\"} 2")
         );
         assert!(text.contains("llavero_verify_total{code=\"REVOKED\"} 1"));
+        m.observe_request("BREW", "(unmatched)", 405, Duration::from_millis(1));
+        assert!(m.render(None, 0).contains(
+            "llavero_http_requests_total{method=\"OTHER\",route=\"(unmatched)\",status=\"405\"} 1"
+        ));
         assert!(text.contains("llavero_api_keys_created_total 1"));
         assert!(text.contains("llavero_db_pool_connections{state=\"in_use\"} 1"));
     }

@@ -210,7 +210,7 @@ fn run(listener: TcpListener, state: AppState, settings: &Settings) -> anyhow::R
                 let state = state.clone();
                 move |req, srv| {
                     let started = std::time::Instant::now();
-                    let method = req.method().to_string();
+                    let method = req.method().clone();
                     let route = req
                         .match_pattern()
                         .unwrap_or_else(|| "(unmatched)".to_owned());
@@ -219,7 +219,7 @@ fn run(listener: TcpListener, state: AppState, settings: &Settings) -> anyhow::R
                     async move {
                         let res = fut.await?;
                         metrics.observe_request(
-                            &method,
+                            method.as_str(),
                             &route,
                             res.status().as_u16(),
                             started.elapsed(),

@@ -180,14 +180,19 @@ impl Store {
         Ok(row.map(Into::into))
     }
 
-    /// Renames a live key of `user_id`; `None` if there is none.
+    /// Renames a live key of `user_id`: its previous name and the renamed
+    /// key, or `None` if there is no such live key. Two queries: the read
+    /// (for the previous name) and a conditional UPDATE.
     #[tracing::instrument(skip(self))]
     pub async fn api_key_rename(
         &self,
         user_id: Uuid,
         id: Uuid,
         name: &str,
-    ) -> Result<Option<ApiKey>, StoreError> {
+    ) -> Result<Option<(String, ApiKey)>, StoreError> {
+        let Some(mut key) = self.api_key_get(user_id, id).await? else {
+            return Ok(None);
+        };
         let res = api_key::Entity::update_many()
             .col_expr(api_key::Column::Name, Expr::value(name))
             .filter(live_key_of(user_id, id))
@@ -196,7 +201,8 @@ impl Store {
         if res.rows_affected == 0 {
             return Ok(None);
         }
-        self.api_key_get(user_id, id).await
+        let before = std::mem::replace(&mut key.name, name.to_owned());
+        Ok(Some((before, key)))
     }
 
     /// Revokes a live key of `user_id`; returns it, or `None` if there is none.

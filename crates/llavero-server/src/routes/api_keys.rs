@@ -172,12 +172,7 @@ pub async fn rename(
     body: web::Json<RenameApiKey>,
 ) -> Result<web::Json<ApiKeyResponse>, ApiError> {
     let name = KeyName::parse(&body.name)?;
-    let before = state
-        .store
-        .api_key_get(caller.user.id, *id)
-        .await?
-        .ok_or_else(key_not_found)?;
-    let key = state
+    let (before, key) = state
         .store
         .api_key_rename(caller.user.id, *id, name.as_str())
         .await?
@@ -186,7 +181,7 @@ pub async fn rename(
     let mut event = caller.event(ActivityAction::ApiKeyRenamed);
     event.target_type = Some("api_key");
     event.target_id = Some(key.id);
-    event.detail = Some(format!("name: {} → {}", before.name, key.name));
+    event.detail = Some(format!("name: {before} → {}", key.name));
     state.store.activity_record(event).await?;
     Ok(web::Json(ApiKeyResponse { data: key }))
 }
