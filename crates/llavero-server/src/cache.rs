@@ -16,7 +16,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use llavero_domain::KeyHash;
@@ -27,7 +27,7 @@ const SHARDS: usize = 16;
 
 #[derive(Debug)]
 struct Entry {
-    lookup: KeyLookup,
+    lookup: Arc<KeyLookup>,
     at: Instant,
 }
 
@@ -91,7 +91,7 @@ impl KeyCache {
     }
 
     /// A fresh cached lookup for `hash`.
-    pub fn get(&self, hash: &KeyHash) -> Option<KeyLookup> {
+    pub fn get(&self, hash: &KeyHash) -> Option<Arc<KeyLookup>> {
         if !self.enabled.load(Ordering::Acquire) {
             return None;
         }
@@ -101,7 +101,7 @@ impl KeyCache {
     }
 
     /// Caches `lookup`, unless an invalidation happened since `epoch` was read.
-    pub fn insert(&self, hash: &KeyHash, lookup: &KeyLookup, epoch: u64) {
+    pub fn insert(&self, hash: &KeyHash, lookup: &Arc<KeyLookup>, epoch: u64) {
         if !self.enabled.load(Ordering::Acquire) {
             return;
         }
@@ -122,7 +122,7 @@ impl KeyCache {
         map.insert(
             hash.0,
             Entry {
-                lookup: lookup.clone(),
+                lookup: Arc::clone(lookup),
                 at: Instant::now(),
             },
         );
@@ -136,7 +136,7 @@ impl KeyCache {
                 self.epoch.fetch_add(1, Ordering::AcqRel);
                 map.retain(|_, e| match what {
                     Invalidation::Key(id) => e.lookup.key.id != id,
-                    Invalidation::User(id) => e.lookup.owner.user.id != id,
+                    Invalidation::User(id) => e.lookup.owner.id != id,
                 });
             }
         }
@@ -207,11 +207,10 @@ pub async fn follow_invalidations(store: llavero_store::Store, cache: std::sync:
 mod tests {
     use super::*;
     use chrono::Utc;
-    use llavero_store::users::UserRecord;
     use llavero_types::{ApiKey, Role, User};
 
-    fn lookup(key: Uuid, user: Uuid) -> KeyLookup {
-        KeyLookup {
+    fn lookup(key: Uuid, user: Uuid) -> Arc<KeyLookup> {
+        Arc::new(KeyLookup {
             key: ApiKey {
                 id: key,
                 name: "k".into(),
@@ -222,17 +221,14 @@ mod tests {
                 expires_at: None,
             },
             revoked: false,
-            owner: UserRecord {
-                user: User {
-                    id: user,
-                    username: "u".into(),
-                    role: Role::User,
-                    disabled: false,
-                    created_at: Utc::now(),
-                },
-                password_hash: String::new(),
+            owner: User {
+                id: user,
+                username: "u".into(),
+                role: Role::User,
+                disabled: false,
+                created_at: Utc::now(),
             },
-        }
+        })
     }
 
     #[test]

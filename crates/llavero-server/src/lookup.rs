@@ -26,7 +26,7 @@ use tokio::sync::{mpsc, oneshot, Semaphore};
 /// Most keys looked up by one query.
 pub const MAX_BATCH: usize = 128;
 
-type Reply = oneshot::Sender<Result<Option<KeyLookup>, StoreError>>;
+type Reply = oneshot::Sender<Result<Option<Arc<KeyLookup>>, StoreError>>;
 
 /// The queue of cache misses waiting for the database.
 #[derive(Debug, Clone)]
@@ -45,7 +45,7 @@ impl Lookups {
 
     /// The key with digest `hash` and its owner, as of a query that started
     /// after this call.
-    pub async fn get(&self, hash: KeyHash) -> Result<Option<KeyLookup>, StoreError> {
+    pub async fn get(&self, hash: KeyHash) -> Result<Option<Arc<KeyLookup>>, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.queue.send((hash, reply)).map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
@@ -92,7 +92,10 @@ async fn answer(store: &Store, batch: Vec<(KeyHash, Reply)>) {
     let hashes: Vec<KeyHash> = batch.iter().map(|(hash, _)| *hash).collect();
     match store.api_key_lookup_many(&hashes).await {
         Ok(found) => {
-            let found: HashMap<KeyHash, KeyLookup> = found.into_iter().collect();
+            let found: HashMap<KeyHash, Arc<KeyLookup>> = found
+                .into_iter()
+                .map(|(hash, lookup)| (hash, Arc::new(lookup)))
+                .collect();
             for (hash, reply) in batch {
                 // A receiver that gave up (its request was dropped) is fine.
                 let _ = reply.send(Ok(found.get(&hash).cloned()));

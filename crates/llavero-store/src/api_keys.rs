@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 use llavero_domain::KeyHash;
-use llavero_types::ApiKey;
+use llavero_types::{ApiKey, User};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
@@ -70,12 +70,14 @@ pub struct NewApiKey<'a> {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
-/// A key found by digest, with its owner, whatever its state.
+/// A key found by digest, with its owner, whatever its state. (The owner's
+/// password hash is left out: nothing on the key path needs it, and these
+/// are what the verification cache holds.)
 #[derive(Debug, Clone)]
 pub struct KeyLookup {
     pub key: ApiKey,
     pub revoked: bool,
-    pub owner: UserRecord,
+    pub owner: User,
 }
 
 fn live_key_of(user_id: Uuid, id: Uuid) -> sea_orm::Condition {
@@ -266,7 +268,7 @@ impl Store {
                     KeyLookup {
                         revoked: key.revoked_at.is_some(),
                         key: key.into(),
-                        owner: owner?.into(),
+                        owner: UserRecord::from(owner?).user,
                     },
                 ))
             })

@@ -94,7 +94,7 @@ async fn check(store: Store) {
             ids[usize::from(i)],
             "digest {i} found another key"
         );
-        assert_eq!(lookup.owner.user.id, user.user.id);
+        assert_eq!(lookup.owner.id, user.user.id);
         assert!(!lookup.revoked);
     }
     assert!(store

@@ -3,10 +3,12 @@
 //! so both give the same verdict for the same key. Uses are recorded in the
 //! coalescing buffer, not written per request.
 
+use std::sync::Arc;
+
 use llavero_domain::{key, KeyHash};
 use llavero_store::api_keys::KeyLookup;
 use llavero_store::{now, StoreError};
-use llavero_types::VerifyCode;
+use llavero_types::{ApiKey, User, VerifyCode};
 
 use crate::cache::Invalidation;
 use crate::state::AppState;
@@ -17,7 +19,7 @@ use crate::state::AppState;
 pub async fn check_key(
     state: &AppState,
     raw: &str,
-) -> Result<(VerifyCode, Option<KeyLookup>), StoreError> {
+) -> Result<(VerifyCode, Option<Arc<KeyLookup>>), StoreError> {
     let Ok(parsed) = key::parse(&state.key_prefix, raw) else {
         return Ok((VerifyCode::Malformed, None));
     };
@@ -37,7 +39,7 @@ pub async fn check_key(
         VerifyCode::Revoked
     } else if found.key.expires_at.is_some_and(|at| at <= now()) {
         VerifyCode::Expired
-    } else if found.owner.user.disabled {
+    } else if found.owner.disabled {
         VerifyCode::UserDisabled
     } else {
         VerifyCode::Valid
@@ -45,21 +47,23 @@ pub async fn check_key(
     Ok((code, Some(found)))
 }
 
-/// Checks `raw` and, when valid, records this use (time and `ip`).
-///
-/// The returned key already shows this use.
+/// Checks `raw` and, when valid, records this use (time and `ip`): the
+/// owner, and the key as it is after this use.
 pub async fn use_key(
     state: &AppState,
     raw: &str,
     ip: Option<&str>,
-) -> Result<Result<KeyLookup, VerifyCode>, StoreError> {
+) -> Result<Result<(User, ApiKey), VerifyCode>, StoreError> {
     match check_key(state, raw).await? {
-        (VerifyCode::Valid, Some(mut found)) => {
+        (VerifyCode::Valid, Some(found)) => {
             let at = now();
             state.usage.record(found.key.id, at, ip);
-            found.key.last_used_at = Some(at);
-            found.key.last_used_ip = ip.map(str::to_owned);
-            Ok(Ok(found))
+            let key = ApiKey {
+                last_used_at: Some(at),
+                last_used_ip: ip.map(str::to_owned),
+                ..found.key.clone()
+            };
+            Ok(Ok((found.owner.clone(), key)))
         }
         (code, _) => Ok(Err(code)),
     }

@@ -107,9 +107,9 @@ async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
     let ip = client_ip(&req, &state.trusted_proxies);
     if let Some(raw) = presented_key(&req)? {
         return match keys::use_key(&state, &raw, ip.as_deref()).await? {
-            Ok(found) => Ok(Caller {
-                user: found.owner.user,
-                api_key: Some(found.key),
+            Ok((user, key)) => Ok(Caller {
+                user,
+                api_key: Some(key),
                 session: None,
                 ip,
             }),

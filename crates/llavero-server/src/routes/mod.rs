@@ -23,17 +23,21 @@ use uuid::Uuid;
 use crate::error::ApiError;
 
 /// Mounts every `/api/v1` route.
+///
+/// actix tries routes in this order (a `{param}` route costs a regex match),
+/// so the routes on every gateway's and program's path come first. The
+/// OpenAPI document sorts paths itself; this order does not show there.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(info::info)
+    cfg.service(verify::verify)
+        .service(auth::me)
+        .service(info::info)
         .service(auth::login)
         .service(auth::logout)
-        .service(auth::me)
         .service(api_keys::list)
         .service(api_keys::create)
         .service(api_keys::get)
         .service(api_keys::rename)
         .service(api_keys::revoke)
-        .service(verify::verify)
         .service(activity::list)
         .service(users::list)
         .service(users::create)

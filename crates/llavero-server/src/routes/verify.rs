@@ -55,12 +55,12 @@ pub async fn verify(
         ),
     };
     let result = match keys::use_key(&state, key.trim(), client_ip.as_deref()).await? {
-        Ok(found) => VerifyResult {
+        Ok((user, key)) => VerifyResult {
             valid: true,
             code: VerifyCode::Valid,
-            role: Some(found.owner.user.role),
-            user: Some(found.owner.user),
-            api_key: Some(found.key),
+            role: Some(user.role),
+            user: Some(user),
+            api_key: Some(key),
         },
         Err(code) => VerifyResult {
             valid: false,
