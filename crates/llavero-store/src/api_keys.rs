@@ -10,8 +10,8 @@ use llavero_domain::KeyHash;
 use llavero_types::{ApiKey, User};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect, Set, Statement, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set, Statement, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -21,33 +21,6 @@ use crate::{conflict_or, now, Page, PageRequest, Store, StoreError};
 
 impl From<api_key::Model> for ApiKey {
     fn from(m: api_key::Model) -> Self {
-        ApiKey {
-            id: m.id,
-            name: m.name,
-            hint: m.hint,
-            created_at: m.created_at,
-            last_used_at: m.last_used_at,
-            last_used_ip: m.last_used_ip,
-            expires_at: m.expires_at,
-        }
-    }
-}
-
-/// The columns an owner sees: what a list page reads, and nothing more (no
-/// digest, no owner id), so a page moves and decodes a third less.
-#[derive(Debug, FromQueryResult)]
-struct ListedKey {
-    id: Uuid,
-    name: String,
-    hint: String,
-    created_at: DateTime<Utc>,
-    expires_at: Option<DateTime<Utc>>,
-    last_used_at: Option<DateTime<Utc>>,
-    last_used_ip: Option<String>,
-}
-
-impl From<ListedKey> for ApiKey {
-    fn from(m: ListedKey) -> Self {
         ApiKey {
             id: m.id,
             name: m.name,
@@ -145,29 +118,14 @@ impl Store {
         user_id: Uuid,
         page: PageRequest,
     ) -> Result<Page<ApiKey>, StoreError> {
-        use api_key::Column as C;
         let mut q = api_key::Entity::find()
-            .select_only()
-            .columns([
-                C::Id,
-                C::Name,
-                C::Hint,
-                C::CreatedAt,
-                C::ExpiresAt,
-                C::LastUsedAt,
-                C::LastUsedIp,
-            ])
             .filter(api_key::Column::UserId.eq(user_id))
             .filter(api_key::Column::RevokedAt.is_null())
             .order_by_desc(api_key::Column::Id);
         if let Some(after) = page.after {
             q = q.filter(api_key::Column::Id.lt(after));
         }
-        let rows = q
-            .limit(page.limit + 1)
-            .into_model::<ListedKey>()
-            .all(&self.db)
-            .await?;
+        let rows = q.limit(page.limit + 1).all(&self.db).await?;
         let keys = rows.into_iter().map(ApiKey::from).collect();
         Ok(Page::from_rows(keys, page.limit, |k: &ApiKey| k.id))
     }

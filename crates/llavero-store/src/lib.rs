@@ -19,6 +19,7 @@ pub mod users;
 
 use std::time::Duration;
 
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
 use sea_orm_migration::MigratorTrait;
 
@@ -86,14 +87,16 @@ impl Store {
             // query error (503 on /readyz) and is replaced by the pool.
             .test_before_acquire(false)
             // sqlx logs statements at info; ours are traced on store calls.
-            .sqlx_logging(false);
-        let db = Database::connect(opts).await?;
-        if db.get_database_backend() == DbBackend::Sqlite {
+            .sqlx_logging(false)
             // WAL lets readers run beside the one writer; NORMAL sync is
             // durable across application crashes, the usual WAL pairing.
-            db.execute_unprepared("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
-                .await?;
-        }
+            // Set on every pooled connection (`synchronous` is per
+            // connection), not just the first.
+            .map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+            });
+        let db = Database::connect(opts).await?;
         Ok(Store { db })
     }
 
