@@ -54,6 +54,7 @@ pub struct Settings {
     pub session_ttl: Duration,
     /// The product name shown by the web app.
     pub brand: String,
+    /// Database pool size; half of it serves batched key lookups.
     pub db_max_connections: u32,
     /// How long a verified key may be answered from memory (zero: never).
     pub cache_ttl: Duration,
@@ -164,6 +165,20 @@ impl Settings {
             None => 1000,
         };
 
+        let db_max_connections = match var("LLAVERO_DB_MAX_CONNECTIONS") {
+            Some(v) => Some(
+                v.parse()
+                    .ok()
+                    .filter(|n| (2..=256).contains(n))
+                    .ok_or_else(|| {
+                        ConfigError(format!(
+                            "LLAVERO_DB_MAX_CONNECTIONS={v:?}: expected 2 to 256"
+                        ))
+                    })?,
+            ),
+            None => None,
+        };
+
         let workers = match var("LLAVERO_WORKERS") {
             Some(v) => Some(
                 v.parse()
@@ -200,7 +215,7 @@ impl Settings {
             log_format,
             session_ttl: Duration::from_secs(session_hours * 3600),
             brand: var("LLAVERO_BRAND").unwrap_or_else(|| "Llavero".to_owned()),
-            db_max_connections: if is_sqlite { 8 } else { 16 },
+            db_max_connections: db_max_connections.unwrap_or(if is_sqlite { 4 } else { 16 }),
             cache_ttl: Duration::from_secs(cache_secs),
             usage_flush: Duration::from_millis(flush_ms),
             workers,
@@ -330,6 +345,7 @@ mod tests {
             ("LLAVERO_CACHE_TTL_SECS", "forever"),
             ("LLAVERO_USAGE_FLUSH_MS", "1"),
             ("LLAVERO_WORKERS", "0"),
+            ("LLAVERO_DB_MAX_CONNECTIONS", "1"),
         ] {
             let err = settings(&[(k, v)])
                 .err()
