@@ -10,6 +10,7 @@
 //! environment.
 
 use std::net::SocketAddr;
+use std::ops::RangeInclusive;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -84,6 +85,19 @@ impl Settings {
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
         };
+        let number = |name: &str, range: RangeInclusive<u64>| -> Result<Option<u64>, ConfigError> {
+            var(name)
+                .map(|v| {
+                    v.parse().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+                        ConfigError(format!(
+                            "{name}={v:?}: expected {} to {}",
+                            range.start(),
+                            range.end()
+                        ))
+                    })
+                })
+                .transpose()
+        };
 
         let listen_raw = var("LLAVERO_LISTEN").unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
         let listen: SocketAddr = listen_raw.parse().map_err(|_| {
@@ -135,61 +149,12 @@ impl Settings {
             }
         };
 
-        let session_hours: u64 = match var("LLAVERO_SESSION_HOURS") {
-            Some(h) => h
-                .parse()
-                .ok()
-                .filter(|h| (1..=24 * 30).contains(h))
-                .ok_or_else(|| {
-                    ConfigError(format!("LLAVERO_SESSION_HOURS={h:?}: expected 1 to 720"))
-                })?,
-            None => 12,
-        };
+        let session_hours = number("LLAVERO_SESSION_HOURS", 1..=24 * 30)?.unwrap_or(12);
 
-        let cache_secs: u64 = match var("LLAVERO_CACHE_TTL_SECS") {
-            Some(v) => v.parse().ok().filter(|s| *s <= 300).ok_or_else(|| {
-                ConfigError(format!("LLAVERO_CACHE_TTL_SECS={v:?}: expected 0 to 300"))
-            })?,
-            None => 10,
-        };
-        let flush_ms: u64 = match var("LLAVERO_USAGE_FLUSH_MS") {
-            Some(v) => v
-                .parse()
-                .ok()
-                .filter(|ms| (10..=60_000).contains(ms))
-                .ok_or_else(|| {
-                    ConfigError(format!(
-                        "LLAVERO_USAGE_FLUSH_MS={v:?}: expected 10 to 60000"
-                    ))
-                })?,
-            None => 1000,
-        };
-
-        let db_max_connections = match var("LLAVERO_DB_MAX_CONNECTIONS") {
-            Some(v) => Some(
-                v.parse()
-                    .ok()
-                    .filter(|n| (2..=256).contains(n))
-                    .ok_or_else(|| {
-                        ConfigError(format!(
-                            "LLAVERO_DB_MAX_CONNECTIONS={v:?}: expected 2 to 256"
-                        ))
-                    })?,
-            ),
-            None => None,
-        };
-
-        let workers = match var("LLAVERO_WORKERS") {
-            Some(v) => Some(
-                v.parse()
-                    .ok()
-                    .filter(|n| (1..=256).contains(n))
-                    .ok_or_else(|| {
-                        ConfigError(format!("LLAVERO_WORKERS={v:?}: expected 1 to 256"))
-                    })?,
-            ),
-            None => None,
-        };
+        let cache_secs = number("LLAVERO_CACHE_TTL_SECS", 0..=300)?.unwrap_or(10);
+        let flush_ms = number("LLAVERO_USAGE_FLUSH_MS", 10..=60_000)?.unwrap_or(1000);
+        let db_max_connections = number("LLAVERO_DB_MAX_CONNECTIONS", 2..=256)?;
+        let workers = number("LLAVERO_WORKERS", 1..=256)?;
 
         let database_url = var("LLAVERO_DATABASE_URL").unwrap_or_else(default_database_url);
         let is_sqlite = database_url.starts_with("sqlite:");
@@ -215,10 +180,11 @@ impl Settings {
             log_format,
             session_ttl: Duration::from_secs(session_hours * 3600),
             brand: var("LLAVERO_BRAND").unwrap_or_else(|| "Llavero".to_owned()),
-            db_max_connections: db_max_connections.unwrap_or(if is_sqlite { 4 } else { 16 }),
+            db_max_connections: db_max_connections
+                .map_or(if is_sqlite { 4 } else { 16 }, |n| n as u32),
             cache_ttl: Duration::from_secs(cache_secs),
             usage_flush: Duration::from_millis(flush_ms),
-            workers,
+            workers: workers.map(|n| n as usize),
             web_dir: match var("LLAVERO_WEB_DIR") {
                 Some(dir) => Some(PathBuf::from(dir)),
                 // Where `just run` builds it, when run from the repository.
