@@ -1,7 +1,8 @@
 //! Checking a presented API key: offline format first, then the cache, then
-//! a lookup by digest (batched with concurrent misses, see [`crate::lookup`]). Shared by request authentication and `POST /verify`,
-//! so both give the same verdict for the same key. Uses are recorded in the
-//! coalescing buffer, not written per request.
+//! a lookup by digest (batched with concurrent misses, see [`crate::lookup`]).
+//! Shared by request authentication and `POST /verify`, so both give the same
+//! verdict for the same key. Uses are recorded in the coalescing buffer, not
+//! written per request.
 
 use std::sync::Arc;
 
