@@ -270,24 +270,4 @@ impl Store {
         txn.commit().await?;
         Ok(())
     }
-
-    /// Records a successful use of key `id` at `at` from `ip`.
-    #[tracing::instrument(skip(self))]
-    pub async fn api_key_record_use(
-        &self,
-        id: Uuid,
-        at: DateTime<Utc>,
-        ip: Option<&str>,
-    ) -> Result<(), StoreError> {
-        api_key::Entity::update_many()
-            .col_expr(api_key::Column::LastUsedAt, Expr::value(at))
-            .col_expr(
-                api_key::Column::LastUsedIp,
-                Expr::value(ip.map(str::to_owned)),
-            )
-            .filter(api_key::Column::Id.eq(id))
-            .exec(&self.db)
-            .await?;
-        Ok(())
-    }
 }
