@@ -29,10 +29,15 @@ test: setup lint
     just fuzz-api
     just compose-check
 
-# Browser tests: Playwright drives Chromium through every user action (writes docs/screenshots)
+# Browser tests: Playwright drives Chromium through every user action
 e2e: web
     cargo build -p llavero-server
     cd frontend && npx playwright test
+
+# Rewrite the README's screenshots (docs/screenshots) from a browser test run
+screenshots: web
+    cargo build -p llavero-server
+    cd frontend && LLAVERO_SCREENSHOTS=1 npx playwright test
 
 # Develop the web app: trunk serves it on :8081 with /api proxied to a server on :8080
 dev:
@@ -68,18 +73,22 @@ clients:
     rm -rf target/clients
     {{venv}}/bin/openapi-python-client generate --path openapi/llavero.json --config openapi/clients/python/config.yml --output-path target/clients/py/llavero_api_client --meta none
     cd openapi/clients/typescript && npm run -s generate && npm run -s check
-    .ci/with-server 18093 env PYTHONPATH=target/clients/py {{venv}}/bin/python openapi/clients/python/roundtrip.py
-    .ci/with-server 18094 bash -c 'cd openapi/clients/typescript && npm run -s roundtrip'
+    .ci/with-server env PYTHONPATH=target/clients/py {{venv}}/bin/python openapi/clients/python/roundtrip.py
+    .ci/with-server bash -c 'cd openapi/clients/typescript && npm run -s roundtrip'
 
 # Fuzz the live API from its OpenAPI document with schemathesis (no 5xx, no answer off the document)
 fuzz-api:
     cargo build -p llavero-server
-    .ci/with-server 18095 .ci/fuzz-api {{venv}}/bin/schemathesis
+    .ci/with-server .ci/fuzz-api {{venv}}/bin/schemathesis
 
 # Validate docker-compose.yml and lint the Dockerfiles (no Docker engine needed)
 compose-check:
     LLAVERO_KEY_PEPPER=x POSTGRES_PASSWORD=x LLAVERO_ADMIN_PASSWORD=x docker-compose -f docker-compose.yml config --quiet
     {{venv}}/bin/hadolint crates/llavero-server/Dockerfile frontend/Dockerfile
+
+# Run the Rust suites RUNS times beside a CPU hog (`just flake-hunt 5 --e2e` adds the browser specs); lists every test that failed once
+flake-hunt runs="5" *flags="": setup
+    python3 .ci/flake-hunt {{runs}} {{flags}}
 
 # Install what a fresh machine lacks (idempotent; skips what is present)
 setup:

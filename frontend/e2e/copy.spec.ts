@@ -1,5 +1,5 @@
 import { test, expect, screenshot } from './fixtures';
-import { BASE } from '../playwright.config';
+import { base } from './constants';
 
 test('the clipboard icon copies a key that authenticates, and the list shows that use', async ({ page, account, credentials, playwright }) => {
   await credentials.signIn(account);
@@ -10,7 +10,7 @@ test('the clipboard icon copies a key that authenticates, and the list shows tha
   expect(key).toMatch(/^mco_[0-9A-Za-z]{36}$/);
 
   const api = await playwright.request.newContext();
-  const me = await api.get(`${BASE}/api/v1/me`, { headers: { 'MC-Api-Key': key } });
+  const me = await api.get(`${base()}/api/v1/me`, { headers: { 'MC-Api-Key': key } });
   expect(me.status()).toBe(200);
   expect((await me.json()).data.user.username).toBe(account.username);
 

@@ -1,9 +1,9 @@
-import { test, expect } from '@playwright/test';
-import { BASE } from '../playwright.config';
+import { test, expect } from './fixtures';
+import { base } from './constants';
 
 test('/docs renders every operation offline, from this server only', async ({ page }) => {
   const foreign: string[] = [];
-  page.on('request', (r) => { if (!r.url().startsWith(BASE) && !r.url().startsWith('data:')) foreign.push(r.url()); });
+  page.on('request', (r) => { if (!r.url().startsWith(base()) && !r.url().startsWith('data:')) foreign.push(r.url()); });
   await page.goto('/docs');
   await expect(page).toHaveURL(/\/docs\/$/);
   await expect(page.getByRole('heading', { name: /Llavero API/ })).toBeVisible();

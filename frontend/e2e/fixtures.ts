@@ -1,7 +1,7 @@
 // Shared fixtures: a fresh user per test (created through the admin API), a
 // page object for the credentials screen, and helpers for screenshots.
-import { test as base, expect, type Page, type APIRequestContext } from '@playwright/test';
-import { ADMIN_PASSWORD, BASE } from '../playwright.config';
+import { test as baseTest, expect, type Page, type APIRequestContext } from '@playwright/test';
+import { ADMIN_PASSWORD, base } from './constants';
 
 export { expect };
 
@@ -11,15 +11,15 @@ let counter = 0;
 
 /** Creates a user through the admin API (a fresh one per test keeps tests independent). */
 export async function createUser(request: APIRequestContext): Promise<Account> {
-  const admin = await request.post(`${BASE}/api/v1/auth/login`, {
+  const admin = await request.post(`${base()}/api/v1/auth/login`, {
     data: { username: 'admin', password: ADMIN_PASSWORD },
   });
   expect(admin.status()).toBe(200);
   const username = `u${process.pid}-${Date.now()}-${counter++}`;
   const password = `pw-${username}-secret`;
-  const res = await request.post(`${BASE}/api/v1/users`, { data: { username, password } });
+  const res = await request.post(`${base()}/api/v1/users`, { data: { username, password } });
   expect(res.status()).toBe(201);
-  await request.post(`${BASE}/api/v1/auth/logout`);
+  await request.post(`${base()}/api/v1/auth/logout`);
   return { username, password };
 }
 
@@ -62,12 +62,17 @@ export class CredentialsPage {
   }
 }
 
-export const test = base.extend<{ account: Account; credentials: CredentialsPage }>({
+export const test = baseTest.extend<{ account: Account; credentials: CredentialsPage }>({
+  baseURL: async ({}, use) => use(base()),
   account: async ({ request }, use) => use(await createUser(request)),
   credentials: async ({ page }, use) => use(new CredentialsPage(page)),
 });
 
-/** Saves a screenshot for the README under docs/screenshots/. */
+/**
+ * Saves a screenshot for the README under docs/screenshots/ — only in
+ * `just screenshots` (LLAVERO_SCREENSHOTS=1), so a test run leaves the tree clean.
+ */
 export async function screenshot(page: Page, name: string) {
+  if (process.env.LLAVERO_SCREENSHOTS !== '1') return;
   await page.screenshot({ path: `../docs/screenshots/${name}.png`, fullPage: false });
 }

@@ -1,5 +1,5 @@
 import { test, expect, screenshot } from './fixtures';
-import { BASE } from '../playwright.config';
+import { base } from './constants';
 
 test('"Eliminar clave de API" asks, then the key disappears and stops working', async ({ page, account, credentials, playwright }) => {
   await credentials.signIn(account);
@@ -7,7 +7,7 @@ test('"Eliminar clave de API" asks, then the key disappears and stops working', 
   await credentials.notice().getByRole('button', { name: 'Copiar clave API' }).click();
   const key = await credentials.clipboard();
   const api = await playwright.request.newContext();
-  expect((await api.get(`${BASE}/api/v1/me`, { headers: { 'MC-Api-Key': key } })).status()).toBe(200);
+  expect((await api.get(`${base()}/api/v1/me`, { headers: { 'MC-Api-Key': key } })).status()).toBe(200);
 
   await credentials.row('doomed').getByRole('button', { name: 'Eliminar clave de API' }).click();
   const dialog = credentials.dialog();
@@ -20,7 +20,7 @@ test('"Eliminar clave de API" asks, then the key disappears and stops working', 
   await credentials.row('doomed').getByRole('button', { name: 'Eliminar clave de API' }).click();
   await dialog.getByRole('button', { name: 'Eliminar', exact: true }).click();
   await expect(credentials.row('doomed')).toHaveCount(0);
-  const refused = await api.get(`${BASE}/api/v1/me`, { headers: { 'MC-Api-Key': key } });
+  const refused = await api.get(`${base()}/api/v1/me`, { headers: { 'MC-Api-Key': key } });
   expect(refused.status()).toBe(401);
   expect((await refused.json()).detail).toContain('revoked');
   await api.dispose();

@@ -6,8 +6,8 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use llavero_types::{
-    ApiKey, ApiKeyCreated, ApiKeyList, ApiKeyResponse, CreateApiKey, InfoResponse, LoginRequest,
-    Me, MeResponse, Problem, RenameApiKey,
+    ApiKey, ApiKeyCreated, ApiKeyList, ApiKeyResponse, CreateApiKey, ErrorCode, InfoResponse,
+    LoginRequest, Me, MeResponse, Problem, RenameApiKey,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -16,36 +16,56 @@ use uuid::Uuid;
 const BASE: &str = "/api/v1";
 
 /// Why a call failed, as the screens need to tell it.
+/// Why a call failed. The app branches on the problem's stable `code`,
+/// never on its status or prose (`detail` is shown only as a last resort).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiError {
-    /// 401: no session (or it ended).
-    Unauthorized(String),
-    /// 429: retry after this many seconds.
-    Throttled(u64),
-    /// Any other problem answer, with the server's `detail`.
-    Problem { status: u16, detail: String },
-    /// The request never got an answer.
+    /// The server answered with a problem.
+    Problem {
+        code: ErrorCode,
+        detail: String,
+        /// `Retry-After`, in seconds, when the server sent one.
+        retry_after: Option<u64>,
+    },
+    /// No answer, or one that is not a problem body.
     Network(String),
+}
+
+impl ApiError {
+    /// The problem's code, if the server answered with one.
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            ApiError::Problem { code, .. } => Some(*code),
+            ApiError::Network(_) => None,
+        }
+    }
+
+    /// Whether the caller is no longer signed in (the app then shows sign-in).
+    pub fn signed_out(&self) -> bool {
+        matches!(
+            self.code(),
+            Some(
+                ErrorCode::AuthenticationRequired
+                    | ErrorCode::SessionExpired
+                    | ErrorCode::AccountDisabled
+            )
+        )
+    }
 }
 
 async fn problem_of(res: Response) -> ApiError {
     let status = res.status();
-    if status == 429 {
-        let secs = res
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(60);
-        return ApiError::Throttled(secs);
-    }
-    let detail = match res.json::<Problem>().await {
-        Ok(p) => p.detail.unwrap_or(p.title),
-        Err(_) => format!("HTTP {status}"),
-    };
-    if status == 401 {
-        ApiError::Unauthorized(detail)
-    } else {
-        ApiError::Problem { status, detail }
+    let retry_after = res
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.parse().ok());
+    match res.json::<Problem>().await {
+        Ok(p) => ApiError::Problem {
+            code: p.code,
+            detail: p.detail.unwrap_or(p.title),
+            retry_after,
+        },
+        Err(_) => ApiError::Network(format!("HTTP {status}")),
     }
 }
 

@@ -4,11 +4,12 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{bail, Context};
-use llavero_domain::{password, random, Password, Pepper, Username};
+use llavero_domain::{random, Password, Pepper, Username};
 use llavero_store::Store;
 use llavero_types::Role;
 
 use crate::configuration::Settings;
+use crate::usecases::{self, Acting};
 
 /// The pepper file's name, beside the SQLite database.
 const PEPPER_FILE: &str = "llavero.pepper";
@@ -85,11 +86,14 @@ pub async fn bootstrap_admin(store: &Store, settings: &Settings) -> anyhow::Resu
             true,
         ),
     };
-    let pw = password.clone();
-    let hash = tokio::task::spawn_blocking(move || password::hash(pw.expose())).await??;
-    store
-        .user_create(username.as_str(), hash, Role::Admin)
-        .await?;
+    usecases::users::create(
+        store,
+        &Acting::system(),
+        &username,
+        password.clone(),
+        Role::Admin,
+    )
+    .await?;
     tracing::info!(username = username.as_str(), "created the first admin");
     if generated {
         eprintln!(

@@ -2,12 +2,13 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use llavero_domain::{password, Password, Username};
+use llavero_domain::{Password, Username};
 use llavero_types::Role;
 
 use crate::configuration::Settings;
 use crate::startup::{connect_and_migrate, Application};
 use crate::telemetry;
+use crate::usecases::{self, users::UserCreateError, Acting};
 
 /// Llavero: API keys for the cloud management portal.
 ///
@@ -65,6 +66,10 @@ pub async fn run() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve => {
             let app = Application::build(settings).await?;
+            // One plain line on stdout, whatever the log level or format:
+            // with `LLAVERO_LISTEN=…:0` it is how a supervisor (or a test)
+            // learns the port the OS chose, without racing for a free one.
+            println!("llavero: listening on http://{}", app.address());
             app.run_until_stopped().await?;
             tracing::info!("stopped");
         }
@@ -89,14 +94,18 @@ async fn add_user(settings: &Settings, username: &str, admin: bool) -> anyhow::R
     };
     let password = Password::parse(&raw)?;
     let store = connect_and_migrate(settings).await?;
-    let hash = tokio::task::spawn_blocking(move || password::hash(password.expose())).await??;
     let role = if admin { Role::Admin } else { Role::User };
-    let record = store.user_create(username.as_str(), hash, role).await?;
+    let user = usecases::users::create(&store, &Acting::system(), &username, password, role)
+        .await
+        .map_err(|e| match e {
+            UserCreateError::UsernameTaken => anyhow::anyhow!("username is taken"),
+            other => anyhow::Error::new(other),
+        })?;
     println!(
         "created {} user {} ({})",
         role.as_str(),
-        record.user.username,
-        record.user.id
+        user.username,
+        user.id
     );
     Ok(())
 }

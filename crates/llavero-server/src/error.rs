@@ -1,164 +1,310 @@
 //! The one place where failures become HTTP answers.
 //!
-//! Handlers return [`ApiError`]; lower layers return their own HTTP-agnostic
-//! errors ([`StoreError`], [`ValidationError`]) which convert into it. Each
-//! variant picks its status here and renders as RFC 9457
-//! `application/problem+json`. A 5xx body says only "internal error" plus the
-//! request id; the cause chain goes to the log, where an operator can find it
-//! by that id. Messages never contain secrets: none is ever formatted into one.
+//! Handlers return [`ApiError`]: a stable [`ErrorCode`] (what clients match
+//! on), a detail for people, and for a 5xx the cause, which goes to the log
+//! and never into the body. Lower layers return their own HTTP-agnostic
+//! errors (`StoreError`, `ValidationError`, the use cases' enums); their
+//! `From` conversions live here, and [`status_of`] is the only map from a
+//! code to a status. Every answer is RFC 9457 `application/problem+json`;
+//! the request-id middleware (see `startup`) fills in `request_id`.
+//! Messages never contain secrets: none is ever formatted into one.
+
+use std::borrow::Cow;
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{error::JsonPayloadError, HttpRequest, HttpResponse, ResponseError};
 use llavero_domain::ValidationError;
 use llavero_store::StoreError;
-use llavero_types::{FieldError, Problem};
+use llavero_types::{ErrorCode, FieldError, Problem};
+
+use crate::usecases::api_keys::{CreateKeyError, KeyChangeError};
+use crate::usecases::sessions::SignInError;
+use crate::usecases::users::{UserCreateError, UserUpdateError};
 
 /// The media type of error bodies.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// Seconds a client is told to wait when the database cannot answer.
+pub const DATABASE_RETRY_AFTER_SECS: u64 = 5;
+
 /// Everything a request can fail with.
-#[derive(Debug, thiserror::Error)]
-pub enum ApiError {
-    #[error("{0}")]
-    BadRequest(String),
-    #[error("invalid input")]
-    Validation(Vec<FieldError>),
-    #[error("{0}")]
-    Unauthorized(String),
-    #[error("{0}")]
-    Forbidden(String),
-    #[error("{0}")]
-    NotFound(String),
-    #[error("this resource allows only {allow}")]
-    MethodNotAllowed { allow: String },
-    #[error("{0}")]
-    Conflict(String),
-    #[error("{0}")]
-    PayloadTooLarge(String),
-    #[error("{0}")]
-    UnsupportedMediaType(String),
-    #[error("too many attempts; retry in {retry_after_secs} s")]
-    TooManyRequests { retry_after_secs: u64 },
-    #[error("{0}")]
-    Unavailable(String),
-    #[error("internal error")]
-    Internal(#[source] anyhow::Error),
+#[derive(Debug)]
+pub struct ApiError {
+    code: ErrorCode,
+    detail: Cow<'static, str>,
+    errors: Vec<FieldError>,
+    retry_after_secs: Option<u64>,
+    allow: Option<String>,
+    cause: Option<anyhow::Error>,
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.detail)
+    }
+}
+
+impl std::error::Error for ApiError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause.as_ref().map(|c| c.as_ref() as _)
+    }
+}
+
+/// The HTTP status of each code: one code, one status, always.
+pub fn status_of(code: ErrorCode) -> StatusCode {
+    use ErrorCode as C;
+    match code {
+        C::BodyMalformed | C::PathMalformed | C::QueryMalformed | C::CursorInvalid => {
+            StatusCode::BAD_REQUEST
+        }
+        C::AuthenticationRequired
+        | C::CredentialsInvalid
+        | C::CredentialsAmbiguous
+        | C::SessionExpired
+        | C::KeyMalformed
+        | C::KeyUnknown
+        | C::KeyRevoked
+        | C::KeyExpired
+        | C::OwnerDisabled
+        | C::ServiceTokenInvalid => StatusCode::UNAUTHORIZED,
+        C::AccountDisabled | C::AdminRequired => StatusCode::FORBIDDEN,
+        C::NotFound => StatusCode::NOT_FOUND,
+        C::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        C::UsernameTaken | C::LastAdmin => StatusCode::CONFLICT,
+        C::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        C::MediaTypeUnsupported => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        C::InvalidInput
+        | C::NameInvalid
+        | C::UsernameInvalid
+        | C::PasswordInvalid
+        | C::ExpiresAtInvalid
+        | C::ClientIpInvalid
+        | C::NothingToChange => StatusCode::UNPROCESSABLE_ENTITY,
+        C::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        C::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        C::DatabaseUnavailable | C::VerificationDisabled => StatusCode::SERVICE_UNAVAILABLE,
+    }
+}
+
+fn title_of(status: StatusCode) -> &'static str {
+    status.canonical_reason().unwrap_or("Error")
 }
 
 impl ApiError {
+    /// An error with `code` and a detail for people.
+    pub fn new(code: ErrorCode, detail: impl Into<Cow<'static, str>>) -> Self {
+        ApiError {
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+            retry_after_secs: None,
+            allow: None,
+            cause: None,
+        }
+    }
+
+    /// A 422 naming the refused fields; the code is the field's own
+    /// (`name_invalid`, …) when one field failed, else `invalid_input`.
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let code = match errors.as_slice() {
+            [one] => ErrorCode::for_field(&one.field),
+            _ => ErrorCode::InvalidInput,
+        };
+        let detail = errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; ");
+        ApiError {
+            errors,
+            ..ApiError::new(code, detail)
+        }
+    }
+
+    /// A 422 for one field.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        ApiError::validation(vec![FieldError {
+            field: field.to_owned(),
+            message: message.into(),
+        }])
+    }
+
     /// A 500 whose cause is logged, never sent.
     pub fn internal(e: impl Into<anyhow::Error>) -> Self {
-        ApiError::Internal(e.into())
-    }
-
-    fn title(&self) -> &'static str {
-        match self {
-            ApiError::BadRequest(_) => "Bad request",
-            ApiError::Validation(_) => "Invalid input",
-            ApiError::Unauthorized(_) => "Not authenticated",
-            ApiError::Forbidden(_) => "Forbidden",
-            ApiError::NotFound(_) => "Not found",
-            ApiError::MethodNotAllowed { .. } => "Method not allowed",
-            ApiError::Conflict(_) => "Conflict",
-            ApiError::PayloadTooLarge(_) => "Payload too large",
-            ApiError::UnsupportedMediaType(_) => "Unsupported media type",
-            ApiError::TooManyRequests { .. } => "Too many requests",
-            ApiError::Unavailable(_) => "Service unavailable",
-            ApiError::Internal(_) => "Internal error",
+        ApiError {
+            cause: Some(e.into()),
+            ..ApiError::new(
+                ErrorCode::Internal,
+                "The server failed to handle this request; it has been logged.",
+            )
         }
     }
 
-    /// The problem body for this error.
-    pub fn problem(&self) -> Problem {
-        let (detail, errors) = match self {
-            ApiError::Validation(errors) => (
-                Some(
-                    errors
-                        .iter()
-                        .map(|e| format!("{}: {}", e.field, e.message))
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                ),
-                errors.clone(),
-            ),
-            ApiError::Internal(_) => (
-                Some("The server failed to handle this request; it has been logged.".to_owned()),
-                Vec::new(),
-            ),
-            other => (Some(other.to_string()), Vec::new()),
-        };
+    /// A 503 `database_unavailable` with `Retry-After`; the cause is logged.
+    pub fn database_unavailable(e: impl Into<anyhow::Error>) -> Self {
+        ApiError {
+            cause: Some(e.into()),
+            retry_after_secs: Some(DATABASE_RETRY_AFTER_SECS),
+            ..ApiError::new(
+                ErrorCode::DatabaseUnavailable,
+                "the database cannot answer right now; retry shortly",
+            )
+        }
+    }
+
+    /// A 429 with `Retry-After`.
+    pub fn rate_limited(retry_after_secs: u64) -> Self {
+        ApiError {
+            retry_after_secs: Some(retry_after_secs),
+            ..ApiError::new(
+                ErrorCode::RateLimited,
+                format!("too many attempts; retry in {retry_after_secs} s"),
+            )
+        }
+    }
+
+    /// A 405 with `Allow`.
+    pub fn method_not_allowed(allow: String) -> Self {
+        ApiError {
+            detail: format!("this resource allows only {allow}").into(),
+            allow: Some(allow),
+            ..ApiError::new(ErrorCode::MethodNotAllowed, "")
+        }
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// The problem body, carrying `request_id` when known.
+    pub fn problem(&self, request_id: Option<String>) -> Problem {
+        let status = status_of(self.code);
         Problem {
             kind: "about:blank".to_owned(),
-            title: self.title().to_owned(),
-            status: self.status_code().as_u16(),
-            detail,
-            errors,
-            request_id: None,
+            title: title_of(status).to_owned(),
+            status: status.as_u16(),
+            code: self.code,
+            detail: Some(self.detail.clone().into_owned()),
+            errors: self.errors.clone(),
+            request_id,
         }
+    }
+
+    /// The whole answer (status, headers, body) for `request_id`.
+    pub fn response(&self, request_id: Option<String>) -> HttpResponse {
+        let mut res = HttpResponse::build(status_of(self.code));
+        res.content_type(PROBLEM_JSON);
+        if let Some(secs) = self.retry_after_secs {
+            res.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        if let Some(allow) = &self.allow {
+            res.insert_header((header::ALLOW, allow.clone()));
+        }
+        if status_of(self.code) == StatusCode::UNAUTHORIZED {
+            res.insert_header((
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"llavero\""),
+            ));
+        }
+        res.json(self.problem(request_id))
     }
 }
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        match self {
-            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
-            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        status_of(self.code)
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let ApiError::Internal(cause) = self {
-            tracing::error!(error = format!("{cause:#}"), "request failed");
+        if let Some(cause) = &self.cause {
+            tracing::error!(code = %self.code, error = format!("{cause:#}"), "request failed");
         }
-        let mut res = HttpResponse::build(self.status_code());
-        res.content_type(PROBLEM_JSON);
-        match self {
-            ApiError::TooManyRequests { retry_after_secs } => {
-                res.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
-            }
-            ApiError::MethodNotAllowed { allow } => {
-                res.insert_header((header::ALLOW, allow.clone()));
-            }
-            ApiError::Unauthorized(_) => {
-                res.insert_header((
-                    header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static("Bearer realm=\"llavero\""),
-                ));
-            }
-            _ => {}
-        }
-        res.json(self.problem())
+        self.response(None)
     }
 }
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Conflict(what) => ApiError::Conflict(what.to_owned()),
-            StoreError::Database(db) => {
-                ApiError::Internal(anyhow::Error::new(db).context("database"))
+            // Use cases turn the conflicts they expect into their own
+            // errors; one that reaches here is a bug.
+            StoreError::Conflict(what) => {
+                ApiError::internal(anyhow::anyhow!("unexpected conflict: {what}"))
             }
+            StoreError::Unavailable(db) => ApiError::database_unavailable(db),
+            StoreError::Database(db) => {
+                ApiError::internal(anyhow::Error::new(db).context("database"))
+            }
+        }
+    }
+}
+
+impl From<CreateKeyError> for ApiError {
+    fn from(e: CreateKeyError) -> Self {
+        match e {
+            CreateKeyError::ExpiryInPast => ApiError::field("expires_at", "must be in the future"),
+            CreateKeyError::Generate(cause) => ApiError::internal(cause),
+            CreateKeyError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<KeyChangeError> for ApiError {
+    fn from(e: KeyChangeError) -> Self {
+        match e {
+            KeyChangeError::NotFound => ApiError::new(ErrorCode::NotFound, "no such API key"),
+            KeyChangeError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<UserCreateError> for ApiError {
+    fn from(e: UserCreateError) -> Self {
+        match e {
+            UserCreateError::UsernameTaken => {
+                ApiError::new(ErrorCode::UsernameTaken, "the username is taken")
+            }
+            UserCreateError::Hash(cause) => ApiError::internal(cause),
+            UserCreateError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<UserUpdateError> for ApiError {
+    fn from(e: UserUpdateError) -> Self {
+        match e {
+            UserUpdateError::NotFound => ApiError::new(ErrorCode::NotFound, "no such user"),
+            UserUpdateError::LastAdmin => ApiError::new(
+                ErrorCode::LastAdmin,
+                "this is the last enabled admin: promote another user first",
+            ),
+            UserUpdateError::Hash(cause) => ApiError::internal(cause),
+            UserUpdateError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<SignInError> for ApiError {
+    fn from(e: SignInError) -> Self {
+        match e {
+            SignInError::Throttled(secs) => ApiError::rate_limited(secs),
+            SignInError::WrongCredentials => {
+                ApiError::new(ErrorCode::CredentialsInvalid, "wrong username or password")
+            }
+            SignInError::Disabled => {
+                ApiError::new(ErrorCode::AccountDisabled, "this account is disabled")
+            }
+            SignInError::Internal(cause) => ApiError::internal(cause),
+            SignInError::Store(s) => s.into(),
         }
     }
 }
 
 impl From<ValidationError> for ApiError {
     fn from(e: ValidationError) -> Self {
-        ApiError::Validation(vec![FieldError {
-            field: e.field.to_owned(),
-            message: e.message,
-        }])
+        ApiError::field(e.field, e.message)
     }
 }
 
@@ -176,21 +322,23 @@ impl From<actix_web::error::BlockingError> for ApiError {
 pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
     let api = match &err {
         JsonPayloadError::OverflowKnownLength { limit, .. }
-        | JsonPayloadError::Overflow { limit } => {
-            ApiError::PayloadTooLarge(format!("the request body is larger than {limit} bytes"))
-        }
-        JsonPayloadError::ContentType => ApiError::UnsupportedMediaType(
-            "the request body must be sent with Content-Type: application/json".to_owned(),
+        | JsonPayloadError::Overflow { limit } => ApiError::new(
+            ErrorCode::BodyTooLarge,
+            format!("the request body is larger than {limit} bytes"),
         ),
-        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::Validation(vec![FieldError {
-            field: "body".to_owned(),
-            message: strip_input(e),
-        }]),
-        JsonPayloadError::Deserialize(e) => ApiError::BadRequest(format!(
-            "the request body is not valid JSON: {}",
-            strip_input(e)
-        )),
-        _ => ApiError::BadRequest("the request body could not be read".to_owned()),
+        JsonPayloadError::ContentType => ApiError::new(
+            ErrorCode::MediaTypeUnsupported,
+            "the request body must be sent with Content-Type: application/json",
+        ),
+        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::field("body", strip_input(e)),
+        JsonPayloadError::Deserialize(e) => ApiError::new(
+            ErrorCode::BodyMalformed,
+            format!("the request body is not valid JSON: {}", strip_input(e)),
+        ),
+        _ => ApiError::new(
+            ErrorCode::BodyMalformed,
+            "the request body could not be read",
+        ),
     };
     api.into()
 }
@@ -217,7 +365,11 @@ fn strip_input(e: &serde_json::Error) -> String {
 /// Path segments that do not parse (a non-UUID id) are a 400, not a 404.
 pub fn path_error(err: actix_web::error::PathError, _req: &HttpRequest) -> actix_web::Error {
     let _ = err;
-    ApiError::BadRequest("a path parameter is malformed: ids are UUIDs".to_owned()).into()
+    ApiError::new(
+        ErrorCode::PathMalformed,
+        "a path parameter is malformed: ids are UUIDs",
+    )
+    .into()
 }
 
 /// Query strings that do not parse (e.g. `limit=abc`) are a 400.
@@ -225,7 +377,11 @@ pub fn query_error(
     err: actix_web::error::QueryPayloadError,
     _req: &HttpRequest,
 ) -> actix_web::Error {
-    ApiError::BadRequest(format!("the query string is malformed: {err}")).into()
+    ApiError::new(
+        ErrorCode::QueryMalformed,
+        format!("the query string is malformed: {err}"),
+    )
+    .into()
 }
 
 #[cfg(test)]
@@ -233,25 +389,23 @@ mod tests {
     use super::*;
     use actix_web::body::MessageBody;
 
+    fn body_of(res: HttpResponse) -> String {
+        let body = res.into_body().try_into_bytes().unwrap_or_default();
+        String::from_utf8_lossy(&body).into_owned()
+    }
+
     #[test]
     fn internal_errors_do_not_leak_their_cause() {
         let e = ApiError::internal(anyhow::anyhow!("connection to db-secret-host refused"));
-        let body = e
-            .error_response()
-            .into_body()
-            .try_into_bytes()
-            .unwrap_or_default();
-        let text = String::from_utf8_lossy(&body);
+        let text = body_of(e.error_response());
         assert!(text.contains("\"status\":500"), "{text}");
+        assert!(text.contains("\"code\":\"internal\""), "{text}");
         assert!(!text.contains("db-secret-host"), "{text}");
     }
 
     #[test]
     fn throttling_sets_retry_after() {
-        let res = ApiError::TooManyRequests {
-            retry_after_secs: 42,
-        }
-        .error_response();
+        let res = ApiError::rate_limited(42).error_response();
         assert_eq!(res.status(), 429);
         assert_eq!(
             res.headers()
@@ -265,5 +419,35 @@ mod tests {
                 .and_then(|v| v.to_str().ok()),
             Some(PROBLEM_JSON)
         );
+    }
+
+    #[test]
+    fn an_unreachable_database_is_a_503_with_retry_after() {
+        let res = ApiError::from(StoreError::Unavailable(
+            llavero_store::DatabaseError::Custom("pool timed out".into()),
+        ))
+        .error_response();
+        assert_eq!(res.status(), 503);
+        assert!(res.headers().contains_key("retry-after"));
+        assert!(body_of(res).contains("\"code\":\"database_unavailable\""));
+    }
+
+    #[test]
+    fn one_refused_field_names_its_own_code() {
+        assert_eq!(
+            ApiError::field("name", "blank").code(),
+            ErrorCode::NameInvalid
+        );
+        let two = ApiError::validation(vec![
+            FieldError {
+                field: "username".into(),
+                message: "x".into(),
+            },
+            FieldError {
+                field: "password".into(),
+                message: "y".into(),
+            },
+        ]);
+        assert_eq!(two.code(), ErrorCode::InvalidInput);
     }
 }

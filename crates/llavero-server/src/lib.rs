@@ -25,4 +25,5 @@ pub mod state;
 pub mod telemetry;
 pub mod throttle;
 pub mod usage;
+pub mod usecases;
 pub mod web;

@@ -136,11 +136,13 @@ mod tests {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         store.migrate().await.unwrap_or_else(|e| panic!("{e}"));
-        let user = store
-            .user_create("ana", "x".into(), Role::User)
+        let tx = store.begin().await.unwrap_or_else(|e| panic!("{e}"));
+        let user = tx
+            .user_insert("ana", "x".into(), Role::User)
             .await
             .unwrap_or_else(|e| panic!("{e}"))
             .user;
+        tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
         let keys: Vec<_> = (0..count).map(|i| (format!("k{i}"), hash_of(i))).collect();
         store
             .api_key_insert_many(user.id, "k", &keys)
@@ -188,11 +190,15 @@ mod tests {
             let before = lookups.get(hash).await.unwrap_or_else(|e| panic!("{e}"));
             let before = before.unwrap_or_else(|| panic!("key {i} not found"));
             assert!(!before.revoked, "key {i} before");
-            store
-                .api_key_revoke(user_id, before.key.id)
+            let tx = store.begin().await.unwrap_or_else(|e| panic!("{e}"));
+            tx.api_key_lock(user_id, before.key.id)
                 .await
                 .unwrap_or_else(|e| panic!("{e}"))
                 .unwrap_or_else(|| panic!("key {i} was not live"));
+            tx.api_key_set_revoked(before.key.id)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
             let after = lookups.get(hash).await.unwrap_or_else(|e| panic!("{e}"));
             assert!(
                 after.is_some_and(|f| f.revoked),

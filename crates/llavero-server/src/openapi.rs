@@ -95,7 +95,65 @@ pub fn api_app() -> (
         )
         .split_for_parts();
     add_links(&mut doc);
+    add_database_unavailable(&mut doc);
     (app, doc)
+}
+
+/// Every operation that reads or writes the database can answer 503
+/// `database_unavailable` with `Retry-After`: say so once, here, rather than
+/// in each handler's annotation.
+fn add_database_unavailable(doc: &mut Document) {
+    use utoipa::openapi::header::HeaderBuilder;
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder, Type};
+    let without_database = ["/api/v1/info", "/api/v1/openapi.json"];
+    for (path, item) in doc.paths.paths.iter_mut() {
+        if without_database.contains(&path.as_str()) {
+            continue;
+        }
+        let operations = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.patch,
+            &mut item.put,
+            &mut item.delete,
+        ];
+        for op in operations.into_iter().flatten() {
+            let entry = op.responses.responses.entry("503".to_owned());
+            let description = match &entry {
+                std::collections::btree_map::Entry::Occupied(existing) => match existing.get() {
+                    RefOr::T(r) => format!("{}; or the database cannot answer", r.description),
+                    RefOr::Ref(_) => continue,
+                },
+                std::collections::btree_map::Entry::Vacant(_) => {
+                    "The database cannot answer (`database_unavailable`)".to_owned()
+                }
+            };
+            let response = ResponseBuilder::new()
+                .description(format!("{description}: retry after `Retry-After`"))
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .header(
+                    "retry-after",
+                    HeaderBuilder::new()
+                        .schema(utoipa::openapi::ObjectBuilder::new().schema_type(Type::Integer))
+                        .description(Some("Seconds to wait"))
+                        .build(),
+                )
+                .build();
+            match entry {
+                std::collections::btree_map::Entry::Occupied(mut e) => {
+                    e.insert(RefOr::T(response));
+                }
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert(RefOr::T(response));
+                }
+            }
+        }
+    }
 }
 
 /// OpenAPI links from what a creation returns to what can be done with it,

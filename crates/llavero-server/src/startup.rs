@@ -9,7 +9,8 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use actix_web::dev::{Server, Service as _};
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Server, Service as _, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{web, HttpMessage, HttpResponse, HttpServer};
 use anyhow::Context;
@@ -43,7 +44,7 @@ const CONNECT_ATTEMPTS: u32 = 30;
 
 /// A bound, ready-to-run server.
 pub struct Application {
-    port: u16,
+    address: std::net::SocketAddr,
     server: Server,
     store: Store,
     usage: Arc<UsageBuffer>,
@@ -141,7 +142,7 @@ impl Application {
             "Llavero is listening"
         );
         Ok(Application {
-            port,
+            address: bound,
             server,
             store,
             usage,
@@ -150,7 +151,12 @@ impl Application {
 
     /// The bound port.
     pub fn port(&self) -> u16 {
-        self.port
+        self.address.port()
+    }
+
+    /// The bound address (with port 0 in the settings, the one the OS chose).
+    pub fn address(&self) -> std::net::SocketAddr {
+        self.address
     }
 
     /// A handle to stop the server gracefully.
@@ -231,13 +237,15 @@ fn run(listener: TcpListener, state: AppState, settings: &Settings) -> anyhow::R
                     }
                 }
             })
-            // Inner: copy the request id TracingLogger assigned onto the answer.
+            // Inner: copy the request id TracingLogger assigned onto the
+            // answer, and into the body of an error answer (`request_id`).
             .wrap_fn(move |req, srv| {
                 let id = req.extensions().get::<RequestId>().map(|id| id.to_string());
                 let fut = srv.call(req);
                 let request_id = request_id.clone();
                 async move {
-                    let mut res = fut.await?;
+                    let res = fut.await?;
+                    let mut res = with_request_id_in_problem(res, id.as_deref());
                     if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id).ok()) {
                         res.headers_mut().insert(request_id, value);
                     }
@@ -252,4 +260,33 @@ fn run(listener: TcpListener, state: AppState, settings: &Settings) -> anyhow::R
     };
     let server = server.listen(listener)?.shutdown_timeout(30).run();
     Ok(server)
+}
+
+/// An error answer rendered again with `request_id` in its body (handlers
+/// and extractors render without it: only this middleware knows the id).
+/// Other answers pass through untouched, boxed to one body type.
+fn with_request_id_in_problem<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+    id: Option<&str>,
+) -> ServiceResponse<BoxBody> {
+    let rendered = match (id, res.response().error()) {
+        (Some(id), Some(err)) => err
+            .as_error::<error::ApiError>()
+            .map(|api| api.response(Some(id.to_owned()))),
+        _ => None,
+    };
+    match rendered {
+        Some(fresh) => {
+            let (req, old) = res.into_parts();
+            let mut fresh = fresh;
+            // Keep what outer layers may read (e.g. cookies set before the error).
+            for (name, value) in old.headers() {
+                if !fresh.headers().contains_key(name) {
+                    fresh.headers_mut().insert(name.clone(), value.clone());
+                }
+            }
+            ServiceResponse::new(req, fresh)
+        }
+        None => res.map_into_boxed_body(),
+    }
 }

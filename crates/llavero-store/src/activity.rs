@@ -5,7 +5,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Se
 use uuid::Uuid;
 
 use crate::entity::activity;
-use crate::{now, Page, PageRequest, Store, StoreError};
+use crate::{now, Page, PageRequest, Store, StoreError, Tx};
 
 /// An event to record; the time and id are added on insert.
 #[derive(Debug, Clone)]
@@ -42,27 +42,6 @@ impl From<activity::Model> for ActivityEvent {
 }
 
 impl Store {
-    /// Appends an event.
-    #[tracing::instrument(skip(self, event), fields(action = event.action.as_str()))]
-    pub async fn activity_record(&self, event: NewEvent) -> Result<(), StoreError> {
-        let am = activity::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            at: Set(now()),
-            action: Set(event.action.as_str().to_owned()),
-            actor_id: Set(event.actor.as_ref().map(|a| a.id)),
-            actor_username: Set(event.actor.map(|a| a.username)),
-            ip: Set(event.ip),
-            api_key_id: Set(event.api_key_id),
-            target_type: Set(event.target_type.map(str::to_owned)),
-            target_id: Set(event.target_id),
-            detail: Set(event.detail),
-        };
-        activity::Entity::insert(am)
-            .exec_without_returning(&self.db)
-            .await?;
-        Ok(())
-    }
-
     /// Events newest first: all of them, or only those `actor_id` did.
     #[tracing::instrument(skip(self))]
     pub async fn activity_list(
@@ -82,5 +61,28 @@ impl Store {
         Ok(Page::from_rows(events, page.limit, |e: &ActivityEvent| {
             e.id
         }))
+    }
+}
+
+impl Tx {
+    /// Appends an event.
+    #[tracing::instrument(skip(self, event), fields(action = event.action.as_str()))]
+    pub async fn activity_record(&self, event: NewEvent) -> Result<(), StoreError> {
+        let am = activity::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            at: Set(now()),
+            action: Set(event.action.as_str().to_owned()),
+            actor_id: Set(event.actor.as_ref().map(|a| a.id)),
+            actor_username: Set(event.actor.map(|a| a.username)),
+            ip: Set(event.ip),
+            api_key_id: Set(event.api_key_id),
+            target_type: Set(event.target_type.map(str::to_owned)),
+            target_id: Set(event.target_id),
+            detail: Set(event.detail),
+        };
+        activity::Entity::insert(am)
+            .exec_without_returning(&self.txn)
+            .await?;
+        Ok(())
     }
 }

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::entity::{api_key, user};
 use crate::users::UserRecord;
-use crate::{conflict_or, now, Page, PageRequest, Store, StoreError};
+use crate::{conflict_or, now, Backend, Page, PageRequest, Store, StoreError, Tx};
 
 impl From<api_key::Model> for ApiKey {
     fn from(m: api_key::Model) -> Self {
@@ -61,30 +61,6 @@ fn live_key_of(user_id: Uuid, id: Uuid) -> sea_orm::Condition {
 }
 
 impl Store {
-    /// Stores a new key.
-    #[tracing::instrument(skip(self, new), fields(user_id = %new.user_id))]
-    pub async fn api_key_insert(&self, new: NewApiKey<'_>) -> Result<ApiKey, StoreError> {
-        let am = api_key::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            user_id: Set(new.user_id),
-            name: Set(new.name.to_owned()),
-            hint: Set(new.hint.to_owned()),
-            key_hash: Set(new.hash.to_hex()),
-            created_at: Set(now()),
-            expires_at: Set(new.expires_at),
-            last_used_at: Set(None),
-            last_used_ip: Set(None),
-            revoked_at: Set(None),
-        };
-        // A digest collision would need a 178-bit secret to repeat: report it
-        // as a conflict rather than overwrite anything.
-        let row = api_key::Entity::insert(am)
-            .exec_with_returning(&self.db)
-            .await
-            .map_err(|e| conflict_or(e, "key digest already exists"))?;
-        Ok(row.into())
-    }
-
     /// Stores many keys of one user at once (benchmark seeding).
     pub async fn api_key_insert_many(
         &self,
@@ -138,51 +114,6 @@ impl Store {
             .one(&self.db)
             .await?;
         Ok(row.map(Into::into))
-    }
-
-    /// Renames a live key of `user_id`: its previous name and the renamed
-    /// key, or `None` if there is no such live key. Two queries: the read
-    /// (for the previous name) and a conditional UPDATE.
-    #[tracing::instrument(skip(self))]
-    pub async fn api_key_rename(
-        &self,
-        user_id: Uuid,
-        id: Uuid,
-        name: &str,
-    ) -> Result<Option<(String, ApiKey)>, StoreError> {
-        let Some(mut key) = self.api_key_get(user_id, id).await? else {
-            return Ok(None);
-        };
-        let res = api_key::Entity::update_many()
-            .col_expr(api_key::Column::Name, Expr::value(name))
-            .filter(live_key_of(user_id, id))
-            .exec(&self.db)
-            .await?;
-        if res.rows_affected == 0 {
-            return Ok(None);
-        }
-        let before = std::mem::replace(&mut key.name, name.to_owned());
-        Ok(Some((before, key)))
-    }
-
-    /// Revokes a live key of `user_id`; returns it, or `None` if there is none.
-    ///
-    /// One conditional UPDATE: of two concurrent revocations exactly one wins.
-    #[tracing::instrument(skip(self))]
-    pub async fn api_key_revoke(
-        &self,
-        user_id: Uuid,
-        id: Uuid,
-    ) -> Result<Option<ApiKey>, StoreError> {
-        let Some(key) = self.api_key_get(user_id, id).await? else {
-            return Ok(None);
-        };
-        let res = api_key::Entity::update_many()
-            .col_expr(api_key::Column::RevokedAt, Expr::value(now()))
-            .filter(live_key_of(user_id, id))
-            .exec(&self.db)
-            .await?;
-        Ok((res.rows_affected == 1).then_some(key))
     }
 
     /// The keys with these digests and their owners, revoked or not, in one
@@ -268,6 +199,71 @@ impl Store {
                 .await?;
         }
         txn.commit().await?;
+        Ok(())
+    }
+}
+
+impl Tx {
+    /// Stores a new key.
+    #[tracing::instrument(skip(self, new), fields(user_id = %new.user_id))]
+    pub async fn api_key_insert(&self, new: NewApiKey<'_>) -> Result<ApiKey, StoreError> {
+        let am = api_key::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            user_id: Set(new.user_id),
+            name: Set(new.name.to_owned()),
+            hint: Set(new.hint.to_owned()),
+            key_hash: Set(new.hash.to_hex()),
+            created_at: Set(now()),
+            expires_at: Set(new.expires_at),
+            last_used_at: Set(None),
+            last_used_ip: Set(None),
+            revoked_at: Set(None),
+        };
+        // A digest collision would need a 178-bit secret to repeat: report it
+        // as a conflict rather than overwrite anything.
+        let row = api_key::Entity::insert(am)
+            .exec_with_returning(&self.txn)
+            .await
+            .map_err(|e| conflict_or(e, "key digest already exists"))?;
+        Ok(row.into())
+    }
+
+    /// The live key `id` of `user_id`, locked until the transaction ends (so
+    /// of two concurrent changes to it, the second sees the first's result);
+    /// `None` if there is no such live key.
+    #[tracing::instrument(skip(self))]
+    pub async fn api_key_lock(
+        &self,
+        user_id: Uuid,
+        id: Uuid,
+    ) -> Result<Option<ApiKey>, StoreError> {
+        let mut q = api_key::Entity::find().filter(live_key_of(user_id, id));
+        if self.backend == Backend::Postgres {
+            q = q.lock_exclusive();
+        }
+        Ok(q.one(&self.txn).await?.map(Into::into))
+    }
+
+    /// Renames key `id` (lock it first with [`Tx::api_key_lock`]).
+    #[tracing::instrument(skip(self))]
+    pub async fn api_key_set_name(&self, id: Uuid, name: &str) -> Result<(), StoreError> {
+        api_key::Entity::update_many()
+            .col_expr(api_key::Column::Name, Expr::value(name))
+            .filter(api_key::Column::Id.eq(id))
+            .exec(&self.txn)
+            .await?;
+        Ok(())
+    }
+
+    /// Marks key `id` revoked (lock it first with [`Tx::api_key_lock`]).
+    #[tracing::instrument(skip(self))]
+    pub async fn api_key_set_revoked(&self, id: Uuid) -> Result<(), StoreError> {
+        api_key::Entity::update_many()
+            .col_expr(api_key::Column::RevokedAt, Expr::value(now()))
+            .filter(api_key::Column::Id.eq(id))
+            .filter(api_key::Column::RevokedAt.is_null())
+            .exec(&self.txn)
+            .await?;
         Ok(())
     }
 }

@@ -15,7 +15,10 @@ pub mod entity;
 pub mod migration;
 pub mod notify;
 pub mod sessions;
+pub mod tx;
 pub mod users;
+
+pub use tx::Tx;
 
 use std::time::Duration;
 
@@ -31,9 +34,55 @@ pub enum StoreError {
     /// A unique constraint refused the write (e.g. a taken username).
     #[error("conflict: {0}")]
     Conflict(&'static str),
-    /// The database failed or could not be reached.
+    /// The database cannot answer now (no connection, shutting down, busy):
+    /// the same request may succeed later. Nothing was written.
+    #[error("the database is unavailable")]
+    Unavailable(#[source] DbErr),
+    /// The database refused or failed the statement.
     #[error("database error")]
-    Database(#[from] DbErr),
+    Database(#[source] DbErr),
+}
+
+impl From<DbErr> for StoreError {
+    fn from(e: DbErr) -> Self {
+        if is_unavailable(&e) {
+            StoreError::Unavailable(e)
+        } else {
+            StoreError::Database(e)
+        }
+    }
+}
+
+/// Whether `e` says the database could not be reached or cannot answer now,
+/// rather than that a statement was wrong.
+fn is_unavailable(e: &DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    use sea_orm::RuntimeErr;
+    let sqlx = match e {
+        DbErr::ConnectionAcquire(_) => return true,
+        DbErr::Conn(RuntimeErr::SqlxError(s))
+        | DbErr::Exec(RuntimeErr::SqlxError(s))
+        | DbErr::Query(RuntimeErr::SqlxError(s)) => s,
+        DbErr::Conn(_) => return true,
+        _ => return false,
+    };
+    match sqlx {
+        Sqlx::Io(_)
+        | Sqlx::Tls(_)
+        | Sqlx::PoolTimedOut
+        | Sqlx::PoolClosed
+        | Sqlx::WorkerCrashed
+        | Sqlx::Protocol(_) => true,
+        Sqlx::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            // PostgreSQL: class 08 (connection exception), 57P01-57P03
+            // (shutting down, crash recovery, cannot connect now), 53300
+            // (too many connections). SQLite: 5 (busy), 6 (locked).
+            code.starts_with("08")
+                || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300" | "5" | "6")
+        }
+        _ => false,
+    }
 }
 
 /// Which database a [`Store`] talks to.

@@ -8,7 +8,7 @@
 use sea_orm::sqlx::postgres::PgListener;
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
-use crate::{Backend, Store, StoreError};
+use crate::{Backend, Store, StoreError, Tx};
 
 /// The channel invalidations travel on.
 pub const CHANNEL: &str = "llavero_invalidate";
@@ -34,21 +34,6 @@ impl InvalidationListener {
 }
 
 impl Store {
-    /// Tells every replica that `payload` changed (PostgreSQL only; a no-op on SQLite).
-    pub async fn notify_invalidation(&self, payload: &str) -> Result<(), StoreError> {
-        if self.backend() != Backend::Postgres {
-            return Ok(());
-        }
-        self.db
-            .execute(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT pg_notify($1, $2)",
-                [CHANNEL.into(), payload.into()],
-            ))
-            .await?;
-        Ok(())
-    }
-
     /// A listener on the invalidation channel; `None` on SQLite.
     pub async fn invalidation_listener(&self) -> Result<Option<InvalidationListener>, StoreError> {
         if self.backend() != Backend::Postgres {
@@ -61,5 +46,23 @@ impl Store {
             .map_err(conv)?;
         listener.listen(CHANNEL).await.map_err(conv)?;
         Ok(Some(InvalidationListener(listener)))
+    }
+}
+
+impl Tx {
+    /// Tells every replica that `payload` changed, when (and only if) this
+    /// transaction commits (PostgreSQL only; a no-op on SQLite).
+    pub async fn notify_invalidation(&self, payload: &str) -> Result<(), StoreError> {
+        if self.backend != Backend::Postgres {
+            return Ok(());
+        }
+        self.txn
+            .execute(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_notify($1, $2)",
+                [CHANNEL.into(), payload.into()],
+            ))
+            .await?;
+        Ok(())
     }
 }

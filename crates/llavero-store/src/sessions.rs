@@ -10,9 +10,35 @@ use uuid::Uuid;
 
 use crate::entity::{session, user};
 use crate::users::UserRecord;
-use crate::{now, Store, StoreError};
+use crate::{now, Store, StoreError, Tx};
 
 impl Store {
+    /// The unexpired session with digest `hash`, and its user.
+    #[tracing::instrument(skip_all)]
+    pub async fn session_find(
+        &self,
+        hash: &TokenHash,
+    ) -> Result<Option<(Uuid, UserRecord)>, StoreError> {
+        let row = session::Entity::find()
+            .filter(session::Column::TokenHash.eq(hash.to_hex()))
+            .filter(session::Column::ExpiresAt.gt(now()))
+            .find_also_related(user::Entity)
+            .one(&self.db)
+            .await?;
+        Ok(row.and_then(|(s, u)| Some((s.id, u?.into()))))
+    }
+
+    /// Deletes expired sessions; returns how many.
+    pub async fn session_purge_expired(&self) -> Result<u64, StoreError> {
+        let res = session::Entity::delete_many()
+            .filter(session::Column::ExpiresAt.lte(now()))
+            .exec(&self.db)
+            .await?;
+        Ok(res.rows_affected)
+    }
+}
+
+impl Tx {
     /// Starts a session for `user_id` until `expires_at`.
     #[tracing::instrument(skip(self, hash))]
     pub async fn session_create(
@@ -30,34 +56,30 @@ impl Store {
             expires_at: Set(expires_at),
         };
         session::Entity::insert(am)
-            .exec_without_returning(&self.db)
+            .exec_without_returning(&self.txn)
             .await?;
         Ok(id)
     }
 
-    /// The unexpired session with digest `hash`, and its user.
+    /// Ends the session with digest `hash`: its id and user, or `None` if
+    /// there was no such live session.
     #[tracing::instrument(skip_all)]
-    pub async fn session_find(
+    pub async fn session_delete(
         &self,
         hash: &TokenHash,
-    ) -> Result<Option<(Uuid, UserRecord)>, StoreError> {
+    ) -> Result<Option<(Uuid, llavero_types::User)>, StoreError> {
         let row = session::Entity::find()
             .filter(session::Column::TokenHash.eq(hash.to_hex()))
-            .filter(session::Column::ExpiresAt.gt(now()))
             .find_also_related(user::Entity)
-            .one(&self.db)
+            .one(&self.txn)
             .await?;
-        Ok(row.and_then(|(s, u)| Some((s.id, u?.into()))))
-    }
-
-    /// Ends the session with digest `hash`; whether there was one.
-    #[tracing::instrument(skip_all)]
-    pub async fn session_delete(&self, hash: &TokenHash) -> Result<bool, StoreError> {
-        let res = session::Entity::delete_many()
-            .filter(session::Column::TokenHash.eq(hash.to_hex()))
-            .exec(&self.db)
+        let Some((session, Some(owner))) = row else {
+            return Ok(None);
+        };
+        session::Entity::delete_by_id(session.id)
+            .exec(&self.txn)
             .await?;
-        Ok(res.rows_affected > 0)
+        Ok(Some((session.id, UserRecord::from(owner).user)))
     }
 
     /// Ends every session of `user_id` (password change, disabling).
@@ -65,16 +87,7 @@ impl Store {
     pub async fn session_delete_for_user(&self, user_id: Uuid) -> Result<u64, StoreError> {
         let res = session::Entity::delete_many()
             .filter(session::Column::UserId.eq(user_id))
-            .exec(&self.db)
-            .await?;
-        Ok(res.rows_affected)
-    }
-
-    /// Deletes expired sessions; returns how many.
-    pub async fn session_purge_expired(&self) -> Result<u64, StoreError> {
-        let res = session::Entity::delete_many()
-            .filter(session::Column::ExpiresAt.lte(now()))
-            .exec(&self.db)
+            .exec(&self.txn)
             .await?;
         Ok(res.rows_affected)
     }

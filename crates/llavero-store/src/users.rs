@@ -8,7 +8,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::entity::user;
-use crate::{conflict_or, now, Page, PageRequest, Store, StoreError};
+use crate::{conflict_or, now, Backend, Page, PageRequest, Store, StoreError, Tx};
 
 /// A user row as the server needs it: the public view plus the password hash.
 #[derive(Debug, Clone)]
@@ -50,30 +50,6 @@ pub struct UserChanges {
 }
 
 impl Store {
-    /// Creates a user; `Conflict` when the username is taken.
-    #[tracing::instrument(skip(self, password_hash))]
-    pub async fn user_create(
-        &self,
-        username: &str,
-        password_hash: String,
-        role: Role,
-    ) -> Result<UserRecord, StoreError> {
-        let t = now();
-        let row = user::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            username: Set(username.to_owned()),
-            password_hash: Set(password_hash),
-            role: Set(role.as_str().to_owned()),
-            disabled: Set(false),
-            created_at: Set(t),
-            updated_at: Set(t),
-        }
-        .insert(&self.db)
-        .await
-        .map_err(|e| conflict_or(e, "username is taken"))?;
-        Ok(row.into())
-    }
-
     #[tracing::instrument(skip(self))]
     pub async fn user_by_username(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
         let row = user::Entity::find()
@@ -96,15 +72,6 @@ impl Store {
         Ok(user::Entity::find().count(&self.db).await?)
     }
 
-    /// How many enabled admins exist, to refuse demoting the last one.
-    pub async fn active_admin_count(&self) -> Result<u64, StoreError> {
-        Ok(user::Entity::find()
-            .filter(user::Column::Role.eq(Role::Admin.as_str()))
-            .filter(user::Column::Disabled.eq(false))
-            .count(&self.db)
-            .await?)
-    }
-
     /// Users, newest first.
     #[tracing::instrument(skip(self))]
     pub async fn user_list(&self, page: PageRequest) -> Result<Page<User>, StoreError> {
@@ -116,18 +83,71 @@ impl Store {
         let users = rows.into_iter().map(|m| UserRecord::from(m).user).collect();
         Ok(Page::from_rows(users, page.limit, |u: &User| u.id))
     }
+}
 
-    /// Applies `changes`; `None` when there is no such user.
+impl Tx {
+    /// Creates a user.
+    #[tracing::instrument(skip(self, password_hash))]
+    pub async fn user_insert(
+        &self,
+        username: &str,
+        password_hash: String,
+        role: Role,
+    ) -> Result<UserRecord, StoreError> {
+        let t = now();
+        let row = user::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            username: Set(username.to_owned()),
+            password_hash: Set(password_hash),
+            role: Set(role.as_str().to_owned()),
+            disabled: Set(false),
+            created_at: Set(t),
+            updated_at: Set(t),
+        }
+        .insert(&self.txn)
+        .await
+        .map_err(|e| conflict_or(e, "username is taken"))?;
+        Ok(row.into())
+    }
+
+    /// User `id`, locked until the transaction ends; `None` if there is none.
+    #[tracing::instrument(skip(self))]
+    pub async fn user_lock(&self, id: Uuid) -> Result<Option<UserRecord>, StoreError> {
+        let mut q = user::Entity::find_by_id(id);
+        if self.backend == Backend::Postgres {
+            q = q.lock_exclusive();
+        }
+        Ok(q.one(&self.txn).await?.map(Into::into))
+    }
+
+    /// The ids of every enabled admin, each locked until the transaction
+    /// ends: two transactions that check "another admin remains" before
+    /// demoting one take these locks in the same order, so the second
+    /// sees the first's change.
+    #[tracing::instrument(skip(self))]
+    pub async fn enabled_admins_lock(&self) -> Result<Vec<Uuid>, StoreError> {
+        let mut q = user::Entity::find()
+            .filter(user::Column::Role.eq(Role::Admin.as_str()))
+            .filter(user::Column::Disabled.eq(false))
+            .order_by_asc(user::Column::Id);
+        if self.backend == Backend::Postgres {
+            q = q.lock_exclusive();
+        }
+        Ok(q.all(&self.txn).await?.into_iter().map(|m| m.id).collect())
+    }
+
+    /// Applies `changes` to user `id` (lock it first); returns the new row.
     #[tracing::instrument(skip(self, changes))]
-    pub async fn user_update(
+    pub async fn user_apply(
         &self,
         id: Uuid,
         changes: UserChanges,
-    ) -> Result<Option<UserRecord>, StoreError> {
-        let Some(row) = user::Entity::find_by_id(id).one(&self.db).await? else {
-            return Ok(None);
+    ) -> Result<UserRecord, StoreError> {
+        let mut am = user::ActiveModel {
+            id: Set(id),
+            updated_at: Set(now()),
+            ..Default::default()
         };
-        let mut am: user::ActiveModel = row.into();
         if let Some(role) = changes.role {
             am.role = Set(role.as_str().to_owned());
         }
@@ -137,7 +157,6 @@ impl Store {
         if let Some(hash) = changes.password_hash {
             am.password_hash = Set(hash);
         }
-        am.updated_at = Set(now());
-        Ok(Some(am.update(&self.db).await?.into()))
+        Ok(am.update(&self.txn).await?.into())
     }
 }

@@ -12,13 +12,14 @@ use sea_orm::{ConnectionTrait, Database};
 
 async fn check(store: Store) {
     store.migrate().await.unwrap_or_else(|e| panic!("{e}"));
-    let user = store
-        .user_create("ana", "x".into(), Role::User)
+    let tx = store.begin().await.unwrap_or_else(|e| panic!("{e}"));
+    let user = tx
+        .user_insert("ana", "x".into(), Role::User)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let mut ids = Vec::new();
     for i in 0..700u16 {
-        let key = store
+        let key = tx
             .api_key_insert(NewApiKey {
                 user_id: user.user.id,
                 name: "k",
@@ -30,6 +31,7 @@ async fn check(store: Store) {
             .unwrap_or_else(|e| panic!("{e}"));
         ids.push(key.id);
     }
+    tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
     let newer = llavero_store::now();
     let older = newer - Duration::seconds(30);
     // 700 keys: more than one 500-row statement.

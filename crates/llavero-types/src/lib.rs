@@ -21,7 +21,7 @@ pub use activity::{ActivityAction, ActivityEvent, ActivityList, Actor};
 pub use auth::{LoginRequest, Me, MeResponse};
 pub use info::{Info, InfoResponse};
 pub use keys::{ApiKey, ApiKeyCreated, ApiKeyList, ApiKeyResponse, CreateApiKey, RenameApiKey};
-pub use problem::{FieldError, Problem};
+pub use problem::{ErrorCode, FieldError, Problem};
 pub use users::{CreateUser, Role, UpdateUser, User, UserList, UserResponse};
 pub use verify::{VerifyCode, VerifyRequest, VerifyResponse, VerifyResult};
 

@@ -8,7 +8,7 @@
 use leptos::prelude::*;
 use std::future::Future;
 
-use llavero_types::{ApiKey, ApiKeyCreated};
+use llavero_types::{ApiKey, ApiKeyCreated, ErrorCode};
 
 use crate::api::{self, ApiError};
 use crate::components::modal::Modal;
@@ -35,11 +35,24 @@ pub fn name_problem(name: &str) -> Option<Text> {
     }
 }
 
-/// What a failed call shows in a dialog.
-fn error_text(e: &ApiError, fallback: &'static str) -> String {
+/// What a failed call shows in a dialog: our own words for the codes the
+/// app expects, the server's detail for anything else.
+fn error_text(i18n: I18n, e: &ApiError, fallback: &'static str) -> String {
     match e {
-        ApiError::Problem { detail, .. } | ApiError::Unauthorized(detail) => detail.clone(),
-        _ => fallback.to_owned(),
+        ApiError::Problem {
+            code: ErrorCode::NotFound,
+            ..
+        } => i18n.t(Text::KeyGone).to_owned(),
+        ApiError::Problem {
+            code: ErrorCode::NameInvalid,
+            ..
+        } => i18n.t(Text::NameInvalid).to_owned(),
+        ApiError::Problem {
+            code: ErrorCode::RateLimited | ErrorCode::DatabaseUnavailable,
+            ..
+        } => i18n.t(Text::TryLater).to_owned(),
+        ApiError::Problem { detail, .. } => detail.clone(),
+        ApiError::Network(_) => fallback.to_owned(),
     }
 }
 
@@ -85,7 +98,7 @@ impl NameState {
                 Ok(answer) => done(answer),
                 Err(e) => {
                     self.error
-                        .set(Some(error_text(&e, i18n.t(Text::GenericError))));
+                        .set(Some(error_text(i18n, &e, i18n.t(Text::GenericError))));
                     self.busy.set(false);
                 }
             }
@@ -193,7 +206,7 @@ pub fn RevokeDialog(
             match api::revoke_key(key.id).await {
                 Ok(()) => on_revoked.run(key),
                 Err(e) => {
-                    error.set(Some(error_text(&e, i18n.t(Text::GenericError))));
+                    error.set(Some(error_text(i18n, &e, i18n.t(Text::GenericError))));
                     busy.set(false);
                 }
             }

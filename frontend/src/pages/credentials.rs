@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use llavero_types::ApiKey;
 
-use crate::api::{self, ApiError};
+use crate::api;
 use crate::app::use_session;
 use crate::components::dialogs::{Dialog, GenerateDialog, RenameDialog, RevokeDialog};
 use crate::components::endpoint::Endpoint;
@@ -31,6 +31,9 @@ pub fn Credentials() -> impl IntoView {
     let keys = RwSignal::new(Vec::<ApiKey>::new());
     let next = RwSignal::new(None::<String>);
     let load = RwSignal::new(Load::Loading);
+    // A page request is out: "Cargar más" is disabled until it answers, so a
+    // double click cannot fetch (and append) the same page twice.
+    let fetching = RwSignal::new(false);
     let new_key = RwSignal::new(None::<NewKey>);
     let dialog = RwSignal::new(None::<Dialog>);
     let toast = RwSignal::new(None::<Text>);
@@ -41,8 +44,14 @@ pub fn Credentials() -> impl IntoView {
     };
 
     let fetch_page = move |cursor: Option<String>| {
+        if fetching.get_untracked() {
+            return;
+        }
+        fetching.set(true);
         leptos::task::spawn_local(async move {
-            match api::list_keys(cursor.clone()).await {
+            let answer = api::list_keys(cursor.clone()).await;
+            fetching.set(false);
+            match answer {
                 Ok(page) => {
                     if cursor.is_some() {
                         keys.update(|k| k.extend(page.data));
@@ -52,7 +61,7 @@ pub fn Credentials() -> impl IntoView {
                     next.set(page.next_cursor);
                     load.set(Load::Ready);
                 }
-                Err(ApiError::Unauthorized(_)) => on_unauthorized(),
+                Err(e) if e.signed_out() => on_unauthorized(),
                 Err(_) => load.set(Load::Failed),
             }
         });
@@ -122,7 +131,10 @@ pub fn Credentials() -> impl IntoView {
                 _ => view! { <KeyTable keys dialog/> }.into_any(),
             }}
             <Show when=move || next.with(Option::is_some)>
-                <button type="button" class="secondary load-more" on:click=more>{move || i18n.t(Text::LoadMore)}</button>
+                <button type="button" class="secondary load-more" on:click=more
+                    disabled=move || fetching.get() aria-busy=move || fetching.get().to_string()>
+                    {move || i18n.t(Text::LoadMore)}
+                </button>
             </Show>
         </section>
         {move || match dialog.get() {

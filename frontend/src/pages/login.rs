@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+use llavero_types::ErrorCode;
+
 use crate::api::{self, ApiError};
 use crate::app::use_session;
 use crate::i18n::{use_i18n, Text};
@@ -34,13 +36,25 @@ pub fn Login() -> impl IntoView {
                 }
                 Err(e) => {
                     let text = match e {
-                        ApiError::Throttled(s) => {
-                            i18n.t(Text::Throttled).replace("{s}", &s.to_string())
-                        }
-                        ApiError::Unauthorized(_) => i18n.t(Text::BadCredentials).to_owned(),
-                        ApiError::Problem { status: 422, .. } => {
-                            i18n.t(Text::BadCredentials).to_owned()
-                        }
+                        ApiError::Problem {
+                            code: ErrorCode::RateLimited,
+                            retry_after,
+                            ..
+                        } => i18n
+                            .t(Text::Throttled)
+                            .replace("{s}", &retry_after.unwrap_or(60).to_string()),
+                        ApiError::Problem {
+                            code:
+                                ErrorCode::CredentialsInvalid
+                                | ErrorCode::InvalidInput
+                                | ErrorCode::UsernameInvalid
+                                | ErrorCode::PasswordInvalid,
+                            ..
+                        } => i18n.t(Text::BadCredentials).to_owned(),
+                        ApiError::Problem {
+                            code: ErrorCode::AccountDisabled,
+                            ..
+                        } => i18n.t(Text::AccountDisabled).to_owned(),
                         ApiError::Problem { detail, .. } => detail,
                         ApiError::Network(_) => i18n.t(Text::GenericError).to_owned(),
                     };

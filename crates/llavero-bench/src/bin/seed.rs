@@ -27,9 +27,12 @@ async fn main() -> anyhow::Result<()> {
     let user = match store.user_by_username(username).await? {
         Some(u) => u,
         None => {
-            store
-                .user_create(username, password::hash("bench-password")?, Role::User)
-                .await?
+            let tx = store.begin().await?;
+            let user = tx
+                .user_insert(username, password::hash("bench-password")?, Role::User)
+                .await?;
+            tx.commit().await?;
+            user
         }
     };
     let mut out = std::io::BufWriter::new(std::fs::File::create(file)?);

@@ -11,7 +11,6 @@ use llavero_store::api_keys::KeyLookup;
 use llavero_store::{now, StoreError};
 use llavero_types::{ApiKey, User, VerifyCode};
 
-use crate::cache::Invalidation;
 use crate::state::AppState;
 
 /// The verdict on `raw`, with what was found (if anything).
@@ -68,13 +67,4 @@ pub async fn use_key(
         }
         (code, _) => Ok(Err(code)),
     }
-}
-
-/// Forgets what this replica cached about a key or user, and tells the others.
-///
-/// Call after the change is committed and before answering, so the answer
-/// means "refused everywhere from now on".
-pub async fn invalidate(state: &AppState, what: Invalidation) -> Result<(), StoreError> {
-    state.cache.invalidate(what);
-    state.store.notify_invalidation(&what.payload()).await
 }

@@ -19,12 +19,12 @@ use std::pin::Pin;
 use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
 use llavero_domain::hashing::constant_time_eq;
 use llavero_domain::TokenHash;
-use llavero_store::activity::NewEvent;
-use llavero_types::{ActivityAction, Actor, ApiKey, Role, User, VerifyCode};
+use llavero_types::{Actor, ApiKey, ErrorCode, Role, User, VerifyCode};
 
 use crate::client_ip::client_ip;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::usecases::Acting;
 
 /// The header the portal's clients send keys in.
 pub const API_KEY_HEADER: &str = "MC-Api-Key";
@@ -53,15 +53,11 @@ impl Caller {
     }
 
     /// An event by this caller, from its address, with its key.
-    pub fn event(&self, action: ActivityAction) -> NewEvent {
-        NewEvent {
-            action,
+    pub fn acting(&self) -> Acting {
+        Acting {
             actor: Some(self.actor()),
             ip: self.ip.clone(),
             api_key_id: self.api_key.as_ref().map(|k| k.id),
-            target_type: None,
-            target_id: None,
-            detail: None,
         }
     }
 
@@ -89,14 +85,20 @@ fn presented_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
                 .map(|k| k.trim().to_owned())
         })
     });
-    let bad = || ApiError::Unauthorized("the API key header is not valid text".to_owned());
+    let bad = || {
+        ApiError::new(
+            ErrorCode::KeyMalformed,
+            "the API key header is not valid text",
+        )
+    };
     let header_key = from_header.transpose().map_err(|_| bad())?;
     let bearer_key = from_bearer.transpose().map_err(|_| bad())?.flatten();
     match (header_key, bearer_key) {
         // Ambiguous credentials authenticate nobody.
-        (Some(a), Some(b)) if a != b => Err(ApiError::Unauthorized(format!(
-            "{API_KEY_HEADER} and Authorization carry different keys; send one"
-        ))),
+        (Some(a), Some(b)) if a != b => Err(ApiError::new(
+            ErrorCode::CredentialsAmbiguous,
+            format!("{API_KEY_HEADER} and Authorization carry different keys; send one"),
+        )),
         (Some(k), _) | (None, Some(k)) => Ok(Some(k)),
         (None, None) => Ok(None),
     }
@@ -113,7 +115,7 @@ async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
                 session: None,
                 ip,
             }),
-            Err(code) => Err(ApiError::Unauthorized(refusal(code).to_owned())),
+            Err(code) => Err(refusal(code)),
         };
     }
     if let Some(token) = session::token_from(&req) {
@@ -125,29 +127,37 @@ async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
                 session: Some(hash),
                 ip,
             }),
-            Some(_) => Err(ApiError::Unauthorized(
-                "this account is disabled".to_owned(),
+            Some(_) => Err(ApiError::new(
+                ErrorCode::AccountDisabled,
+                "this account is disabled",
             )),
-            None => Err(ApiError::Unauthorized(
-                "the session has expired or ended; sign in again".to_owned(),
+            None => Err(ApiError::new(
+                ErrorCode::SessionExpired,
+                "the session has expired or ended; sign in again",
             )),
         };
     }
-    Err(ApiError::Unauthorized(format!(
-        "authentication required: sign in, or send an API key in {API_KEY_HEADER} or Authorization: Bearer"
-    )))
+    Err(ApiError::new(
+        ErrorCode::AuthenticationRequired,
+        format!("authentication required: sign in, or send an API key in {API_KEY_HEADER} or Authorization: Bearer"),
+    ))
 }
 
 /// Why a presented key was refused, for the 401 detail.
-fn refusal(code: VerifyCode) -> &'static str {
-    match code {
-        VerifyCode::Malformed => "the API key is malformed (wrong prefix, length or checksum)",
-        VerifyCode::NotFound => "the API key is not valid",
-        VerifyCode::Revoked => "the API key has been revoked",
-        VerifyCode::Expired => "the API key has expired",
-        VerifyCode::UserDisabled => "the API key's owner is disabled",
-        VerifyCode::Valid => "the API key is valid",
-    }
+fn refusal(code: VerifyCode) -> ApiError {
+    let (code, detail) = match code {
+        VerifyCode::Malformed => (
+            ErrorCode::KeyMalformed,
+            "the API key is malformed (wrong prefix, length or checksum)",
+        ),
+        VerifyCode::NotFound => (ErrorCode::KeyUnknown, "the API key is not valid"),
+        VerifyCode::Revoked => (ErrorCode::KeyRevoked, "the API key has been revoked"),
+        VerifyCode::Expired => (ErrorCode::KeyExpired, "the API key has expired"),
+        VerifyCode::UserDisabled => (ErrorCode::OwnerDisabled, "the API key's owner is disabled"),
+        // A valid key is never refused; answering as unknown is the safe side.
+        VerifyCode::Valid => (ErrorCode::KeyUnknown, "the API key is not valid"),
+    };
+    ApiError::new(code, detail)
 }
 
 impl FromRequest for Caller {
@@ -174,7 +184,10 @@ impl FromRequest for Admin {
             if caller.is_admin() {
                 Ok(Admin(caller))
             } else {
-                Err(ApiError::Forbidden("this needs the admin role".to_owned()))
+                Err(ApiError::new(
+                    ErrorCode::AdminRequired,
+                    "this needs the admin role",
+                ))
             }
         })
     }
@@ -196,9 +209,9 @@ impl FromRequest for Service {
 fn check_service(req: &HttpRequest) -> Result<Service, ApiError> {
     let state = state_of(req)?;
     let Some(expected) = &state.verify_token else {
-        return Err(ApiError::Unavailable(
-            "key verification is disabled: the operator has not set LLAVERO_VERIFY_TOKEN"
-                .to_owned(),
+        return Err(ApiError::new(
+            ErrorCode::VerificationDisabled,
+            "key verification is disabled: the operator has not set LLAVERO_VERIFY_TOKEN",
         ));
     };
     let presented = req
@@ -210,8 +223,9 @@ fn check_service(req: &HttpRequest) -> Result<Service, ApiError> {
     if constant_time_eq(presented.as_bytes(), expected.expose().as_bytes()) {
         Ok(Service)
     } else {
-        Err(ApiError::Unauthorized(
-            "verification needs the service token in Authorization: Bearer".to_owned(),
+        Err(ApiError::new(
+            ErrorCode::ServiceTokenInvalid,
+            "verification needs the service token in Authorization: Bearer",
         ))
     }
 }

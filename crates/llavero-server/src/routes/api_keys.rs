@@ -4,22 +4,21 @@
 //! plain 404 — the same answer as a key that never existed.
 
 use actix_web::{delete, get, patch, post, web, HttpResponse};
-use llavero_domain::{key, KeyHash, KeyName};
-use llavero_store::api_keys::NewApiKey;
+use llavero_domain::KeyName;
 use llavero_types::{
-    ActivityAction, ApiKeyCreated, ApiKeyList, ApiKeyResponse, CreateApiKey, PageQuery, Problem,
+    ApiKeyCreated, ApiKeyList, ApiKeyResponse, CreateApiKey, ErrorCode, PageQuery, Problem,
     RenameApiKey,
 };
 use uuid::Uuid;
 
 use super::{cursor, page_request};
-use crate::auth::{keys, Caller};
-use crate::cache::Invalidation;
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::usecases;
 
 fn key_not_found() -> ApiError {
-    ApiError::NotFound("no such API key".to_owned())
+    ApiError::new(ErrorCode::NotFound, "no such API key")
 }
 
 /// List my API keys
@@ -80,42 +79,18 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let CreateApiKey { name, expires_at } = body.into_inner();
     let name = KeyName::parse(&name)?;
-    if expires_at.is_some_and(|at| at <= llavero_store::now()) {
-        return Err(ApiError::Validation(vec![llavero_types::FieldError {
-            field: "expires_at".into(),
-            message: "must be in the future".into(),
-        }]));
-    }
-    let generated = key::generate(&state.key_prefix).map_err(ApiError::internal)?;
-    let parsed = key::parse(&state.key_prefix, generated.secret.expose()).map_err(|e| {
-        ApiError::internal(anyhow::anyhow!("generated key fails its own format: {e}"))
-    })?;
-    let created = state
-        .store
-        .api_key_insert(NewApiKey {
-            user_id: caller.user.id,
-            name: name.as_str(),
-            hint: &generated.hint,
-            hash: KeyHash::of(&state.pepper, &parsed),
-            expires_at,
-        })
-        .await?;
-    let mut event = caller.event(ActivityAction::ApiKeyCreated);
-    event.target_type = Some("api_key");
-    event.target_id = Some(created.id);
-    event.detail = Some(format!("name: {}", created.name));
-    state.store.activity_record(event).await?;
-    state.metrics.key_created();
-
+    let created =
+        usecases::api_keys::create(&state, &caller.acting(), caller.user.id, &name, expires_at)
+            .await?;
     Ok(HttpResponse::Created()
         .insert_header((
             "location",
-            format!("{}/api-keys/{}", state.api_endpoint, created.id),
+            format!("{}/api-keys/{}", state.api_endpoint, created.key.id),
         ))
         .insert_header(("cache-control", "no-store"))
         .json(ApiKeyCreated {
-            data: created,
-            secret: generated.secret.expose().clone(),
+            data: created.key,
+            secret: created.secret.expose().clone(),
         }))
 }
 
@@ -172,17 +147,8 @@ pub async fn rename(
     body: web::Json<RenameApiKey>,
 ) -> Result<web::Json<ApiKeyResponse>, ApiError> {
     let name = KeyName::parse(&body.name)?;
-    let (before, key) = state
-        .store
-        .api_key_rename(caller.user.id, *id, name.as_str())
-        .await?
-        .ok_or_else(key_not_found)?;
-    keys::invalidate(&state, Invalidation::Key(key.id)).await?;
-    let mut event = caller.event(ActivityAction::ApiKeyRenamed);
-    event.target_type = Some("api_key");
-    event.target_id = Some(key.id);
-    event.detail = Some(format!("name: {before} → {}", key.name));
-    state.store.activity_record(event).await?;
+    let key =
+        usecases::api_keys::rename(&state, &caller.acting(), caller.user.id, *id, &name).await?;
     Ok(web::Json(ApiKeyResponse { data: key }))
 }
 
@@ -208,17 +174,6 @@ pub async fn revoke(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = state
-        .store
-        .api_key_revoke(caller.user.id, *id)
-        .await?
-        .ok_or_else(key_not_found)?;
-    keys::invalidate(&state, Invalidation::Key(key.id)).await?;
-    let mut event = caller.event(ActivityAction::ApiKeyRevoked);
-    event.target_type = Some("api_key");
-    event.target_id = Some(key.id);
-    event.detail = Some(format!("name: {}", key.name));
-    state.store.activity_record(event).await?;
-    state.metrics.key_revoked();
+    usecases::api_keys::revoke(&state, &caller.acting(), caller.user.id, *id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,14 +1,13 @@
 //! Sign-in, sign-out and "who am I" (`/auth/login`, `/auth/logout`, `/me`).
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use llavero_domain::{password, random, TokenHash};
-use llavero_store::activity::NewEvent;
-use llavero_types::{ActivityAction, Actor, FieldError, LoginRequest, Me, MeResponse, Problem};
+use llavero_types::{FieldError, LoginRequest, Me, MeResponse, Problem};
 
 use crate::auth::{session, Caller};
 use crate::client_ip::client_ip;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::usecases::{self, sessions::SignInError};
 
 /// Sign in
 ///
@@ -52,97 +51,24 @@ pub async fn login(
             message: "is required".into(),
         });
     }
-    if !missing.is_empty()
-        || username.len() > 64
-        || password.len() > llavero_domain::names::PASSWORD_MAX
-    {
-        if missing.is_empty() {
-            return Err(ApiError::Unauthorized(
-                "wrong username or password".to_owned(),
-            ));
-        }
-        return Err(ApiError::Validation(missing));
+    if !missing.is_empty() {
+        return Err(ApiError::validation(missing));
     }
-
+    if username.len() > 64 || password.len() > llavero_domain::names::PASSWORD_MAX {
+        // No account has such a name or password: refuse without work.
+        return Err(SignInError::WrongCredentials.into());
+    }
     let ip = client_ip(&req, &state.trusted_proxies);
-    if let Err(retry_after_secs) = state.throttle.check(&username, ip.as_deref()) {
-        return Err(ApiError::TooManyRequests { retry_after_secs });
-    }
-
-    let record = state.store.user_by_username(&username).await?;
-    let matches = match &record {
-        Some(r) => {
-            let hash = r.password_hash.clone();
-            web::block(move || password::verify(&password, &hash)).await?
-        }
-        None => {
-            web::block(move || password::verify_dummy(&password)).await?;
-            false
-        }
-    };
-
-    let record = match record {
-        Some(r) if matches => r,
-        other => {
-            state.throttle.fail(&username, ip.as_deref());
-            let actor = other.map(|r| Actor {
-                id: r.user.id,
-                username: r.user.username,
-            });
-            state
-                .store
-                .activity_record(NewEvent {
-                    action: ActivityAction::LoginFailed,
-                    target_type: actor.as_ref().map(|_| "user"),
-                    target_id: actor.as_ref().map(|a| a.id),
-                    actor,
-                    ip,
-                    api_key_id: None,
-                    detail: None,
-                })
-                .await?;
-            return Err(ApiError::Unauthorized(
-                "wrong username or password".to_owned(),
-            ));
-        }
-    };
-    if record.user.disabled {
-        return Err(ApiError::Forbidden("this account is disabled".to_owned()));
-    }
-    state.throttle.succeed(&username);
-
-    let token = random::hex_token(32).map_err(ApiError::internal)?;
-    let hash = TokenHash::of(&state.pepper, &token);
-    let ttl = chrono::Duration::from_std(state.session_ttl).map_err(ApiError::internal)?;
-    let session_id = state
-        .store
-        .session_create(record.user.id, &hash, llavero_store::now() + ttl)
-        .await?;
-    state
-        .store
-        .activity_record(NewEvent {
-            action: ActivityAction::Login,
-            actor: Some(Actor {
-                id: record.user.id,
-                username: record.user.username.clone(),
-            }),
-            ip,
-            api_key_id: None,
-            target_type: Some("session"),
-            target_id: Some(session_id),
-            detail: None,
-        })
-        .await?;
-
+    let signed_in = usecases::sessions::sign_in(&state, &username, password, ip).await?;
     Ok(HttpResponse::Ok()
         .cookie(session::cookie(
-            token,
+            signed_in.token.expose().clone(),
             state.secure_cookies,
             state.session_ttl,
         ))
         .json(MeResponse {
             data: Me {
-                user: record.user,
+                user: signed_in.user,
                 api_key: None,
             },
         }))
@@ -163,25 +89,8 @@ pub async fn logout(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     if let Some(token) = session::token_from(&req) {
-        let hash = TokenHash::of(&state.pepper, &token);
-        if let Some((session_id, owner)) = state.store.session_find(&hash).await? {
-            state.store.session_delete(&hash).await?;
-            state
-                .store
-                .activity_record(NewEvent {
-                    action: ActivityAction::Logout,
-                    actor: Some(Actor {
-                        id: owner.user.id,
-                        username: owner.user.username,
-                    }),
-                    ip: client_ip(&req, &state.trusted_proxies),
-                    api_key_id: None,
-                    target_type: Some("session"),
-                    target_id: Some(session_id),
-                    detail: None,
-                })
-                .await?;
-        }
+        let ip = client_ip(&req, &state.trusted_proxies);
+        usecases::sessions::sign_out(&state, &token, ip).await?;
     }
     Ok(HttpResponse::NoContent()
         .cookie(session::removal(state.secure_cookies))

@@ -6,6 +6,8 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use llavero_types::ErrorCode;
+
 use crate::error::ApiError;
 
 /// Documented path patterns, split into segments, with their methods.
@@ -44,11 +46,9 @@ pub async fn fallback(
 ) -> Result<HttpResponse, ApiError> {
     match known.allowed(req.path()) {
         Some(methods) if !methods.iter().any(|m| m == req.method().as_str()) => {
-            Err(ApiError::MethodNotAllowed {
-                allow: methods.join(", "),
-            })
+            Err(ApiError::method_not_allowed(methods.join(", ")))
         }
-        _ => Err(ApiError::NotFound("no such resource".to_owned())),
+        _ => Err(ApiError::new(ErrorCode::NotFound, "no such resource")),
     }
 }
 

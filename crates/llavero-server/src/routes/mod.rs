@@ -16,7 +16,7 @@ pub mod users;
 pub mod verify;
 
 use llavero_store::PageRequest;
-use llavero_types::PageQuery;
+use llavero_types::{ErrorCode, PageQuery};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
@@ -55,14 +55,18 @@ const MAX_LIMIT: u64 = 200;
 pub(crate) fn page_request(q: &PageQuery) -> Result<PageRequest, ApiError> {
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::BadRequest(format!(
-            "limit must be 1 to {MAX_LIMIT}"
-        )));
+        return Err(ApiError::new(
+            ErrorCode::QueryMalformed,
+            format!("limit must be 1 to {MAX_LIMIT}"),
+        ));
     }
     let after = match q.cursor.as_deref() {
         None | Some("") => None,
         Some(c) => Some(Uuid::parse_str(c).map_err(|_| {
-            ApiError::BadRequest("cursor is not one this server issued".to_owned())
+            ApiError::new(
+                ErrorCode::CursorInvalid,
+                "cursor is not one this server issued",
+            )
         })?),
     };
     Ok(PageRequest { limit, after })

@@ -1,29 +1,21 @@
 //! Admin user management: accounts, roles, disabling, and users' keys.
 
 use actix_web::{delete, get, patch, post, web, HttpResponse};
-use llavero_domain::{password, Password, Username};
-use llavero_store::users::UserChanges;
+use llavero_domain::{Password, Username};
 use llavero_types::{
-    ActivityAction, ApiKeyList, CreateUser, FieldError, PageQuery, Problem, Role, UpdateUser,
-    UserList, UserResponse,
+    ApiKeyList, CreateUser, ErrorCode, FieldError, PageQuery, Problem, Role, UpdateUser, UserList,
+    UserResponse,
 };
 use uuid::Uuid;
 
 use super::{cursor, page_request};
-use crate::auth::{keys, Admin};
-use crate::cache::Invalidation;
+use crate::auth::Admin;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::usecases::{self, users::UserUpdate};
 
 fn user_not_found() -> ApiError {
-    ApiError::NotFound("no such user".to_owned())
-}
-
-/// Hashes `password` with argon2id off the async runtime.
-pub(crate) async fn hash_password(password: Password) -> Result<String, ApiError> {
-    web::block(move || password::hash(password.expose()))
-        .await?
-        .map_err(ApiError::internal)
+    ApiError::new(ErrorCode::NotFound, "no such user")
 }
 
 /// List users
@@ -83,7 +75,7 @@ pub async fn create(
     let username = Username::parse(&username).map_err(|e| errors.push(e)).ok();
     let password = Password::parse(&password).map_err(|e| errors.push(e)).ok();
     let (Some(username), Some(password)) = (username, password) else {
-        return Err(ApiError::Validation(
+        return Err(ApiError::validation(
             errors
                 .into_iter()
                 .map(|e| FieldError {
@@ -94,26 +86,14 @@ pub async fn create(
         ));
     };
     let role = role.unwrap_or(Role::User);
-    let hash = hash_password(password).await?;
-    let record = state
-        .store
-        .user_create(username.as_str(), hash, role)
-        .await?;
-    let mut event = admin.event(ActivityAction::UserCreated);
-    event.target_type = Some("user");
-    event.target_id = Some(record.user.id);
-    event.detail = Some(format!(
-        "username: {}, role: {}",
-        record.user.username,
-        role.as_str()
-    ));
-    state.store.activity_record(event).await?;
+    let user =
+        usecases::users::create(&state.store, &admin.acting(), &username, password, role).await?;
     Ok(HttpResponse::Created()
         .insert_header((
             "location",
-            format!("{}/users/{}", state.api_endpoint, record.user.id),
+            format!("{}/users/{}", state.api_endpoint, user.id),
         ))
-        .json(UserResponse { data: record.user }))
+        .json(UserResponse { data: user }))
 }
 
 /// Get a user
@@ -180,65 +160,19 @@ pub async fn update(
         password,
     } = body.into_inner();
     if role.is_none() && disabled.is_none() && password.is_none() {
-        return Err(ApiError::Validation(vec![FieldError {
-            field: "body".into(),
-            message: "give at least one of role, disabled, password".into(),
-        }]));
-    }
-    let password = password.map(|p| Password::parse(&p)).transpose()?;
-    let current = state
-        .store
-        .user_by_id(*id)
-        .await?
-        .ok_or_else(user_not_found)?;
-
-    let loses_admin = current.user.role == Role::Admin
-        && !current.user.disabled
-        && (role == Some(Role::User) || disabled == Some(true));
-    if loses_admin && state.store.active_admin_count().await? <= 1 {
-        return Err(ApiError::Conflict(
-            "this is the last enabled admin: promote another user first".to_owned(),
+        return Err(ApiError::new(
+            ErrorCode::NothingToChange,
+            "give at least one of role, disabled, password",
         ));
     }
-
-    let password_hash = match password {
-        Some(p) => Some(hash_password(p).await?),
-        None => None,
+    let password = password.map(|p| Password::parse(&p)).transpose()?;
+    let update = UserUpdate {
+        role,
+        disabled,
+        password,
     };
-    let changed_password = password_hash.is_some();
-    let record = state
-        .store
-        .user_update(
-            *id,
-            UserChanges {
-                role,
-                disabled,
-                password_hash,
-            },
-        )
-        .await?
-        .ok_or_else(user_not_found)?;
-    keys::invalidate(&state, Invalidation::User(record.user.id)).await?;
-    if disabled == Some(true) || changed_password {
-        state.store.session_delete_for_user(record.user.id).await?;
-    }
-
-    let mut what = Vec::new();
-    if let Some(r) = role {
-        what.push(format!("role: {}", r.as_str()));
-    }
-    if let Some(d) = disabled {
-        what.push(format!("disabled: {d}"));
-    }
-    if changed_password {
-        what.push("password changed".to_owned());
-    }
-    let mut event = admin.event(ActivityAction::UserUpdated);
-    event.target_type = Some("user");
-    event.target_id = Some(record.user.id);
-    event.detail = Some(what.join(", "));
-    state.store.activity_record(event).await?;
-    Ok(web::Json(UserResponse { data: record.user }))
+    let user = usecases::users::update(&state, &admin.acting(), *id, update).await?;
+    Ok(web::Json(UserResponse { data: user }))
 }
 
 /// List a user's API keys
@@ -299,17 +233,6 @@ pub async fn revoke_key(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (user_id, key_id) = path.into_inner();
-    let key = state
-        .store
-        .api_key_revoke(user_id, key_id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("no such API key".to_owned()))?;
-    keys::invalidate(&state, Invalidation::Key(key.id)).await?;
-    let mut event = admin.event(ActivityAction::ApiKeyRevoked);
-    event.target_type = Some("api_key");
-    event.target_id = Some(key.id);
-    event.detail = Some(format!("name: {}, owner: {user_id}", key.name));
-    state.store.activity_record(event).await?;
-    state.metrics.key_revoked();
+    usecases::api_keys::revoke(&state, &admin.acting(), user_id, key_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

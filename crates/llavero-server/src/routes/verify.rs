@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use actix_web::{post, web};
-use llavero_types::{FieldError, Problem, VerifyCode, VerifyRequest, VerifyResponse, VerifyResult};
+use llavero_types::{Problem, VerifyCode, VerifyRequest, VerifyResponse, VerifyResult};
 
 use crate::auth::{keys, Service};
 use crate::error::ApiError;
@@ -45,12 +45,7 @@ pub async fn verify(
         None => None,
         Some(raw) => Some(
             raw.parse::<IpAddr>()
-                .map_err(|_| {
-                    ApiError::Validation(vec![FieldError {
-                        field: "client_ip".into(),
-                        message: "must be an IPv4 or IPv6 address".into(),
-                    }])
-                })?
+                .map_err(|_| ApiError::field("client_ip", "must be an IPv4 or IPv6 address"))?
                 .to_string(),
         ),
     };

@@ -10,20 +10,20 @@ api_test! {
         let admin = app.admin().await;
         let long = "x".repeat(101);
         let huge = format!("{{\"name\": \"{}\"}}", "y".repeat(20_000));
-        let cases: Vec<(&str, String, &str, u16)> = vec![
-            ("empty name", json!({ "name": "" }).to_string(), "application/json", 422),
-            ("blank name", json!({ "name": "   \t " }).to_string(), "application/json", 422),
-            ("101 chars", json!({ "name": long }).to_string(), "application/json", 422),
-            ("missing name", json!({}).to_string(), "application/json", 422),
-            ("name not a string", json!({ "name": 42 }).to_string(), "application/json", 422),
-            ("control char", json!({ "name": "a\u{7}b" }).to_string(), "application/json", 422),
-            ("malformed JSON", "{\"name\": ".to_owned(), "application/json", 400),
-            ("not JSON at all", "name=backup".to_owned(), "application/json", 400),
-            ("wrong content type", json!({ "name": "ok" }).to_string(), "text/plain", 415),
-            ("form content type", "name=ok".to_owned(), "application/x-www-form-urlencoded", 415),
-            ("oversized body", huge, "application/json", 413),
+        let cases: Vec<(&str, String, &str, u16, &str)> = vec![
+            ("empty name", json!({ "name": "" }).to_string(), "application/json", 422, "name_invalid"),
+            ("blank name", json!({ "name": "   \t " }).to_string(), "application/json", 422, "name_invalid"),
+            ("101 chars", json!({ "name": long }).to_string(), "application/json", 422, "name_invalid"),
+            ("missing name", json!({}).to_string(), "application/json", 422, "invalid_input"),
+            ("name not a string", json!({ "name": 42 }).to_string(), "application/json", 422, "invalid_input"),
+            ("control char", json!({ "name": "a\u{7}b" }).to_string(), "application/json", 422, "name_invalid"),
+            ("malformed JSON", "{\"name\": ".to_owned(), "application/json", 400, "body_malformed"),
+            ("not JSON at all", "name=backup".to_owned(), "application/json", 400, "body_malformed"),
+            ("wrong content type", json!({ "name": "ok" }).to_string(), "text/plain", 415, "media_type_unsupported"),
+            ("form content type", "name=ok".to_owned(), "application/x-www-form-urlencoded", 415, "media_type_unsupported"),
+            ("oversized body", huge, "application/json", 413, "body_too_large"),
         ];
-        for (what, body, content_type, status) in cases {
+        for (what, body, content_type, status, code) in cases {
             let res = admin
                 .post(app.url("/api-keys"))
                 .header("content-type", content_type)
@@ -32,7 +32,7 @@ api_test! {
                 .await
                 .unwrap_or_else(|e| panic!("{what}: {e}"));
             assert_eq!(res.status().as_u16(), status, "{what}");
-            problem(res, status).await;
+            problem(res, status, code).await;
         }
         assert!(app.list_keys(&admin).await.is_empty(), "a bad request created a key");
         let hundred = "ñ".repeat(100);
@@ -46,10 +46,10 @@ api_test! {
         let admin = app.admin().await;
         let (key, _) = app.create_key(&admin, "keep-me").await;
         let path = app.url(&format!("/api-keys/{}", key.id));
-        for body in [json!({ "name": "" }), json!({ "name": "  " }), json!({ "name": "z".repeat(101) }), json!({ "nombre": "x" })] {
-            problem(admin.patch(&path).json(&body).send().await.unwrap_or_else(|e| panic!("{e}")), 422).await;
+        for (body, code) in [(json!({ "name": "" }), "name_invalid"), (json!({ "name": "  " }), "name_invalid"), (json!({ "name": "z".repeat(101) }), "name_invalid"), (json!({ "nombre": "x" }), "invalid_input")] {
+            problem(admin.patch(&path).json(&body).send().await.unwrap_or_else(|e| panic!("{e}")), 422, code).await;
         }
-        problem(admin.patch(&path).header("content-type", "application/json").body("{").send().await.unwrap_or_else(|e| panic!("{e}")), 400).await;
+        problem(admin.patch(&path).header("content-type", "application/json").body("{").send().await.unwrap_or_else(|e| panic!("{e}")), 400, "body_malformed").await;
         assert_eq!(app.list_keys(&admin).await[0].name, "keep-me");
     }
 }
@@ -58,14 +58,14 @@ api_test! {
     async fn unknown_and_malformed_ids_and_pages(app) {
         let admin = app.admin().await;
         let unknown = uuid::Uuid::new_v4();
-        problem(admin.get(app.url(&format!("/api-keys/{unknown}"))).send().await.unwrap_or_else(|e| panic!("{e}")), 404).await;
-        problem(admin.patch(app.url(&format!("/api-keys/{unknown}"))).json(&json!({ "name": "x" })).send().await.unwrap_or_else(|e| panic!("{e}")), 404).await;
-        problem(admin.delete(app.url(&format!("/api-keys/{unknown}"))).send().await.unwrap_or_else(|e| panic!("{e}")), 404).await;
+        problem(admin.get(app.url(&format!("/api-keys/{unknown}"))).send().await.unwrap_or_else(|e| panic!("{e}")), 404, "not_found").await;
+        problem(admin.patch(app.url(&format!("/api-keys/{unknown}"))).json(&json!({ "name": "x" })).send().await.unwrap_or_else(|e| panic!("{e}")), 404, "not_found").await;
+        problem(admin.delete(app.url(&format!("/api-keys/{unknown}"))).send().await.unwrap_or_else(|e| panic!("{e}")), 404, "not_found").await;
         for bad in ["/api-keys/not-a-uuid", "/api-keys/123", "/users/zzz"] {
-            problem(admin.get(app.url(bad)).send().await.unwrap_or_else(|e| panic!("{e}")), 400).await;
+            problem(admin.get(app.url(bad)).send().await.unwrap_or_else(|e| panic!("{e}")), 400, "path_malformed").await;
         }
-        for bad in ["/api-keys?limit=0", "/api-keys?limit=201", "/api-keys?limit=abc", "/api-keys?cursor=nope", "/activity?limit=-1"] {
-            problem(admin.get(app.url(bad)).send().await.unwrap_or_else(|e| panic!("{e}")), 400).await;
+        for (bad, code) in [("/api-keys?limit=0", "query_malformed"), ("/api-keys?limit=201", "query_malformed"), ("/api-keys?limit=abc", "query_malformed"), ("/api-keys?cursor=nope", "cursor_invalid"), ("/activity?limit=-1", "query_malformed")] {
+            problem(admin.get(app.url(bad)).send().await.unwrap_or_else(|e| panic!("{e}")), 400, code).await;
         }
     }
 }
@@ -76,12 +76,12 @@ api_test! {
         for path in ["/me", "/api-keys", "/activity", "/users"] {
             let res = anon.get(app.url(path)).send().await.unwrap_or_else(|e| panic!("{e}"));
             assert!(res.headers().contains_key("www-authenticate"));
-            problem(res, 401).await;
+            problem(res, 401, "authentication_required").await;
         }
         let res = anon.post(app.url("/api-keys")).json(&json!({ "name": "x" })).send().await.unwrap_or_else(|e| panic!("{e}"));
-        problem(res, 401).await;
+        problem(res, 401, "authentication_required").await;
         let forged = anon.get(app.url("/me")).header("cookie", "llavero_session=deadbeef").send().await.unwrap_or_else(|e| panic!("{e}"));
-        problem(forged, 401).await;
+        problem(forged, 401, "session_expired").await;
     }
 }
 
@@ -102,9 +102,9 @@ api_test! {
             got.sort_unstable();
             want.sort_unstable();
             assert_eq!(got, want, "{method} {path}");
-            problem(res, 405).await;
+            problem(res, 405, "method_not_allowed").await;
         }
-        problem(c.get(app.url("/no/such/path")).send().await.unwrap_or_else(|e| panic!("{e}")), 404).await;
+        problem(c.get(app.url("/no/such/path")).send().await.unwrap_or_else(|e| panic!("{e}")), 404, "not_found").await;
     }
 }
 
@@ -118,6 +118,6 @@ api_test! {
         assert_eq!(res.status(), 201);
         let too_long = "ñ".repeat(1025);
         let res = admin.post(app.url("/users")).json(&json!({ "username": "multi2", "password": too_long })).send().await.unwrap_or_else(|e| panic!("{e}"));
-        problem(res, 422).await;
+        problem(res, 422, "password_invalid").await;
     }
 }

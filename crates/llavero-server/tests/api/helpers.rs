@@ -178,14 +178,6 @@ pub struct TestApp {
     _scratch: Scratch,
 }
 
-/// A port nothing listens on right now, for servers started as processes.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("{e}"))
-}
-
 /// Waits until `base` (`http://127.0.0.1:PORT`) answers `/readyz`; fails after 30 s.
 pub async fn wait_ready(base: &str) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
@@ -284,18 +276,24 @@ pub async fn json(res: Response) -> Value {
         .unwrap_or_else(|e| panic!("status {status}: body is not JSON ({e}): {text}"))
 }
 
-/// Asserts a problem+json answer with `status`; returns its body.
-pub async fn problem(res: Response, status: u16) -> Value {
+/// Asserts a problem+json answer with `status` and stable `code`, whose
+/// `request_id` equals its `x-request-id` header; returns its body.
+pub async fn problem(res: Response, status: u16, code: &str) -> Value {
     assert_eq!(res.status().as_u16(), status, "unexpected status");
-    let ct = res
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
-    assert_eq!(ct, "application/problem+json");
+    let header = |name: &str| {
+        res.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    };
+    assert_eq!(header("content-type"), "application/problem+json");
+    let request_id = header("x-request-id");
+    assert!(!request_id.is_empty(), "no x-request-id header");
     let body = json(res).await;
     assert_eq!(body["status"], status, "{body}");
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["request_id"], request_id.as_str(), "{body}");
     assert!(
         body["title"].is_string() && body["detail"].is_string(),
         "{body}"

@@ -18,7 +18,7 @@ api_test! {
     async fn unknown_routes_answer_a_problem_with_a_request_id(app) {
         let res = reqwest::get(app.url("/nothing-here")).await.unwrap_or_else(|e| panic!("{e}"));
         assert!(res.headers().contains_key("x-request-id"));
-        problem(res, 404).await;
+        problem(res, 404, "not_found").await;
     }
 }
 
@@ -56,6 +56,7 @@ async fn the_web_app_is_served_beside_the_api_with_a_fallback_for_its_routes() {
             .await
             .unwrap_or_else(|e| panic!("{e}")),
         404,
+        "not_found",
     )
     .await;
     assert_eq!(

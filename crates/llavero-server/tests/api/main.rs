@@ -2,7 +2,11 @@
 //! file and a real PostgreSQL server. Every test in `api_test!` runs once per
 //! backend (`<test>::sqlite`, `<test>::postgres`).
 
+// Tests fail loudly: unwrap and expect are how a test says "this must hold".
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod helpers;
+mod process;
 
 mod activity;
 mod api_keys;

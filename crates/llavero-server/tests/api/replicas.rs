@@ -5,50 +5,28 @@
 //! The bound asserted here is generous (1 s, for a loaded CI machine); the
 //! benchmark measures the real propagation time.
 
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::helpers::{free_port, fresh_postgres, new_client, wait_ready, PG_PEPPER, VERIFY_TOKEN};
+use crate::helpers::{fresh_postgres, new_client, wait_ready, PG_PEPPER, VERIFY_TOKEN};
+use crate::process::{ServerProcess as Replica, BIN};
 
-const BIN: &str = env!("CARGO_BIN_EXE_llavero");
 const ADMIN_PASSWORD: &str = "replica-admin-password";
 const BOUND: Duration = Duration::from_secs(1);
 
-struct Replica {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn start(url: &str) -> Replica {
-    let port = free_port();
-    let child = Command::new(BIN)
-        .arg("serve")
-        .env_clear()
+    let mut cmd = Command::new(BIN);
+    cmd.env_clear()
         .env("LLAVERO_DATABASE_URL", url)
-        .env("LLAVERO_LISTEN", format!("127.0.0.1:{port}"))
         .env("LLAVERO_KEY_PEPPER", PG_PEPPER)
         .env("LLAVERO_VERIFY_TOKEN", VERIFY_TOKEN)
         .env("LLAVERO_ADMIN_PASSWORD", ADMIN_PASSWORD)
         // A cache TTL far beyond the bound: only invalidation can pass the test.
         .env("LLAVERO_CACHE_TTL_SECS", "300")
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("starting a replica: {e}"));
-    Replica {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-    }
+        .env("RUST_LOG", "error");
+    Replica::start(cmd)
 }
 
 async fn verify(r: &Replica, key: &str) -> String {

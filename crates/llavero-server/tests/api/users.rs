@@ -38,7 +38,7 @@ api_test! {
             client.get(app.url(&format!("/users/{}/api-keys", user.id))),
         ];
         for req in attempts {
-            problem(req.send().await.unwrap_or_else(|e| panic!("{e}")), 403).await;
+            problem(req.send().await.unwrap_or_else(|e| panic!("{e}")), 403, "admin_required").await;
         }
         let me = json(client.get(app.url("/me")).send().await.unwrap_or_else(|e| panic!("{e}"))).await;
         assert_eq!(me["data"]["user"]["role"], "user");
@@ -49,25 +49,26 @@ api_test! {
     async fn bad_user_input_is_refused_and_changes_nothing(app) {
         let admin = app.admin().await;
         let cases = [
-            (json!({ "username": "ab", "password": "a-long-password" }), 422),
-            (json!({ "username": "has space", "password": "a-long-password" }), 422),
-            (json!({ "username": "kiko", "password": "short" }), 422),
-            (json!({ "username": "admin", "password": "a-long-password" }), 409),
-            (json!({ "username": "ADMIN", "password": "a-long-password" }), 409),
-            (json!({ "username": "kiko", "password": "a-long-password", "role": "root" }), 422),
-            (json!({ "password": "a-long-password" }), 422),
+            (json!({ "username": "ab", "password": "a-long-password" }), 422, "username_invalid"),
+            (json!({ "username": "has space", "password": "a-long-password" }), 422, "username_invalid"),
+            (json!({ "username": "kiko", "password": "short" }), 422, "password_invalid"),
+            (json!({ "username": "x", "password": "short" }), 422, "invalid_input"),
+            (json!({ "username": "admin", "password": "a-long-password" }), 409, "username_taken"),
+            (json!({ "username": "ADMIN", "password": "a-long-password" }), 409, "username_taken"),
+            (json!({ "username": "kiko", "password": "a-long-password", "role": "root" }), 422, "invalid_input"),
+            (json!({ "password": "a-long-password" }), 422, "invalid_input"),
         ];
-        for (body, status) in cases {
+        for (body, status, code) in cases {
             let res = admin.post(app.url("/users")).json(&body).send().await.unwrap_or_else(|e| panic!("{e}"));
-            problem(res, status).await;
+            problem(res, status, code).await;
         }
         let list: UserList = serde_json::from_value(json(admin.get(app.url("/users")).send().await.unwrap_or_else(|e| panic!("{e}"))).await).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(list.data.len(), 1);
         let admin_id = list.data[0].id;
         let res = admin.patch(app.url(&format!("/users/{admin_id}"))).json(&json!({})).send().await.unwrap_or_else(|e| panic!("{e}"));
-        problem(res, 422).await;
+        problem(res, 422, "nothing_to_change").await;
         let res = admin.patch(app.url(&format!("/users/{}", uuid::Uuid::new_v4()))).json(&json!({ "disabled": true })).send().await.unwrap_or_else(|e| panic!("{e}"));
-        problem(res, 404).await;
+        problem(res, 404, "not_found").await;
     }
 }
 
@@ -78,7 +79,7 @@ api_test! {
         let id = me["data"]["user"]["id"].as_str().unwrap_or_default().to_owned();
         for change in [json!({ "role": "user" }), json!({ "disabled": true })] {
             let res = admin.patch(app.url(&format!("/users/{id}"))).json(&change).send().await.unwrap_or_else(|e| panic!("{e}"));
-            problem(res, 409).await;
+            problem(res, 409, "last_admin").await;
         }
         app.user("second-admin", Role::Admin).await;
         let res = admin.patch(app.url(&format!("/users/{id}"))).json(&json!({ "role": "user" })).send().await.unwrap_or_else(|e| panic!("{e}"));
@@ -92,8 +93,8 @@ api_test! {
         let admin = app.admin().await;
         let res = admin.patch(app.url(&format!("/users/{}", user.id))).json(&json!({ "password": "brand-new-password" })).send().await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(res.status(), 200);
-        problem(client.get(app.url("/me")).send().await.unwrap_or_else(|e| panic!("{e}")), 401).await;
-        problem(app.login_with(&new_client(), "luz", "pw-of-luz-123").await, 401).await;
+        problem(client.get(app.url("/me")).send().await.unwrap_or_else(|e| panic!("{e}")), 401, "session_expired").await;
+        problem(app.login_with(&new_client(), "luz", "pw-of-luz-123").await, 401, "credentials_invalid").await;
         assert_eq!(app.login_with(&new_client(), "luz", "brand-new-password").await.status(), 200);
     }
 }

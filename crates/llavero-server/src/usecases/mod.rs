@@ -1,0 +1,58 @@
+//! Use cases: every state change of Llavero, one function each, below HTTP.
+//!
+//! A use case runs its change, the activity event that records it and, on
+//! PostgreSQL, the `pg_notify` that tells other replicas to drop what they
+//! cached — in **one transaction** ([`llavero_store::Tx`]). A crash or an
+//! error at any point leaves none of them; a commit makes all of them
+//! visible at once (a notification is delivered only at commit, so no
+//! replica hears of a change that rolled back). After the commit the use
+//! case drops this process's own cache entries.
+//!
+//! Each returns a typed error that knows nothing of HTTP (`error.rs` maps
+//! them to codes). Handlers parse, call one use case, and shape the answer.
+//! Business rules that read before they write (the last enabled admin) run
+//! under the transaction's locks, so concurrent requests cannot both pass.
+
+pub mod api_keys;
+pub mod sessions;
+pub mod users;
+
+use llavero_store::activity::NewEvent;
+use llavero_types::{ActivityAction, Actor};
+use uuid::Uuid;
+
+/// Who is acting and from where: what the activity log records of a change.
+#[derive(Debug, Clone, Default)]
+pub struct Acting {
+    /// The signed-in user; `None` for the system (first-start bootstrap, CLI).
+    pub actor: Option<Actor>,
+    /// The client's address.
+    pub ip: Option<String>,
+    /// The API key the request was authenticated with, if any.
+    pub api_key_id: Option<Uuid>,
+}
+
+impl Acting {
+    /// The system itself (start-up, the command line).
+    pub fn system() -> Acting {
+        Acting::default()
+    }
+
+    /// An activity event of this actor, on `target`.
+    pub(crate) fn event(
+        &self,
+        action: ActivityAction,
+        target: Option<(&'static str, Uuid)>,
+        detail: Option<String>,
+    ) -> NewEvent {
+        NewEvent {
+            action,
+            actor: self.actor.clone(),
+            ip: self.ip.clone(),
+            api_key_id: self.api_key_id,
+            target_type: target.map(|(t, _)| t),
+            target_id: target.map(|(_, id)| id),
+            detail,
+        }
+    }
+}

@@ -1,0 +1,10 @@
+// Values shared by the global setup, the fixtures and the specs.
+
+export const ADMIN_PASSWORD = 'e2e-admin-password';
+
+/** The server's address, set by the global setup before any test runs. */
+export function base(): string {
+  const url = process.env.LLAVERO_E2E_BASE;
+  if (!url) throw new Error('LLAVERO_E2E_BASE is unset: the global setup did not start the server');
+  return url;
+}
