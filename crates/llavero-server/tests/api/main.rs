@@ -13,6 +13,7 @@ mod api_keys;
 mod auth;
 mod bad_input;
 mod cli;
+mod crash;
 mod cross_user;
 mod info;
 mod openapi;

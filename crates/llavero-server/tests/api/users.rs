@@ -98,3 +98,66 @@ api_test! {
         assert_eq!(app.login_with(&new_client(), "luz", "brand-new-password").await.status(), 200);
     }
 }
+
+/// The enabled admins, as the admin API lists them to whichever of
+/// `clients` is still an admin.
+async fn enabled_admins(
+    app: &crate::helpers::TestApp,
+    clients: &[&reqwest::Client],
+) -> Vec<String> {
+    for client in clients {
+        let res = client
+            .get(app.url("/users?limit=200"))
+            .send()
+            .await
+            .unwrap();
+        if res.status() != 200 {
+            continue;
+        }
+        let list: UserList = serde_json::from_value(json(res).await).unwrap();
+        return list
+            .data
+            .into_iter()
+            .filter(|u| u.role == Role::Admin && !u.disabled)
+            .map(|u| u.id.to_string())
+            .collect();
+    }
+    Vec::new()
+}
+
+api_test! {
+    async fn concurrent_demotions_never_leave_the_installation_without_an_admin(app) {
+        // Two admins, each demoting the other, or one demoting and the other
+        // disabling, at the same moment: exactly one change may win.
+        let root = app.admin().await;
+        let me = json(root.get(app.url("/me")).send().await.unwrap()).await;
+        let first = me["data"]["user"]["id"].as_str().unwrap().to_owned();
+        let (second_user, second) = app.user("second-admin", Role::Admin).await;
+        let second_id = second_user.id.to_string();
+        for round in 0..25 {
+            let change = if round % 2 == 0 { json!({ "role": "user" }) } else { json!({ "disabled": true }) };
+            let (a, b) = tokio::join!(
+                root.patch(app.url(&format!("/users/{second_id}"))).json(&change).send(),
+                second.patch(app.url(&format!("/users/{first}"))).json(&change).send(),
+            );
+            let mut statuses = [a.unwrap().status().as_u16(), b.unwrap().status().as_u16()];
+            statuses.sort_unstable();
+            // Both may also be refused at authentication when one change
+            // committed before the other request was even authenticated.
+            assert!(matches!(statuses, [200, 409] | [200, 401] | [200, 403]), "round {round}: {statuses:?}");
+            let admins = enabled_admins(&app, &[&root, &second]).await;
+            assert_eq!(admins.len(), 1, "round {round}: enabled admins {admins:?}");
+            // Put the loser back: the winner restores it (sessions of a
+            // disabled admin end, so sign it in again).
+            let (winner, loser) = if admins[0] == first { (&root, &second_id) } else { (&second, &first) };
+            let res = winner.patch(app.url(&format!("/users/{loser}"))).json(&json!({ "role": "admin", "disabled": false })).send().await.unwrap();
+            assert_eq!(res.status(), 200, "round {round}: restoring the loser");
+            let loser_client = if loser == &first { &root } else { &second };
+            let password = if loser == &first { app.admin_password.clone() } else { "pw-of-second-admin-123".to_owned() };
+            let username = if loser == &first { crate::helpers::ADMIN } else { "second-admin" };
+            if loser_client.get(app.url("/me")).send().await.unwrap().status() != 200 {
+                assert_eq!(app.login_with(loser_client, username, &password).await.status(), 200);
+            }
+        }
+    }
+}

@@ -1,0 +1,243 @@
+//! `kill -9` under load: every create and revoke that a client saw
+//! acknowledged is in the database after the crash, with its activity event.
+//!
+//! A real `llavero serve` process takes concurrent creates and revokes from
+//! several clients; it is killed with SIGKILL mid-stream (no shutdown, no
+//! flush), started again on the same database, and asked — over its own
+//! API — about every acknowledged change.
+
+use std::collections::{HashMap, HashSet};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use llavero_types::{ActivityAction, ActivityList};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::helpers::{fresh_postgres, new_client, Backend, PG_PEPPER, VERIFY_TOKEN};
+use crate::process::{ServerProcess, BIN};
+
+const ADMIN_PASSWORD: &str = "crash-admin-password";
+const CLIENTS: usize = 6;
+/// How long the load runs before the kill (bounded: the test stops itself).
+const LOAD_FOR: Duration = Duration::from_millis(1500);
+
+fn start(url: &str, dir: &std::path::Path) -> ServerProcess {
+    let mut cmd = Command::new(BIN);
+    cmd.env_clear()
+        .current_dir(dir)
+        .env("LLAVERO_DATABASE_URL", url)
+        .env("LLAVERO_KEY_PEPPER", PG_PEPPER)
+        .env("LLAVERO_VERIFY_TOKEN", VERIFY_TOKEN)
+        .env("LLAVERO_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .env("RUST_LOG", "error");
+    ServerProcess::start(cmd)
+}
+
+async fn signed_in(base: &str) -> reqwest::Client {
+    let client = new_client();
+    let res = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({ "username": "admin", "password": ADMIN_PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    client
+}
+
+/// What the clients saw acknowledged: created key ids (with their secrets)
+/// and revoked key ids.
+#[derive(Default)]
+struct Acked {
+    created: HashMap<Uuid, String>,
+    revoked: HashSet<Uuid>,
+    /// Revocations sent: one cut short by the kill may or may not have
+    /// committed (the client cannot know), so only these may be revoked.
+    revoke_sent: HashSet<Uuid>,
+}
+
+/// One client: create a key, and every other round revoke one it created.
+async fn load(base: String, client: reqwest::Client, acked: Arc<Mutex<Acked>>, until: Instant) {
+    let mut mine: Vec<Uuid> = Vec::new();
+    let mut round = 0u32;
+    while Instant::now() < until {
+        round += 1;
+        let res = client
+            .post(format!("{base}/api/v1/api-keys"))
+            .json(&json!({ "name": format!("crash-{round}") }))
+            .send()
+            .await;
+        let Ok(res) = res else { return };
+        if res.status() != 201 {
+            return;
+        }
+        let Ok(body) = res.json::<Value>().await else {
+            return;
+        };
+        let id: Uuid = body["data"]["id"].as_str().unwrap().parse().unwrap();
+        let secret = body["secret"].as_str().unwrap().to_owned();
+        acked.lock().unwrap().created.insert(id, secret);
+        mine.push(id);
+        if round.is_multiple_of(2) {
+            let victim = mine.remove(0);
+            acked.lock().unwrap().revoke_sent.insert(victim);
+            let res = client
+                .delete(format!("{base}/api/v1/api-keys/{victim}"))
+                .send()
+                .await;
+            match res {
+                Ok(r) if r.status() == 204 => {
+                    acked.lock().unwrap().revoked.insert(victim);
+                }
+                _ => return,
+            }
+        }
+    }
+}
+
+async fn every_event(base: &str, admin: &reqwest::Client) -> Vec<(ActivityAction, Option<Uuid>)> {
+    let mut all = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let res = admin
+            .get(format!("{base}/api/v1/activity?limit=200&cursor={cursor}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let page: ActivityList = res.json().await.unwrap();
+        all.extend(page.data.iter().map(|e| (e.action, e.target_id)));
+        match page.next_cursor {
+            Some(next) => cursor = next,
+            None => return all,
+        }
+    }
+}
+
+async fn verify_code(base: &str, key: &str) -> String {
+    let res = reqwest::Client::new()
+        .post(format!("{base}/api/v1/verify"))
+        .bearer_auth(VERIFY_TOKEN)
+        .json(&json!({ "key": key }))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = res.json().await.unwrap();
+    body["data"]["code"].as_str().unwrap_or_default().to_owned()
+}
+
+async fn acknowledged_changes_survive_a_kill(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _db) = match backend {
+        Backend::Postgres => {
+            let (url, guard) = fresh_postgres().await;
+            (url, Some(guard))
+        }
+        Backend::Sqlite => (
+            format!("sqlite://{}/llavero.db?mode=rwc", dir.path().display()),
+            None,
+        ),
+    };
+    let mut server = start(&url, dir.path());
+    let base = server.base.clone();
+    let acked = Arc::new(Mutex::new(Acked::default()));
+    let until = Instant::now() + LOAD_FOR;
+    let mut clients = Vec::new();
+    for _ in 0..CLIENTS {
+        clients.push(tokio::spawn(load(
+            base.clone(),
+            signed_in(&base).await,
+            acked.clone(),
+            until,
+        )));
+    }
+    // Kill in the middle of the stream: while requests are in flight.
+    tokio::time::sleep(LOAD_FOR / 2).await;
+    server.kill();
+    for c in clients {
+        c.await.unwrap();
+    }
+    let acked = std::mem::take(&mut *acked.lock().unwrap());
+    assert!(
+        acked.created.len() >= 10 && !acked.revoked.is_empty(),
+        "too little load before the kill to prove anything: {} created, {} revoked",
+        acked.created.len(),
+        acked.revoked.len()
+    );
+
+    let server = start(&url, dir.path());
+    let base = server.base.clone();
+    let admin = signed_in(&base).await;
+    let events: HashSet<(ActivityAction, Option<Uuid>)> =
+        every_event(&base, &admin).await.into_iter().collect();
+    for (id, secret) in &acked.created {
+        let code = verify_code(&base, secret).await;
+        if acked.revoked.contains(id) {
+            assert_eq!(
+                code, "REVOKED",
+                "key {id}: revocation acknowledged, then lost"
+            );
+        } else if !acked.revoke_sent.contains(id) {
+            assert_eq!(code, "VALID", "key {id}: creation acknowledged, then lost");
+        } else {
+            assert!(code == "VALID" || code == "REVOKED", "key {id}: {code}");
+        }
+        assert!(
+            events.contains(&(ActivityAction::ApiKeyCreated, Some(*id))),
+            "acknowledged creation of {id} has no activity event"
+        );
+    }
+    for id in &acked.revoked {
+        assert!(
+            events.contains(&(ActivityAction::ApiKeyRevoked, Some(*id))),
+            "acknowledged revocation of {id} has no activity event"
+        );
+    }
+    // Acknowledged or not, no change is in the database without its event:
+    // every live key has its creation event, every revoked one its revocation.
+    for id in live_keys(&base, &admin).await {
+        assert!(
+            events.contains(&(ActivityAction::ApiKeyCreated, Some(id))),
+            "key {id} exists without its creation event"
+        );
+    }
+    for id in &acked.revoke_sent {
+        if verify_code(&base, &acked.created[id]).await == "REVOKED" {
+            assert!(
+                events.contains(&(ActivityAction::ApiKeyRevoked, Some(*id))),
+                "key {id} is revoked without its revocation event"
+            );
+        }
+    }
+}
+
+async fn live_keys(base: &str, admin: &reqwest::Client) -> Vec<Uuid> {
+    let mut all = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let res = admin
+            .get(format!("{base}/api/v1/api-keys?limit=200&cursor={cursor}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let page: llavero_types::ApiKeyList = res.json().await.unwrap();
+        all.extend(page.data.iter().map(|k| k.id));
+        match page.next_cursor {
+            Some(next) => cursor = next,
+            None => return all,
+        }
+    }
+}
+
+#[tokio::test]
+async fn acknowledged_changes_survive_kill_9_on_sqlite() {
+    acknowledged_changes_survive_a_kill(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn acknowledged_changes_survive_kill_9_on_postgres() {
+    acknowledged_changes_survive_a_kill(Backend::Postgres).await;
+}
