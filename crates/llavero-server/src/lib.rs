@@ -10,12 +10,10 @@
 
 pub mod auth;
 pub mod bootstrap;
-pub mod cache;
 pub mod cli;
 pub mod client_ip;
 pub mod configuration;
 pub mod error;
-pub mod lookup;
 pub mod metrics;
 pub mod openapi;
 pub mod probe;
@@ -24,6 +22,6 @@ pub mod startup;
 pub mod state;
 pub mod telemetry;
 pub mod throttle;
-pub mod usage;
 pub mod usecases;
+pub mod verification;
 pub mod web;

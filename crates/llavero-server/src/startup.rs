@@ -14,21 +14,19 @@ use actix_web::dev::{Server, Service as _, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{web, HttpMessage, HttpResponse, HttpServer};
 use anyhow::Context;
-use llavero_store::{Backend, Store};
+use llavero_store::Store;
 use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::bootstrap;
-use crate::cache::{self, KeyCache};
 use crate::configuration::Settings;
 use crate::error;
-use crate::lookup::Lookups;
 use crate::metrics::Metrics;
 use crate::openapi::{self, DocumentJson};
 use crate::routes;
 use crate::state::AppState;
 use crate::throttle::LoginThrottle;
-use crate::usage::UsageBuffer;
+use crate::verification::{Verifier, VerifierSettings};
 
 /// Largest JSON body accepted (names are ≤ 100 characters; this is generous).
 pub const JSON_LIMIT: usize = 16 * 1024;
@@ -46,8 +44,7 @@ const CONNECT_ATTEMPTS: u32 = 30;
 pub struct Application {
     address: std::net::SocketAddr,
     server: Server,
-    store: Store,
-    usage: Arc<UsageBuffer>,
+    verifier: Arc<Verifier>,
 }
 
 /// Connects to the database named in `settings` and applies migrations.
@@ -93,6 +90,18 @@ impl Application {
             .with_context(|| format!("binding {} (LLAVERO_LISTEN)", settings.listen))?;
         let bound = listener.local_addr()?;
         let api_endpoint = settings.api_endpoint(bound);
+        let verifier = Arc::new(Verifier::start(
+            store.clone(),
+            pepper.clone(),
+            settings.key_prefix.clone(),
+            VerifierSettings {
+                cache_ttl: settings.cache_ttl,
+                cache_capacity: CACHE_CAPACITY,
+                // Half the pool for batched key lookups, half for everything else.
+                lookups_in_flight: (settings.db_max_connections / 2).max(1) as usize,
+                usage_flush: settings.usage_flush,
+            },
+        ));
         let state = AppState {
             store: store.clone(),
             pepper,
@@ -105,25 +114,8 @@ impl Application {
             session_ttl: settings.session_ttl,
             throttle: Arc::new(LoginThrottle::default()),
             metrics: Arc::new(Metrics::default()),
-            // On PostgreSQL the cache switches on once invalidations are heard.
-            cache: Arc::new(KeyCache::new(
-                settings.cache_ttl,
-                CACHE_CAPACITY,
-                store.backend() == Backend::Sqlite,
-            )),
-            // Half the pool for batched key lookups, half for everything else.
-            lookups: Lookups::start(
-                store.clone(),
-                (settings.db_max_connections / 2).max(1) as usize,
-            ),
-            usage: Arc::new(UsageBuffer::default()),
+            verifier: verifier.clone(),
         };
-        tokio::spawn(cache::follow_invalidations(
-            store.clone(),
-            state.cache.clone(),
-        ));
-        tokio::spawn(state.usage.clone().run(store.clone(), settings.usage_flush));
-        let usage = state.usage.clone();
         let port = bound.port();
         if let Some(dir) = &settings.web_dir {
             if !dir.join("index.html").is_file() {
@@ -144,8 +136,7 @@ impl Application {
         Ok(Application {
             address: bound,
             server,
-            store,
-            usage,
+            verifier,
         })
     }
 
@@ -169,7 +160,7 @@ impl Application {
     /// After the last request, pending last uses are written.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
-        self.usage.flush(&self.store).await;
+        self.verifier.shutdown().await;
         result
     }
 }

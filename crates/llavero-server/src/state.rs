@@ -7,11 +7,9 @@ use ipnet::IpNet;
 use llavero_domain::{KeyPrefix, Pepper, Secret};
 use llavero_store::Store;
 
-use crate::cache::KeyCache;
-use crate::lookup::Lookups;
 use crate::metrics::Metrics;
 use crate::throttle::LoginThrottle;
-use crate::usage::UsageBuffer;
+use crate::verification::Verifier;
 
 /// Shared, read-mostly state of one server process.
 #[derive(Debug, Clone)]
@@ -27,7 +25,5 @@ pub struct AppState {
     pub session_ttl: std::time::Duration,
     pub throttle: Arc<LoginThrottle>,
     pub metrics: Arc<Metrics>,
-    pub cache: Arc<KeyCache>,
-    pub lookups: Lookups,
-    pub usage: Arc<UsageBuffer>,
+    pub verifier: Arc<Verifier>,
 }

@@ -10,7 +10,6 @@
 //! Key checking itself lives in [`keys`], shared with `/verify`; cookies and
 //! session tokens in [`session`].
 
-pub mod keys;
 pub mod session;
 
 use std::future::Future;
@@ -19,12 +18,13 @@ use std::pin::Pin;
 use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
 use llavero_domain::hashing::constant_time_eq;
 use llavero_domain::TokenHash;
-use llavero_types::{Actor, ApiKey, ErrorCode, Role, User, VerifyCode};
+use llavero_types::{Actor, ApiKey, ErrorCode, Role, User};
 
 use crate::client_ip::client_ip;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::usecases::Acting;
+use crate::verification::{Refusal, Verdict};
 
 /// The header the portal's clients send keys in.
 pub const API_KEY_HEADER: &str = "MC-Api-Key";
@@ -108,14 +108,14 @@ async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
     let state = state_of(&req)?;
     let ip = client_ip(&req, &state.trusted_proxies);
     if let Some(raw) = presented_key(&req)? {
-        return match keys::use_key(&state, &raw, ip.as_deref()).await? {
-            Ok((user, key)) => Ok(Caller {
-                user,
+        return match state.verifier.verify(&raw, ip.as_deref()).await? {
+            Verdict::Valid { owner, key } => Ok(Caller {
+                user: owner,
                 api_key: Some(key),
                 session: None,
                 ip,
             }),
-            Err(code) => Err(refusal(code)),
+            Verdict::Refused(why) => Err(refusal(why)),
         };
     }
     if let Some(token) = session::token_from(&req) {
@@ -144,18 +144,16 @@ async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
 }
 
 /// Why a presented key was refused, for the 401 detail.
-fn refusal(code: VerifyCode) -> ApiError {
-    let (code, detail) = match code {
-        VerifyCode::Malformed => (
+fn refusal(why: Refusal) -> ApiError {
+    let (code, detail) = match why {
+        Refusal::Malformed => (
             ErrorCode::KeyMalformed,
             "the API key is malformed (wrong prefix, length or checksum)",
         ),
-        VerifyCode::NotFound => (ErrorCode::KeyUnknown, "the API key is not valid"),
-        VerifyCode::Revoked => (ErrorCode::KeyRevoked, "the API key has been revoked"),
-        VerifyCode::Expired => (ErrorCode::KeyExpired, "the API key has expired"),
-        VerifyCode::UserDisabled => (ErrorCode::OwnerDisabled, "the API key's owner is disabled"),
-        // A valid key is never refused; answering as unknown is the safe side.
-        VerifyCode::Valid => (ErrorCode::KeyUnknown, "the API key is not valid"),
+        Refusal::Unknown => (ErrorCode::KeyUnknown, "the API key is not valid"),
+        Refusal::Revoked => (ErrorCode::KeyRevoked, "the API key has been revoked"),
+        Refusal::Expired => (ErrorCode::KeyExpired, "the API key has expired"),
+        Refusal::OwnerDisabled => (ErrorCode::OwnerDisabled, "the API key's owner is disabled"),
     };
     ApiError::new(code, detail)
 }

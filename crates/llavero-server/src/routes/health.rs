@@ -30,6 +30,6 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         .body(
             state
                 .metrics
-                .render(state.store.pool_stats(), state.cache.len()),
+                .render(state.store.pool_stats(), state.verifier.cached()),
         )
 }

@@ -5,9 +5,10 @@ use std::net::IpAddr;
 use actix_web::{post, web};
 use llavero_types::{Problem, VerifyCode, VerifyRequest, VerifyResponse, VerifyResult};
 
-use crate::auth::{keys, Service};
+use crate::auth::Service;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::verification::Verdict;
 
 /// Verify a presented API key
 ///
@@ -49,17 +50,21 @@ pub async fn verify(
                 .to_string(),
         ),
     };
-    let result = match keys::use_key(&state, key.trim(), client_ip.as_deref()).await? {
-        Ok((user, key)) => VerifyResult {
+    let verdict = state
+        .verifier
+        .verify(key.trim(), client_ip.as_deref())
+        .await?;
+    let result = match verdict {
+        Verdict::Valid { owner, key } => VerifyResult {
             valid: true,
             code: VerifyCode::Valid,
-            role: Some(user.role),
-            user: Some(user),
+            role: Some(owner.role),
+            user: Some(owner),
             api_key: Some(key),
         },
-        Err(code) => VerifyResult {
+        Verdict::Refused(why) => VerifyResult {
             valid: false,
-            code,
+            code: why.code(),
             user: None,
             role: None,
             api_key: None,

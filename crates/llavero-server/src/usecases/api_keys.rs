@@ -8,8 +8,8 @@ use llavero_types::{ActivityAction, ApiKey};
 use uuid::Uuid;
 
 use super::Acting;
-use crate::cache::Invalidation;
 use crate::state::AppState;
+use crate::verification::Invalidation;
 
 /// Why a key could not be created.
 #[derive(Debug, thiserror::Error)]
@@ -107,7 +107,7 @@ pub async fn rename(
     let what = Invalidation::Key(key_id);
     tx.notify_invalidation(&what.payload()).await?;
     tx.commit().await?;
-    state.cache.invalidate(what);
+    state.verifier.invalidate(what);
     Ok(key)
 }
 
@@ -141,7 +141,7 @@ pub async fn revoke(
     let what = Invalidation::Key(key_id);
     tx.notify_invalidation(&what.payload()).await?;
     tx.commit().await?;
-    state.cache.invalidate(what);
+    state.verifier.invalidate(what);
     state.metrics.key_revoked();
     Ok(key)
 }

@@ -8,8 +8,8 @@ use llavero_types::{ActivityAction, Role, User};
 use uuid::Uuid;
 
 use super::Acting;
-use crate::cache::Invalidation;
 use crate::state::AppState;
+use crate::verification::Invalidation;
 
 /// Why a user could not be created.
 #[derive(Debug, thiserror::Error)]
@@ -153,6 +153,6 @@ pub async fn update(
     let invalidation = Invalidation::User(id);
     tx.notify_invalidation(&invalidation.payload()).await?;
     tx.commit().await?;
-    state.cache.invalidate(invalidation);
+    state.verifier.invalidate(invalidation);
     Ok(record.user)
 }

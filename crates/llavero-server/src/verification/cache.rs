@@ -3,45 +3,42 @@
 //!
 //! It must never lie about revocation. Three mechanisms keep it honest:
 //! - whoever revokes a key, renames it or changes its owner drops the
-//!   entries here at once and notifies every other replica (PostgreSQL
-//!   LISTEN/NOTIFY, see `llavero_store::notify`);
+//!   entries here at once (after the change commits) and every other replica
+//!   hears of it through the change's own `pg_notify` (see `follower`);
 //! - an epoch, bumped by every invalidation, keeps a lookup that raced an
-//!   invalidation from putting its stale answer back;
-//! - a short TTL bounds the damage of anything missed, and while the
-//!   notification connection is down the cache is bypassed and emptied.
+//!   invalidation from leaving its stale answer behind;
+//! - a TTL bounds the damage of anything missed, and while the notification
+//!   connection is down the cache is bypassed and emptied.
 //!
 //! Only found keys are cached (with their state and owner); a digest the
 //! database does not know is asked again, so a key created on another
 //! replica works at once.
+//!
+//! Storage is moka's concurrent cache (bounded by entry count, TinyLFU
+//! admission, per-entry TTL) rather than the hand-written sharded map of
+//! earlier versions, which cleared a whole shard when it filled: moka evicts
+//! the least useful entries instead and invalidates by predicate (a key id,
+//! or every key of a user) without a scan under a lock.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use llavero_domain::KeyHash;
 use llavero_store::api_keys::KeyLookup;
+use moka::sync::Cache;
 use uuid::Uuid;
 
-const SHARDS: usize = 16;
-
-#[derive(Debug)]
-struct Entry {
-    lookup: Arc<KeyLookup>,
-    at: Instant,
-}
-
-/// Cached key lookups, sharded to keep lock contention low.
+/// Cached lookups by key digest.
 #[derive(Debug)]
 pub struct KeyCache {
-    shards: Vec<Mutex<HashMap<[u8; 32], Entry>>>,
+    entries: Cache<[u8; 32], Arc<KeyLookup>>,
     ttl: Duration,
-    per_shard: usize,
     enabled: AtomicBool,
     epoch: AtomicU64,
 }
 
-/// What an invalidation names.
+/// What a change makes stale: one key, or every key of one user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Invalidation {
     Key(Uuid),
@@ -49,7 +46,7 @@ pub enum Invalidation {
 }
 
 impl Invalidation {
-    /// The NOTIFY payload.
+    /// The notification payload (`key:<uuid>` or `user:<uuid>`).
     pub fn payload(self) -> String {
         match self {
             Invalidation::Key(id) => format!("key:{id}"),
@@ -57,7 +54,7 @@ impl Invalidation {
         }
     }
 
-    /// Reads a NOTIFY payload.
+    /// Parses a payload written by [`Invalidation::payload`].
     pub fn parse(payload: &str) -> Option<Self> {
         let (kind, id) = payload.split_once(':')?;
         let id = Uuid::parse_str(id).ok()?;
@@ -67,139 +64,92 @@ impl Invalidation {
             _ => None,
         }
     }
+
+    fn matches(self, lookup: &KeyLookup) -> bool {
+        match self {
+            Invalidation::Key(id) => lookup.key.id == id,
+            Invalidation::User(id) => lookup.owner.id == id,
+        }
+    }
 }
 
 impl KeyCache {
-    /// A cache keeping entries for `ttl` (zero disables it), up to `capacity` in all.
+    /// A cache of at most `capacity` lookups, each kept at most `ttl`.
+    /// A zero TTL, or `enabled = false`, caches nothing.
     pub fn new(ttl: Duration, capacity: usize, enabled: bool) -> Self {
+        let entries = Cache::builder()
+            .max_capacity(capacity as u64)
+            .time_to_live(ttl.max(Duration::from_millis(1)))
+            .support_invalidation_closures()
+            .build();
         KeyCache {
-            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            entries,
             ttl,
-            per_shard: (capacity / SHARDS).max(1),
             enabled: AtomicBool::new(enabled && !ttl.is_zero()),
             epoch: AtomicU64::new(0),
         }
     }
 
-    fn shard(&self, hash: &KeyHash) -> &Mutex<HashMap<[u8; 32], Entry>> {
-        &self.shards[usize::from(hash.0[0]) % SHARDS]
-    }
-
-    /// The epoch to pass back to [`KeyCache::insert`] after a database lookup.
+    /// The current epoch: read it before a lookup, hand it to [`KeyCache::insert`].
     pub fn epoch(&self) -> u64 {
-        self.epoch.load(Ordering::Acquire)
+        self.epoch.load(Ordering::SeqCst)
     }
 
-    /// A fresh cached lookup for `hash`.
+    /// The cached lookup for `hash`, if fresh.
     pub fn get(&self, hash: &KeyHash) -> Option<Arc<KeyLookup>> {
         if !self.enabled.load(Ordering::Acquire) {
             return None;
         }
-        let map = self.shard(hash).lock().ok()?;
-        let entry = map.get(&hash.0)?;
-        (entry.at.elapsed() < self.ttl).then(|| entry.lookup.clone())
+        self.entries.get(&hash.0)
     }
 
-    /// Caches `lookup`, unless an invalidation happened since `epoch` was read.
+    /// Caches `lookup` unless an invalidation happened since `epoch` was read.
     pub fn insert(&self, hash: &KeyHash, lookup: &Arc<KeyLookup>, epoch: u64) {
-        if !self.enabled.load(Ordering::Acquire) {
+        if !self.enabled.load(Ordering::Acquire) || self.epoch() != epoch {
             return;
         }
-        let Ok(mut map) = self.shard(hash).lock() else {
-            return;
-        };
-        // Checked under the shard lock, which invalidations also take.
-        if self.epoch.load(Ordering::Acquire) != epoch {
-            return;
+        self.entries.insert(hash.0, Arc::clone(lookup));
+        // An invalidation between the check above and the insert bumped the
+        // epoch before dropping entries: seeing it now, drop ours too. One
+        // after this load drops ours itself (it was inserted before).
+        if self.epoch() != epoch {
+            self.entries.invalidate(&hash.0);
         }
-        if map.len() >= self.per_shard {
-            let ttl = self.ttl;
-            map.retain(|_, e| e.at.elapsed() < ttl);
-            if map.len() >= self.per_shard {
-                map.clear();
-            }
-        }
-        map.insert(
-            hash.0,
-            Entry {
-                lookup: Arc::clone(lookup),
-                at: Instant::now(),
-            },
-        );
     }
 
-    /// Drops every entry about the key or user named.
+    /// Drops every entry `what` makes stale.
     pub fn invalidate(&self, what: Invalidation) {
-        self.epoch.fetch_add(1, Ordering::AcqRel);
-        for shard in &self.shards {
-            if let Ok(mut map) = shard.lock() {
-                self.epoch.fetch_add(1, Ordering::AcqRel);
-                map.retain(|_, e| match what {
-                    Invalidation::Key(id) => e.lookup.key.id != id,
-                    Invalidation::User(id) => e.lookup.owner.id != id,
-                });
-            }
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+        if self
+            .entries
+            .invalidate_entries_if(move |_, lookup| what.matches(lookup))
+            .is_err()
+        {
+            // Predicates unsupported cannot happen (the builder enables
+            // them); should it, dropping everything is the safe answer.
+            self.entries.invalidate_all();
         }
     }
 
-    /// Turns the cache on or off; off also empties it.
+    /// Turns caching on or off; off also empties the cache.
     pub fn set_enabled(&self, on: bool) {
         let on = on && !self.ttl.is_zero();
         self.enabled.store(on, Ordering::Release);
         if !on {
-            self.epoch.fetch_add(1, Ordering::AcqRel);
-            for shard in &self.shards {
-                if let Ok(mut map) = shard.lock() {
-                    map.clear();
-                }
-            }
+            self.epoch.fetch_add(1, Ordering::SeqCst);
+            self.entries.invalidate_all();
         }
     }
 
-    /// How many entries are held (for metrics).
+    /// How many lookups are cached (after pending maintenance: not for hot paths).
     pub fn len(&self) -> usize {
-        self.shards
-            .iter()
-            .filter_map(|s| s.lock().ok())
-            .map(|m| m.len())
-            .sum()
+        self.entries.run_pending_tasks();
+        usize::try_from(self.entries.entry_count()).unwrap_or(usize::MAX)
     }
 
+    /// Whether nothing is cached.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-}
-
-/// Applies invalidations from every replica until the process ends.
-///
-/// While the listening connection is down the cache is off (and empty):
-/// notifications missed then could otherwise leave a revoked key cached.
-/// On SQLite there is no channel and this returns at once, leaving the
-/// cache on: the embedded mode is a single process.
-pub async fn follow_invalidations(store: llavero_store::Store, cache: std::sync::Arc<KeyCache>) {
-    loop {
-        match store.invalidation_listener().await {
-            Ok(None) => return,
-            Ok(Some(mut listener)) => {
-                cache.set_enabled(true);
-                tracing::info!("listening for cache invalidations");
-                loop {
-                    match listener.recv().await {
-                        Ok(payload) => match Invalidation::parse(&payload) {
-                            Some(what) => cache.invalidate(what),
-                            None => tracing::warn!(%payload, "unknown invalidation"),
-                        },
-                        Err(e) => {
-                            tracing::warn!(error = %e, "lost the invalidation channel; cache off until it is back");
-                            break;
-                        }
-                    }
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "cannot listen for invalidations; cache off"),
-        }
-        cache.set_enabled(false);
-        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }
 

@@ -22,6 +22,8 @@ use llavero_domain::KeyHash;
 use llavero_store::api_keys::KeyLookup;
 use llavero_store::{DatabaseError, Store, StoreError};
 use tokio::sync::{mpsc, oneshot, Semaphore};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 /// Most keys looked up by one query.
 pub const MAX_BATCH: usize = 128;
@@ -36,11 +38,15 @@ pub struct Lookups {
 
 impl Lookups {
     /// Starts the batching task on the current runtime, with at most
-    /// `in_flight` queries running at once.
-    pub fn start(store: Store, in_flight: usize) -> Self {
+    /// `in_flight` queries running at once, until `stop` is cancelled.
+    pub fn start(
+        store: Store,
+        in_flight: usize,
+        stop: CancellationToken,
+    ) -> (Self, JoinHandle<()>) {
         let (queue, waiting) = mpsc::unbounded_channel();
-        tokio::spawn(run(store, waiting, in_flight.max(1)));
-        Lookups { queue }
+        let task = tokio::spawn(run(store, waiting, in_flight.max(1), stop));
+        (Lookups { queue }, task)
     }
 
     /// The key with digest `hash` and its owner, as of a query that started
@@ -62,15 +68,24 @@ async fn run(
     store: Store,
     mut waiting: mpsc::UnboundedReceiver<(KeyHash, Reply)>,
     in_flight: usize,
+    stop: CancellationToken,
 ) {
     let slots = Arc::new(Semaphore::new(in_flight));
     loop {
         // Take a slot first: while every slot is busy, misses keep queueing
         // and the next batch grows.
-        let Ok(slot) = slots.clone().acquire_owned().await else {
+        let slot = tokio::select! {
+            () = stop.cancelled() => return,
+            slot = slots.clone().acquire_owned() => slot,
+        };
+        let Ok(slot) = slot else {
             return;
         };
-        let Some(first) = waiting.recv().await else {
+        let first = tokio::select! {
+            () = stop.cancelled() => return,
+            first = waiting.recv() => first,
+        };
+        let Some(first) = first else {
             return;
         };
         let mut batch = vec![first];
@@ -102,15 +117,21 @@ async fn answer(store: &Store, batch: Vec<(KeyHash, Reply)>) {
             }
         }
         Err(e) => {
+            // Every waiter gets the same kind of error (an unreachable
+            // database stays a 503, not a 500), with the cause as text.
+            let unavailable = matches!(e, StoreError::Unavailable(_));
             let message = match e {
-                StoreError::Database(db) => db.to_string(),
+                StoreError::Database(db) | StoreError::Unavailable(db) => db.to_string(),
                 other => other.to_string(),
             };
             tracing::warn!(error = %message, count = batch.len(), "key lookup failed");
             for (_, reply) in batch {
-                let _ = reply.send(Err(StoreError::Database(DatabaseError::Custom(
-                    message.clone(),
-                ))));
+                let cause = DatabaseError::Custom(message.clone());
+                let _ = reply.send(Err(if unavailable {
+                    StoreError::Unavailable(cause)
+                } else {
+                    StoreError::Database(cause)
+                }));
             }
         }
     }
@@ -155,7 +176,7 @@ mod tests {
     async fn concurrent_misses_each_get_their_own_answer() {
         let (store, _, dir) = store_with_keys(100).await;
         // One query at a time, so the 200 concurrent misses must share.
-        let lookups = Lookups::start(store, 1);
+        let (lookups, _task) = Lookups::start(store, 1, CancellationToken::new());
         let asks = (0..200u16).map(|i| {
             let lookups = lookups.clone();
             tokio::spawn(async move { (i, lookups.get(hash_of(i)).await) })
@@ -173,7 +194,7 @@ mod tests {
     #[tokio::test]
     async fn a_lookup_after_a_revocation_sees_it_even_under_load() {
         let (store, user_id, dir) = store_with_keys(20).await;
-        let lookups = Lookups::start(store.clone(), 1);
+        let (lookups, _task) = Lookups::start(store.clone(), 1, CancellationToken::new());
         // Keep batches in flight the whole time with misses for unknown keys.
         let flood: Vec<_> = (0..4u16)
             .map(|n| {

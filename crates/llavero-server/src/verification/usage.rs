@@ -2,8 +2,8 @@
 //!
 //! Each successful key use overwrites its key's slot in memory; a background
 //! task writes the slots in one transaction every flush interval (1 s by
-//! default, so the list shows a use within about a second), and once more on
-//! graceful shutdown. A key used a thousand times in a second costs one UPDATE.
+//! default, so the list shows a use within about a second), and once more when
+//! the verifier stops (graceful shutdown). A key used a thousand times in a second costs one UPDATE.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use llavero_store::Store;
+use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 /// A key's latest use: when, and from which address.
@@ -50,13 +51,21 @@ impl UsageBuffer {
         }
     }
 
-    /// Flushes every `interval` until the process ends.
-    pub async fn run(self: std::sync::Arc<Self>, store: Store, interval: Duration) {
+    /// Flushes every `interval` until `stop` is cancelled, then once more.
+    pub async fn run(
+        self: std::sync::Arc<Self>,
+        store: Store,
+        interval: Duration,
+        stop: CancellationToken,
+    ) {
         let mut tick = tokio::time::interval(interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            tick.tick().await;
-            self.flush(&store).await;
+            tokio::select! {
+                () = stop.cancelled() => break,
+                _ = tick.tick() => self.flush(&store).await,
+            }
         }
+        self.flush(&store).await;
     }
 }

@@ -1,0 +1,271 @@
+//! Verification: is this presented key good, and whose is it — the hot path.
+//!
+//! [`Verifier`] owns everything that answers that question fast and keeps
+//! the answer honest: the key cache (`cache`), the batched lookups of cache
+//! misses (`lookup`), the coalesced last-use writes (`usage`) and, on
+//! PostgreSQL, the follower of other replicas' invalidations (`follower`).
+//! Its one entry point, [`Verifier::verify`], returns a [`Verdict`]: valid
+//! with the key and its owner, or refused with a reason — never both.
+//!
+//! Its background tasks stop through one cancellation token and are joined
+//! by [`Verifier::shutdown`], which also writes the last pending uses.
+
+pub mod cache;
+mod follower;
+pub mod lookup;
+pub mod usage;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use llavero_domain::{key, KeyHash, KeyPrefix, Pepper};
+use llavero_store::{now, Backend, Store, StoreError};
+use llavero_types::{ApiKey, User, VerifyCode};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub use cache::Invalidation;
+use cache::KeyCache;
+use lookup::Lookups;
+use usage::UsageBuffer;
+
+/// Why a key was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Wrong prefix, length or checksum: refused before any database work.
+    Malformed,
+    /// No such key.
+    Unknown,
+    Revoked,
+    Expired,
+    /// The key's owner is disabled.
+    OwnerDisabled,
+}
+
+impl Refusal {
+    /// The `/verify` code of this refusal.
+    pub fn code(self) -> VerifyCode {
+        match self {
+            Refusal::Malformed => VerifyCode::Malformed,
+            Refusal::Unknown => VerifyCode::NotFound,
+            Refusal::Revoked => VerifyCode::Revoked,
+            Refusal::Expired => VerifyCode::Expired,
+            Refusal::OwnerDisabled => VerifyCode::UserDisabled,
+        }
+    }
+}
+
+/// The answer about one presented key.
+#[derive(Debug, Clone)]
+pub enum Verdict {
+    /// The key is good: it acts as `owner`, with the owner's role now.
+    Valid {
+        owner: User,
+        key: ApiKey,
+    },
+    Refused(Refusal),
+}
+
+impl Verdict {
+    /// The `/verify` code of this verdict.
+    pub fn code(&self) -> VerifyCode {
+        match self {
+            Verdict::Valid { .. } => VerifyCode::Valid,
+            Verdict::Refused(r) => r.code(),
+        }
+    }
+}
+
+/// How the verifier caches and writes.
+#[derive(Debug, Clone)]
+pub struct VerifierSettings {
+    /// How long a lookup may be served from the cache (0: never cached).
+    pub cache_ttl: Duration,
+    /// Most lookups cached at once.
+    pub cache_capacity: usize,
+    /// Most batched lookup queries running at once.
+    pub lookups_in_flight: usize,
+    /// How often pending last uses are written.
+    pub usage_flush: Duration,
+}
+
+/// The key verifier of one process (see the module docs).
+#[derive(Debug)]
+pub struct Verifier {
+    pepper: Pepper,
+    prefix: KeyPrefix,
+    cache: Arc<KeyCache>,
+    lookups: Lookups,
+    usage: Arc<UsageBuffer>,
+    stop: CancellationToken,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl Verifier {
+    /// Starts the verifier's background tasks on the current runtime.
+    pub fn start(
+        store: Store,
+        pepper: Pepper,
+        prefix: KeyPrefix,
+        settings: VerifierSettings,
+    ) -> Self {
+        let stop = CancellationToken::new();
+        // On PostgreSQL the cache switches on once invalidations are heard.
+        let cache = Arc::new(KeyCache::new(
+            settings.cache_ttl,
+            settings.cache_capacity,
+            store.backend() == Backend::Sqlite,
+        ));
+        let (lookups, lookup_task) =
+            Lookups::start(store.clone(), settings.lookups_in_flight, stop.clone());
+        let usage = Arc::new(UsageBuffer::default());
+        let tasks = vec![
+            lookup_task,
+            tokio::spawn(follower::run(store.clone(), cache.clone(), stop.clone())),
+            tokio::spawn(usage.clone().run(store, settings.usage_flush, stop.clone())),
+        ];
+        Verifier {
+            pepper,
+            prefix,
+            cache,
+            lookups,
+            usage,
+            stop,
+            tasks: Mutex::new(tasks),
+        }
+    }
+
+    /// The verdict on `raw` as of now; a valid use is recorded as a last
+    /// use from `ip` (written within a flush interval).
+    #[tracing::instrument(skip_all, fields(ip = ?ip))]
+    pub async fn verify(&self, raw: &str, ip: Option<&str>) -> Result<Verdict, StoreError> {
+        let Ok(parsed) = key::parse(&self.prefix, raw) else {
+            return Ok(Verdict::Refused(Refusal::Malformed));
+        };
+        let hash = KeyHash::of(&self.pepper, &parsed);
+        let found = match self.cache.get(&hash) {
+            Some(hit) => hit,
+            None => {
+                let epoch = self.cache.epoch();
+                let Some(found) = self.lookups.get(hash).await? else {
+                    return Ok(Verdict::Refused(Refusal::Unknown));
+                };
+                self.cache.insert(&hash, &found, epoch);
+                found
+            }
+        };
+        let refusal = if found.revoked {
+            Some(Refusal::Revoked)
+        } else if found.key.expires_at.is_some_and(|at| at <= now()) {
+            Some(Refusal::Expired)
+        } else if found.owner.disabled {
+            Some(Refusal::OwnerDisabled)
+        } else {
+            None
+        };
+        if let Some(refusal) = refusal {
+            return Ok(Verdict::Refused(refusal));
+        }
+        let at = now();
+        self.usage.record(found.key.id, at, ip);
+        Ok(Verdict::Valid {
+            owner: found.owner.clone(),
+            key: ApiKey {
+                last_used_at: Some(at),
+                last_used_ip: ip.map(str::to_owned),
+                ..found.key.clone()
+            },
+        })
+    }
+
+    /// Drops what this process cached that `what` made stale (other
+    /// replicas hear of it through the change's notification).
+    pub fn invalidate(&self, what: Invalidation) {
+        self.cache.invalidate(what);
+    }
+
+    /// How many lookups are cached (for metrics).
+    pub fn cached(&self) -> usize {
+        self.cache.len()
+    }
+
+    /// Stops the background tasks, waits for them, and writes pending uses.
+    pub async fn shutdown(&self) {
+        self.stop.cancel();
+        let tasks = match self.tasks.lock() {
+            Ok(mut tasks) => std::mem::take(&mut *tasks),
+            Err(_) => return,
+        };
+        for task in tasks {
+            if let Err(e) = task.await {
+                tracing::warn!(error = %e, "a verification task failed");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use llavero_store::api_keys::NewApiKey;
+    use llavero_types::Role;
+
+    async fn store_in(dir: &tempfile::TempDir) -> Store {
+        let url = format!("sqlite://{}/t.db?mode=rwc", dir.path().display());
+        let store = Store::connect(&url, 2).await.unwrap();
+        store.migrate().await.unwrap();
+        store
+    }
+
+    #[tokio::test]
+    async fn shutdown_joins_the_tasks_and_writes_the_last_uses() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_in(&dir).await;
+        let pepper = Pepper::new(vec![7; 32]).unwrap();
+        let prefix = KeyPrefix::default();
+        let generated = key::generate(&prefix).unwrap();
+        let parsed = key::parse(&prefix, generated.secret.expose()).unwrap();
+        let tx = store.begin().await.unwrap();
+        let owner = tx.user_insert("ana", "x".into(), Role::User).await.unwrap();
+        let created = tx
+            .api_key_insert(NewApiKey {
+                user_id: owner.user.id,
+                name: "k",
+                hint: &generated.hint,
+                hash: KeyHash::of(&pepper, &parsed),
+                expires_at: None,
+            })
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let verifier = Verifier::start(
+            store.clone(),
+            pepper,
+            prefix,
+            VerifierSettings {
+                cache_ttl: Duration::from_secs(60),
+                cache_capacity: 100,
+                lookups_in_flight: 1,
+                // Only the flush on shutdown can write within this test.
+                usage_flush: Duration::from_secs(3600),
+            },
+        );
+        let verdict = verifier
+            .verify(generated.secret.expose(), Some("203.0.113.9"))
+            .await
+            .unwrap();
+        assert!(matches!(verdict, Verdict::Valid { ref key, .. } if key.id == created.id));
+        let bad = verifier.verify("mco_nope", None).await.unwrap();
+        assert!(matches!(bad, Verdict::Refused(Refusal::Malformed)));
+        tokio::time::timeout(Duration::from_secs(5), verifier.shutdown())
+            .await
+            .expect("every task stops when cancelled");
+        assert!(verifier.tasks.lock().unwrap().is_empty());
+        let key = store
+            .api_key_get(owner.user.id, created.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(key.last_used_ip.as_deref(), Some("203.0.113.9"));
+    }
+}
