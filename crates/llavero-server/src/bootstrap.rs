@@ -8,7 +8,7 @@ use llavero_domain::{random, Password, Pepper, Username};
 use llavero_store::Store;
 use llavero_types::Role;
 
-use crate::configuration::Settings;
+use crate::configuration::{Database, Settings};
 use crate::usecases::{self, Acting};
 
 /// The pepper file's name, beside the SQLite database.
@@ -24,7 +24,7 @@ pub fn resolve_pepper(settings: &Settings) -> anyhow::Result<Pepper> {
         return Pepper::new(p.expose().as_bytes().to_vec())
             .map_err(|e| anyhow::anyhow!("LLAVERO_KEY_PEPPER: {e}"));
     }
-    if !settings.database_url.expose().starts_with("sqlite:") {
+    if settings.database == Database::Postgres {
         bail!("LLAVERO_KEY_PEPPER is required with PostgreSQL (at least 32 random characters, the same on every replica)");
     }
     match settings.sqlite_path() {

@@ -12,10 +12,14 @@ use crate::usecases::{self, users::UserCreateError, Acting};
 
 /// Llavero: API keys for the cloud management portal.
 ///
-/// Configuration comes from LLAVERO_* environment variables; see the README.
+/// Configuration comes from defaults, then an optional TOML file, then
+/// LLAVERO_* environment variables; see the README.
 #[derive(Debug, Parser)]
 #[command(name = "llavero", version, about)]
 struct Cli {
+    /// A TOML file of settings (keys: the variables' names without LLAVERO_, in lower case).
+    #[arg(long, global = true, env = "LLAVERO_CONFIG", value_name = "FILE")]
+    config: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -61,7 +65,7 @@ pub async fn run() -> anyhow::Result<()> {
         Command::Probe { url } => return crate::probe::probe(url),
         _ => {}
     }
-    let settings = Settings::from_env()?;
+    let settings = crate::configuration::load(cli.config.as_deref())?;
     telemetry::init(settings.log_format, "info", std::io::stderr);
     match cli.command {
         Command::Serve => {

@@ -148,3 +148,47 @@ async fn first_start_prints_a_working_admin_password_once() {
     let rest: Vec<&str> = logs.lines().filter(|l| *l != banner).collect();
     assert!(rest.iter().all(|l| !l.contains(&password)), "{rest:?}");
 }
+
+#[test]
+fn a_config_file_sets_what_the_environment_does_not() {
+    let dir = scratch();
+    let db = dir.path().join("from-file.db");
+    let file = dir.path().join("llavero.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "database_url = \"sqlite://{}?mode=rwc\"\nsession_hours = 3\n",
+            db.display()
+        ),
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .env_clear()
+        .args(["--config", file.to_str().unwrap(), "migrate"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        db.is_file(),
+        "the database named in the file was not created"
+    );
+    // The same file through LLAVERO_CONFIG, with a bad value: the error names
+    // the variable and the file.
+    std::fs::write(&file, "session_hours = 0\n").unwrap();
+    let out = Command::new(BIN)
+        .env_clear()
+        .env("LLAVERO_CONFIG", &file)
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("LLAVERO_SESSION_HOURS") && err.contains("llavero.toml"),
+        "{err}"
+    );
+}

@@ -1,13 +1,18 @@
-//! Typed settings, read from `LLAVERO_*` environment variables.
+//! Typed settings: defaults, then an optional TOML file, then `LLAVERO_*`
+//! environment variables (the layers are merged in [`layers`]).
 //!
-//! Every variable has a default that makes `llavero serve` work out of the box
+//! Every setting has a default that makes `llavero serve` work out of the box
 //! on an embedded SQLite file; anything production needs (PostgreSQL, the
 //! pepper, the verify token) is one variable away. Secrets are wrapped in
 //! [`Secret`] the moment they are read, so `{:?}` on [`Settings`] is safe.
 //!
-//! Reading goes through a lookup function rather than `std::env` directly,
-//! so tests build settings from a map without touching the process
-//! environment.
+//! Validation goes through a lookup function rather than `std::env`
+//! directly, so every layer shares it and tests build settings from a map
+//! without touching the process environment.
+
+mod layers;
+
+pub use layers::{load, KEYS};
 
 use std::net::SocketAddr;
 use std::ops::RangeInclusive;
@@ -34,11 +39,23 @@ pub enum LogFormat {
     Json,
 }
 
+/// Which database the URL names, parsed once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    /// The embedded database; `path` is `None` for an in-memory one.
+    Sqlite {
+        path: Option<PathBuf>,
+    },
+    Postgres,
+}
+
 /// Everything the service is configured with.
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// `sqlite://…` or `postgres://…`.
     pub database_url: Secret<String>,
+    /// The kind of database `database_url` names.
+    pub database: Database,
     pub listen: SocketAddr,
     /// The base URL users and programs reach this service at, without
     /// `/api/v1`; `None`: derived from the bound address.
@@ -67,15 +84,16 @@ pub struct Settings {
     pub web_dir: Option<PathBuf>,
 }
 
-/// A setting could not be used; the message names the variable.
+/// A setting could not be used; the message names the variable (and the
+/// file, when the value came from one).
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct ConfigError(String);
+pub struct ConfigError(pub(crate) String);
 
 impl Settings {
-    /// Reads the process environment.
+    /// Reads the defaults and the process environment (no file).
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        load(None)
     }
 
     /// Reads settings through `get` (a variable name → its value).
@@ -157,18 +175,24 @@ impl Settings {
         let workers = number("LLAVERO_WORKERS", 1..=256)?;
 
         let database_url = var("LLAVERO_DATABASE_URL").unwrap_or_else(default_database_url);
-        let is_sqlite = database_url.starts_with("sqlite:");
-        if !is_sqlite
-            && !database_url.starts_with("postgres://")
-            && !database_url.starts_with("postgresql://")
+        let database = if database_url.starts_with("sqlite:") {
+            Database::Sqlite {
+                path: sqlite_path(&database_url),
+            }
+        } else if database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://")
         {
+            Database::Postgres
+        } else {
             return Err(ConfigError(
                 "LLAVERO_DATABASE_URL must start with sqlite: or postgres://".to_owned(),
             ));
-        }
+        };
+        let is_sqlite = matches!(database, Database::Sqlite { .. });
 
         Ok(Settings {
             database_url: Secret::new(database_url),
+            database,
             listen,
             public_url,
             key_prefix,
@@ -217,7 +241,10 @@ impl Settings {
 
     /// The SQLite database file, when the database is a SQLite file.
     pub fn sqlite_path(&self) -> Option<PathBuf> {
-        sqlite_path(self.database_url.expose())
+        match &self.database {
+            Database::Sqlite { path } => path.clone(),
+            Database::Postgres => None,
+        }
     }
 }
 
@@ -355,5 +382,91 @@ mod tests {
             Some(PathBuf::from("data/y.db"))
         );
         assert_eq!(sqlite_path("postgres://h/db"), None);
+    }
+
+    fn file(text: &str) -> tempfile::NamedTempFile {
+        let mut f = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+        std::io::Write::write_all(&mut f, text.as_bytes()).unwrap();
+        f
+    }
+
+    #[test]
+    fn the_file_overrides_defaults_and_the_environment_overrides_the_file() {
+        let f = file(
+            "listen = \"127.0.0.1:9100\"\nsession_hours = 2\nbrand = \"Portal\"\n\
+             trusted_proxies = [\"10.0.0.0/8\", \"::1\"]\n",
+        );
+        // A prefix of this test's own: the variables cannot meet another test's.
+        std::env::set_var("LLAVERO_T1_LISTEN", "127.0.0.1:9200");
+        let s = layers::load_with(
+            Some(f.path()),
+            figment::providers::Env::prefixed("LLAVERO_T1_"),
+        )
+        .unwrap();
+        assert_eq!(
+            s.listen.to_string(),
+            "127.0.0.1:9200",
+            "environment over file"
+        );
+        assert_eq!(
+            s.session_ttl,
+            Duration::from_secs(2 * 3600),
+            "file over default"
+        );
+        assert_eq!(s.brand, "Portal");
+        assert_eq!(s.trusted_proxies.len(), 2);
+        assert_eq!(s.key_prefix.as_str(), "mco", "default where no layer says");
+        assert_eq!(
+            s.database,
+            Database::Sqlite {
+                path: Some(PathBuf::from("./data/llavero.db"))
+            }
+        );
+    }
+
+    #[test]
+    fn a_bad_file_is_a_clear_error() {
+        let none = layers::load_with(
+            Some(std::path::Path::new("/nonexistent/llavero.toml")),
+            figment::providers::Env::prefixed("LLAVERO_T2_"),
+        );
+        assert!(none
+            .unwrap_err()
+            .to_string()
+            .contains("no such configuration file"));
+        let typo = file("lisen = \"127.0.0.1:1\"\n");
+        let err = layers::load_with(
+            Some(typo.path()),
+            figment::providers::Env::prefixed("LLAVERO_T2_"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("unknown setting \"lisen\""), "{err}");
+        let bad = file("session_hours = 0\n");
+        let err = layers::load_with(
+            Some(bad.path()),
+            figment::providers::Env::prefixed("LLAVERO_T2_"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("LLAVERO_SESSION_HOURS") && err.contains("`session_hours`"),
+            "{err}"
+        );
+        let broken = file("listen = [\n");
+        assert!(layers::load_with(
+            Some(broken.path()),
+            figment::providers::Env::prefixed("LLAVERO_T2_")
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn the_database_kind_is_parsed_once() {
+        let s = settings(&[("LLAVERO_DATABASE_URL", "postgres://u@h/db")]).unwrap();
+        assert_eq!(s.database, Database::Postgres);
+        assert_eq!(s.sqlite_path(), None);
+        let s = settings(&[("LLAVERO_DATABASE_URL", "sqlite::memory:")]).unwrap();
+        assert_eq!(s.database, Database::Sqlite { path: None });
     }
 }
