@@ -24,6 +24,7 @@ use crate::state::AppState;
     security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
 )]
 #[get("/activity")]
+#[tracing::instrument(skip_all)]
 pub async fn list(
     caller: Caller,
     state: web::Data<AppState>,

@@ -37,6 +37,7 @@ fn key_not_found() -> ApiError {
     security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
 )]
 #[get("/api-keys")]
+#[tracing::instrument(skip_all)]
 pub async fn list(
     caller: Caller,
     state: web::Data<AppState>,
@@ -72,6 +73,7 @@ pub async fn list(
     security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
 )]
 #[post("/api-keys")]
+#[tracing::instrument(skip_all)]
 pub async fn create(
     caller: Caller,
     state: web::Data<AppState>,
@@ -108,6 +110,7 @@ pub async fn create(
     security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
 )]
 #[get("/api-keys/{id}")]
+#[tracing::instrument(skip_all, fields(id = %*id))]
 pub async fn get(
     caller: Caller,
     state: web::Data<AppState>,
@@ -140,6 +143,7 @@ pub async fn get(
     security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
 )]
 #[patch("/api-keys/{id}")]
+#[tracing::instrument(skip_all, fields(id = %*id))]
 pub async fn rename(
     caller: Caller,
     state: web::Data<AppState>,
@@ -169,6 +173,7 @@ pub async fn rename(
     security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
 )]
 #[delete("/api-keys/{id}")]
+#[tracing::instrument(skip_all, fields(id = %*id))]
 pub async fn revoke(
     caller: Caller,
     state: web::Data<AppState>,

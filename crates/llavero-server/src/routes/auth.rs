@@ -31,6 +31,7 @@ use crate::usecases::{self, sessions::SignInError};
     )
 )]
 #[post("/auth/login")]
+#[tracing::instrument(skip_all)]
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -84,6 +85,7 @@ pub async fn login(
     responses((status = 204, description = "Signed out; the cookie is cleared"))
 )]
 #[post("/auth/logout")]
+#[tracing::instrument(skip_all)]
 pub async fn logout(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -112,6 +114,8 @@ pub async fn logout(
     security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
 )]
 #[get("/me")]
+// On the hot path of key use: debug level, free at the default level.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn me(caller: Caller) -> web::Json<MeResponse> {
     web::Json(MeResponse {
         data: Me {

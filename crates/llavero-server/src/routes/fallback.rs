@@ -40,6 +40,7 @@ impl KnownPaths {
 }
 
 /// The default service.
+#[tracing::instrument(skip_all)]
 pub async fn fallback(
     req: HttpRequest,
     known: web::Data<KnownPaths>,

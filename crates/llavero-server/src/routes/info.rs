@@ -15,6 +15,7 @@ use crate::state::AppState;
     responses((status = 200, description = "Installation facts", body = InfoResponse))
 )]
 #[get("/info")]
+#[tracing::instrument(skip_all)]
 pub async fn info(state: web::Data<AppState>) -> web::Json<InfoResponse> {
     web::Json(InfoResponse {
         data: Info {

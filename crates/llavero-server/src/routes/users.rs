@@ -32,6 +32,7 @@ fn user_not_found() -> ApiError {
     security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
 )]
 #[get("/users")]
+#[tracing::instrument(skip_all)]
 pub async fn list(
     _admin: Admin,
     state: web::Data<AppState>,
@@ -61,6 +62,7 @@ pub async fn list(
     security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
 )]
 #[post("/users")]
+#[tracing::instrument(skip_all)]
 pub async fn create(
     Admin(admin): Admin,
     state: web::Data<AppState>,
@@ -111,6 +113,7 @@ pub async fn create(
     security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
 )]
 #[get("/users/{id}")]
+#[tracing::instrument(skip_all, fields(id = %*id))]
 pub async fn get(
     _admin: Admin,
     state: web::Data<AppState>,
@@ -148,6 +151,7 @@ pub async fn get(
     security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
 )]
 #[patch("/users/{id}")]
+#[tracing::instrument(skip_all, fields(id = %*id))]
 pub async fn update(
     Admin(admin): Admin,
     state: web::Data<AppState>,
@@ -190,6 +194,7 @@ pub async fn update(
     security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
 )]
 #[get("/users/{id}/api-keys")]
+#[tracing::instrument(skip_all, fields(id = %*id))]
 pub async fn list_keys(
     _admin: Admin,
     state: web::Data<AppState>,
@@ -227,6 +232,7 @@ pub async fn list_keys(
     security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
 )]
 #[delete("/users/{id}/api-keys/{key_id}")]
+#[tracing::instrument(skip_all, fields(user_id = %path.0, key_id = %path.1))]
 pub async fn revoke_key(
     Admin(admin): Admin,
     state: web::Data<AppState>,

@@ -137,7 +137,7 @@ impl Verifier {
 
     /// The verdict on `raw` as of now; a valid use is recorded as a last
     /// use from `ip` (written within a flush interval).
-    #[tracing::instrument(skip_all, fields(ip = ?ip))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ip = ?ip))]
     pub async fn verify(&self, raw: &str, ip: Option<&str>) -> Result<Verdict, StoreError> {
         let Ok(parsed) = key::parse(&self.prefix, raw) else {
             return Ok(Verdict::Refused(Refusal::Malformed));
