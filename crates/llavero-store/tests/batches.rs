@@ -114,13 +114,14 @@ fn hash_of(i: u16) -> KeyHash {
 
 #[tokio::test]
 async fn batches_on_sqlite() {
-    let dir = std::env::temp_dir().join(format!("llavero-store-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-    let store = Store::connect(&format!("sqlite://{}/t.db?mode=rwc", dir.display()), 2)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let store = Store::connect(
+        &format!("sqlite://{}/t.db?mode=rwc", dir.path().display()),
+        2,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
     check(store).await;
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[tokio::test]

@@ -9,7 +9,8 @@ use crate::i18n::{use_i18n, Text};
 #[component]
 pub fn Endpoint(
     /// The URL, once `/info` has answered.
-    url: RwSignal<Option<String>>,
+    #[prop(into)]
+    url: Signal<Option<String>>,
     /// Where to announce "copied".
     toast: RwSignal<Option<Text>>,
 ) -> impl IntoView {

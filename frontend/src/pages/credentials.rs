@@ -27,7 +27,14 @@ pub fn Credentials() -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
     let nav = use_nav();
-    let endpoint = RwSignal::new(None::<String>);
+    // The endpoint URL is a resource read under <Suspense>: fetched once when
+    // the screen mounts, shown when it arrives.
+    let info = LocalResource::new(api::info);
+    let endpoint = Signal::derive(move || {
+        info.get()
+            .and_then(Result::ok)
+            .map(|info| info.data.api_endpoint)
+    });
     let keys = RwSignal::new(Vec::<ApiKey>::new());
     let next = RwSignal::new(None::<String>);
     let load = RwSignal::new(Load::Loading);
@@ -71,11 +78,6 @@ pub fn Credentials() -> impl IntoView {
         fetch_page(None);
     };
     reload();
-    leptos::task::spawn_local(async move {
-        if let Ok(info) = api::info().await {
-            endpoint.set(Some(info.data.api_endpoint));
-        }
-    });
 
     let close = Callback::new(move |()| dialog.set(None));
     let created = Callback::new(move |(key, notice): (ApiKey, NewKey)| {
@@ -107,7 +109,9 @@ pub fn Credentials() -> impl IntoView {
                     {move || i18n.t(Text::GenerateKey)}
                 </button>
             </div>
-            <Endpoint url=endpoint toast/>
+            <Suspense fallback=move || view! { <p class="muted" role="status">{move || i18n.t(Text::Loading)}</p> }>
+                <Endpoint url=endpoint toast/>
+            </Suspense>
             <NewKeyNotice key=new_key toast/>
             <p class="toast" role="status" aria-live="polite">{move || toast.get().map(|k| i18n.t(k)).unwrap_or_default()}</p>
             {move || match load.get() {

@@ -150,12 +150,14 @@ mod tests {
     }
 
     /// A real SQLite store holding `count` keys of one user, hinted `k<i>`.
-    async fn store_with_keys(count: u16) -> (Store, Uuid, std::path::PathBuf) {
-        let dir = std::env::temp_dir().join(format!("llavero-lookup-{}", Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-        let store = Store::connect(&format!("sqlite://{}/t.db?mode=rwc", dir.display()), 4)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+    async fn store_with_keys(count: u16) -> (Store, Uuid, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let store = Store::connect(
+            &format!("sqlite://{}/t.db?mode=rwc", dir.path().display()),
+            4,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
         store.migrate().await.unwrap_or_else(|e| panic!("{e}"));
         let tx = store.begin().await.unwrap_or_else(|e| panic!("{e}"));
         let user = tx
@@ -174,7 +176,7 @@ mod tests {
 
     #[tokio::test]
     async fn concurrent_misses_each_get_their_own_answer() {
-        let (store, _, dir) = store_with_keys(100).await;
+        let (store, _, _dir) = store_with_keys(100).await;
         // One query at a time, so the 200 concurrent misses must share.
         let (lookups, _task) = Lookups::start(store, 1, CancellationToken::new());
         let asks = (0..200u16).map(|i| {
@@ -188,12 +190,11 @@ mod tests {
             let expected = (i < 100).then(|| format!("k{i}"));
             assert_eq!(hint, expected, "digest {i}");
         }
-        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[tokio::test]
     async fn a_lookup_after_a_revocation_sees_it_even_under_load() {
-        let (store, user_id, dir) = store_with_keys(20).await;
+        let (store, user_id, _dir) = store_with_keys(20).await;
         let (lookups, _task) = Lookups::start(store.clone(), 1, CancellationToken::new());
         // Keep batches in flight the whole time with misses for unknown keys.
         let flood: Vec<_> = (0..4u16)
@@ -229,6 +230,5 @@ mod tests {
         for task in flood {
             task.await.unwrap_or_else(|e| panic!("{e}"));
         }
-        let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -25,8 +25,8 @@ api_test! {
 #[tokio::test]
 async fn the_web_app_is_served_beside_the_api_with_a_fallback_for_its_routes() {
     use crate::helpers::{spawn_app_with, Backend};
-    let dir = std::env::temp_dir().join(format!("llavero-web-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     std::fs::write(
         dir.join("index.html"),
         "<!doctype html><title>app shell</title>",
@@ -77,7 +77,6 @@ async fn the_web_app_is_served_beside_the_api_with_a_fallback_for_its_routes() {
         .await["status"],
         "ready"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 api_test! {

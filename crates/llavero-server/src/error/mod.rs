@@ -13,14 +13,13 @@ use std::borrow::Cow;
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
-use actix_web::{error::JsonPayloadError, HttpRequest, HttpResponse, ResponseError};
-use llavero_domain::ValidationError;
-use llavero_store::StoreError;
+use actix_web::{HttpResponse, ResponseError};
 use llavero_types::{ErrorCode, FieldError, Problem};
 
-use crate::usecases::api_keys::{CreateKeyError, KeyChangeError};
-use crate::usecases::sessions::SignInError;
-use crate::usecases::users::{UserCreateError, UserUpdateError};
+mod extractors;
+mod from;
+
+pub use extractors::{json_error, path_error, query_error};
 
 /// The media type of error bodies.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -225,169 +224,11 @@ impl ResponseError for ApiError {
     }
 }
 
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            // Use cases turn the conflicts they expect into their own
-            // errors; one that reaches here is a bug.
-            StoreError::Conflict(what) => {
-                ApiError::internal(anyhow::anyhow!("unexpected conflict: {what}"))
-            }
-            StoreError::Unavailable(db) => ApiError::database_unavailable(db),
-            StoreError::Database(db) => {
-                ApiError::internal(anyhow::Error::new(db).context("database"))
-            }
-        }
-    }
-}
-
-impl From<CreateKeyError> for ApiError {
-    fn from(e: CreateKeyError) -> Self {
-        match e {
-            CreateKeyError::ExpiryInPast => ApiError::field("expires_at", "must be in the future"),
-            CreateKeyError::Generate(cause) => ApiError::internal(cause),
-            CreateKeyError::Store(s) => s.into(),
-        }
-    }
-}
-
-impl From<KeyChangeError> for ApiError {
-    fn from(e: KeyChangeError) -> Self {
-        match e {
-            KeyChangeError::NotFound => ApiError::new(ErrorCode::NotFound, "no such API key"),
-            KeyChangeError::Store(s) => s.into(),
-        }
-    }
-}
-
-impl From<UserCreateError> for ApiError {
-    fn from(e: UserCreateError) -> Self {
-        match e {
-            UserCreateError::UsernameTaken => {
-                ApiError::new(ErrorCode::UsernameTaken, "the username is taken")
-            }
-            UserCreateError::Hash(cause) => ApiError::internal(cause),
-            UserCreateError::Store(s) => s.into(),
-        }
-    }
-}
-
-impl From<UserUpdateError> for ApiError {
-    fn from(e: UserUpdateError) -> Self {
-        match e {
-            UserUpdateError::NotFound => ApiError::new(ErrorCode::NotFound, "no such user"),
-            UserUpdateError::LastAdmin => ApiError::new(
-                ErrorCode::LastAdmin,
-                "this is the last enabled admin: promote another user first",
-            ),
-            UserUpdateError::Hash(cause) => ApiError::internal(cause),
-            UserUpdateError::Store(s) => s.into(),
-        }
-    }
-}
-
-impl From<SignInError> for ApiError {
-    fn from(e: SignInError) -> Self {
-        match e {
-            SignInError::Throttled(secs) => ApiError::rate_limited(secs),
-            SignInError::WrongCredentials => {
-                ApiError::new(ErrorCode::CredentialsInvalid, "wrong username or password")
-            }
-            SignInError::Disabled => {
-                ApiError::new(ErrorCode::AccountDisabled, "this account is disabled")
-            }
-            SignInError::Internal(cause) => ApiError::internal(cause),
-            SignInError::Store(s) => s.into(),
-        }
-    }
-}
-
-impl From<ValidationError> for ApiError {
-    fn from(e: ValidationError) -> Self {
-        ApiError::field(e.field, e.message)
-    }
-}
-
-impl From<actix_web::error::BlockingError> for ApiError {
-    fn from(e: actix_web::error::BlockingError) -> Self {
-        ApiError::internal(anyhow::anyhow!("blocking task failed: {e}"))
-    }
-}
-
-/// Turns a JSON body that cannot be read into a clear problem.
-///
-/// Malformed JSON is a 400; well-formed JSON of the wrong shape (a missing
-/// field, a string where a number belongs) a 422; the serde message says
-/// where. Neither echoes the body back, which may hold a secret.
-pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
-    let api = match &err {
-        JsonPayloadError::OverflowKnownLength { limit, .. }
-        | JsonPayloadError::Overflow { limit } => ApiError::new(
-            ErrorCode::BodyTooLarge,
-            format!("the request body is larger than {limit} bytes"),
-        ),
-        JsonPayloadError::ContentType => ApiError::new(
-            ErrorCode::MediaTypeUnsupported,
-            "the request body must be sent with Content-Type: application/json",
-        ),
-        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::field("body", strip_input(e)),
-        JsonPayloadError::Deserialize(e) => ApiError::new(
-            ErrorCode::BodyMalformed,
-            format!("the request body is not valid JSON: {}", strip_input(e)),
-        ),
-        _ => ApiError::new(
-            ErrorCode::BodyMalformed,
-            "the request body could not be read",
-        ),
-    };
-    api.into()
-}
-
-/// serde_json's message without any quoted input value (which may be a
-/// secret the client put in the wrong field): only the position and kind.
-fn strip_input(e: &serde_json::Error) -> String {
-    let msg = e.to_string();
-    // serde quotes offending values as `invalid type: string "…"`; keep the
-    // part before the first quote and the position serde appends.
-    match msg.find('"') {
-        Some(i) if !msg.starts_with("missing field") && !msg.starts_with("unknown field") => {
-            format!(
-                "{} (line {}, column {})",
-                msg[..i].trim_end(),
-                e.line(),
-                e.column()
-            )
-        }
-        _ => msg,
-    }
-}
-
-/// Path segments that do not parse (a non-UUID id) are a 400, not a 404.
-pub fn path_error(err: actix_web::error::PathError, _req: &HttpRequest) -> actix_web::Error {
-    let _ = err;
-    ApiError::new(
-        ErrorCode::PathMalformed,
-        "a path parameter is malformed: ids are UUIDs",
-    )
-    .into()
-}
-
-/// Query strings that do not parse (e.g. `limit=abc`) are a 400.
-pub fn query_error(
-    err: actix_web::error::QueryPayloadError,
-    _req: &HttpRequest,
-) -> actix_web::Error {
-    ApiError::new(
-        ErrorCode::QueryMalformed,
-        format!("the query string is malformed: {err}"),
-    )
-    .into()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use actix_web::body::MessageBody;
+    use llavero_store::StoreError;
 
     fn body_of(res: HttpResponse) -> String {
         let body = res.into_body().try_into_bytes().unwrap_or_default();

@@ -1,0 +1,179 @@
+//! Settings: defaults, validation messages, secrets, and the layers.
+
+use super::*;
+use std::collections::HashMap;
+
+fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+    let map: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Settings::from_lookup(|k| map.get(k).cloned())
+}
+
+#[test]
+fn defaults_serve_sqlite_on_localhost() {
+    let s = settings(&[]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+    assert_eq!(s.api_endpoint(s.listen), "http://127.0.0.1:8080/api/v1");
+    assert_eq!(s.key_prefix.as_str(), "mco");
+    assert_eq!(s.sqlite_path(), Some(PathBuf::from("./data/llavero.db")));
+    assert!(s.verify_token.is_none());
+    assert!(!s.secure_cookies());
+}
+
+#[test]
+fn wildcard_listen_shows_localhost_and_public_url_wins() {
+    let s = settings(&[("LLAVERO_LISTEN", "0.0.0.0:9000")]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.public_url(s.listen), "http://localhost:9000");
+    let s = settings(&[("LLAVERO_PUBLIC_URL", "https://keys.example.com/")])
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.api_endpoint(s.listen), "https://keys.example.com/api/v1");
+    assert!(s.secure_cookies());
+}
+
+#[test]
+fn bad_values_name_their_variable() {
+    for (k, v) in [
+        ("LLAVERO_LISTEN", "nope"),
+        ("LLAVERO_PUBLIC_URL", "ftp://x"),
+        ("LLAVERO_KEY_PREFIX", "NO"),
+        ("LLAVERO_VERIFY_TOKEN", "short"),
+        ("LLAVERO_TRUSTED_PROXIES", "10.0.0.0/8, banana"),
+        ("LLAVERO_LOG_FORMAT", "xml"),
+        ("LLAVERO_DATABASE_URL", "mysql://x"),
+        ("LLAVERO_SESSION_HOURS", "0"),
+        ("LLAVERO_CACHE_TTL_SECS", "forever"),
+        ("LLAVERO_USAGE_FLUSH_MS", "1"),
+        ("LLAVERO_WORKERS", "0"),
+        ("LLAVERO_DB_MAX_CONNECTIONS", "1"),
+    ] {
+        let err = settings(&[(k, v)])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains(k), "{k}={v} gave {err:?}");
+    }
+}
+
+#[test]
+fn secrets_do_not_print() {
+    let s = settings(&[
+        ("LLAVERO_KEY_PEPPER", "pepper-pepper-pepper-pepper-pepper"),
+        ("LLAVERO_VERIFY_TOKEN", "token-token-token-token-token"),
+        ("LLAVERO_ADMIN_PASSWORD", "admin-password-1"),
+        ("LLAVERO_DATABASE_URL", "postgres://u:dbpass@h/db"),
+    ])
+    .unwrap_or_else(|e| panic!("{e}"));
+    let shown = format!("{s:?}");
+    for secret in ["pepper-pepper", "token-token", "admin-password", "dbpass"] {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+    }
+}
+
+#[test]
+fn proxies_accept_addresses_and_networks() {
+    let s = settings(&[("LLAVERO_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1,::1")])
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.trusted_proxies.len(), 3);
+}
+
+#[test]
+fn sqlite_paths_are_found_in_urls() {
+    assert_eq!(sqlite_path("sqlite::memory:"), None);
+    assert_eq!(
+        sqlite_path("sqlite:///tmp/x.db?mode=rwc"),
+        Some(PathBuf::from("/tmp/x.db"))
+    );
+    assert_eq!(
+        sqlite_path("sqlite:data/y.db"),
+        Some(PathBuf::from("data/y.db"))
+    );
+    assert_eq!(sqlite_path("postgres://h/db"), None);
+}
+
+fn file(text: &str) -> tempfile::NamedTempFile {
+    let mut f = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+    std::io::Write::write_all(&mut f, text.as_bytes()).unwrap();
+    f
+}
+
+#[test]
+fn the_file_overrides_defaults_and_the_environment_overrides_the_file() {
+    let f = file(
+        "listen = \"127.0.0.1:9100\"\nsession_hours = 2\nbrand = \"Portal\"\n\
+         trusted_proxies = [\"10.0.0.0/8\", \"::1\"]\n",
+    );
+    // A prefix of this test's own: the variables cannot meet another test's.
+    std::env::set_var("LLAVERO_T1_LISTEN", "127.0.0.1:9200");
+    let s = layers::load_with(
+        Some(f.path()),
+        figment::providers::Env::prefixed("LLAVERO_T1_"),
+    )
+    .unwrap();
+    assert_eq!(
+        s.listen.to_string(),
+        "127.0.0.1:9200",
+        "environment over file"
+    );
+    assert_eq!(
+        s.session_ttl,
+        Duration::from_secs(2 * 3600),
+        "file over default"
+    );
+    assert_eq!(s.brand, "Portal");
+    assert_eq!(s.trusted_proxies.len(), 2);
+    assert_eq!(s.key_prefix.as_str(), "mco", "default where no layer says");
+    assert_eq!(
+        s.database,
+        Database::Sqlite {
+            path: Some(PathBuf::from("./data/llavero.db"))
+        }
+    );
+}
+
+#[test]
+fn a_bad_file_is_a_clear_error() {
+    let none = layers::load_with(
+        Some(std::path::Path::new("/nonexistent/llavero.toml")),
+        figment::providers::Env::prefixed("LLAVERO_T2_"),
+    );
+    assert!(none
+        .unwrap_err()
+        .to_string()
+        .contains("no such configuration file"));
+    let typo = file("lisen = \"127.0.0.1:1\"\n");
+    let err = layers::load_with(
+        Some(typo.path()),
+        figment::providers::Env::prefixed("LLAVERO_T2_"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("unknown setting \"lisen\""), "{err}");
+    let bad = file("session_hours = 0\n");
+    let err = layers::load_with(
+        Some(bad.path()),
+        figment::providers::Env::prefixed("LLAVERO_T2_"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("LLAVERO_SESSION_HOURS") && err.contains("`session_hours`"),
+        "{err}"
+    );
+    let broken = file("listen = [\n");
+    assert!(layers::load_with(
+        Some(broken.path()),
+        figment::providers::Env::prefixed("LLAVERO_T2_")
+    )
+    .is_err());
+}
+
+#[test]
+fn the_database_kind_is_parsed_once() {
+    let s = settings(&[("LLAVERO_DATABASE_URL", "postgres://u@h/db")]).unwrap();
+    assert_eq!(s.database, Database::Postgres);
+    assert_eq!(s.sqlite_path(), None);
+    let s = settings(&[("LLAVERO_DATABASE_URL", "sqlite::memory:")]).unwrap();
+    assert_eq!(s.database, Database::Sqlite { path: None });
+}

@@ -1,0 +1,100 @@
+//! How the lower layers' errors become answers: each HTTP-agnostic error
+//! (the store's, the domain's, the use cases') maps to one [`ErrorCode`].
+
+use llavero_domain::ValidationError;
+use llavero_store::StoreError;
+use llavero_types::ErrorCode;
+
+use super::ApiError;
+use crate::usecases::api_keys::{CreateKeyError, KeyChangeError};
+use crate::usecases::sessions::SignInError;
+use crate::usecases::users::{UserCreateError, UserUpdateError};
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            // Use cases turn the conflicts they expect into their own
+            // errors; one that reaches here is a bug.
+            StoreError::Conflict(what) => {
+                ApiError::internal(anyhow::anyhow!("unexpected conflict: {what}"))
+            }
+            StoreError::Unavailable(db) => ApiError::database_unavailable(db),
+            StoreError::Database(db) => {
+                ApiError::internal(anyhow::Error::new(db).context("database"))
+            }
+        }
+    }
+}
+
+impl From<CreateKeyError> for ApiError {
+    fn from(e: CreateKeyError) -> Self {
+        match e {
+            CreateKeyError::ExpiryInPast => ApiError::field("expires_at", "must be in the future"),
+            CreateKeyError::Generate(cause) => ApiError::internal(cause),
+            CreateKeyError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<KeyChangeError> for ApiError {
+    fn from(e: KeyChangeError) -> Self {
+        match e {
+            KeyChangeError::NotFound => ApiError::new(ErrorCode::NotFound, "no such API key"),
+            KeyChangeError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<UserCreateError> for ApiError {
+    fn from(e: UserCreateError) -> Self {
+        match e {
+            UserCreateError::UsernameTaken => {
+                ApiError::new(ErrorCode::UsernameTaken, "the username is taken")
+            }
+            UserCreateError::Hash(cause) => ApiError::internal(cause),
+            UserCreateError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<UserUpdateError> for ApiError {
+    fn from(e: UserUpdateError) -> Self {
+        match e {
+            UserUpdateError::NotFound => ApiError::new(ErrorCode::NotFound, "no such user"),
+            UserUpdateError::LastAdmin => ApiError::new(
+                ErrorCode::LastAdmin,
+                "this is the last enabled admin: promote another user first",
+            ),
+            UserUpdateError::Hash(cause) => ApiError::internal(cause),
+            UserUpdateError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<SignInError> for ApiError {
+    fn from(e: SignInError) -> Self {
+        match e {
+            SignInError::Throttled(secs) => ApiError::rate_limited(secs),
+            SignInError::WrongCredentials => {
+                ApiError::new(ErrorCode::CredentialsInvalid, "wrong username or password")
+            }
+            SignInError::Disabled => {
+                ApiError::new(ErrorCode::AccountDisabled, "this account is disabled")
+            }
+            SignInError::Internal(cause) => ApiError::internal(cause),
+            SignInError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<ValidationError> for ApiError {
+    fn from(e: ValidationError) -> Self {
+        ApiError::field(e.field, e.message)
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        ApiError::internal(anyhow::anyhow!("blocking task failed: {e}"))
+    }
+}
