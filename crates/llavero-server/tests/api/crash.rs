@@ -11,7 +11,7 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use llavero_types::{ActivityAction, ActivityList};
+use llavero_types::{ActivityAction, ActivityEvent, ApiKey};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -97,20 +97,25 @@ async fn load(base: String, client: reqwest::Client, acked: Arc<Mutex<Acked>>, u
     }
 }
 
-async fn every_event(base: &str, admin: &reqwest::Client) -> Vec<(ActivityAction, Option<Uuid>)> {
+/// Every item of every page of `path` (a cursor-paginated list).
+async fn all_pages<T: serde::de::DeserializeOwned>(
+    base: &str,
+    client: &reqwest::Client,
+    path: &str,
+) -> Vec<T> {
     let mut all = Vec::new();
     let mut cursor = String::new();
     loop {
-        let res = admin
-            .get(format!("{base}/api/v1/activity?limit=200&cursor={cursor}"))
+        let res = client
+            .get(format!("{base}/api/v1{path}?limit=200&cursor={cursor}"))
             .send()
             .await
             .unwrap();
-        assert_eq!(res.status(), 200);
-        let page: ActivityList = res.json().await.unwrap();
-        all.extend(page.data.iter().map(|e| (e.action, e.target_id)));
-        match page.next_cursor {
-            Some(next) => cursor = next,
+        assert_eq!(res.status(), 200, "{path}");
+        let mut page: Value = res.json().await.unwrap();
+        all.extend(serde_json::from_value::<Vec<T>>(page["data"].take()).unwrap());
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_owned(),
             None => return all,
         }
     }
@@ -171,7 +176,11 @@ async fn acknowledged_changes_survive_a_kill(backend: Backend) {
     let base = server.base.clone();
     let admin = signed_in(&base).await;
     let events: HashSet<(ActivityAction, Option<Uuid>)> =
-        every_event(&base, &admin).await.into_iter().collect();
+        all_pages::<ActivityEvent>(&base, &admin, "/activity")
+            .await
+            .into_iter()
+            .map(|e| (e.action, e.target_id))
+            .collect();
     for (id, secret) in &acked.created {
         let code = verify_code(&base, secret).await;
         if acked.revoked.contains(id) {
@@ -197,7 +206,8 @@ async fn acknowledged_changes_survive_a_kill(backend: Backend) {
     }
     // Acknowledged or not, no change is in the database without its event:
     // every live key has its creation event, every revoked one its revocation.
-    for id in live_keys(&base, &admin).await {
+    for key in all_pages::<ApiKey>(&base, &admin, "/api-keys").await {
+        let id = key.id;
         assert!(
             events.contains(&(ActivityAction::ApiKeyCreated, Some(id))),
             "key {id} exists without its creation event"
@@ -209,25 +219,6 @@ async fn acknowledged_changes_survive_a_kill(backend: Backend) {
                 events.contains(&(ActivityAction::ApiKeyRevoked, Some(*id))),
                 "key {id} is revoked without its revocation event"
             );
-        }
-    }
-}
-
-async fn live_keys(base: &str, admin: &reqwest::Client) -> Vec<Uuid> {
-    let mut all = Vec::new();
-    let mut cursor = String::new();
-    loop {
-        let res = admin
-            .get(format!("{base}/api/v1/api-keys?limit=200&cursor={cursor}"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
-        let page: llavero_types::ApiKeyList = res.json().await.unwrap();
-        all.extend(page.data.iter().map(|k| k.id));
-        match page.next_cursor {
-            Some(next) => cursor = next,
-            None => return all,
         }
     }
 }
