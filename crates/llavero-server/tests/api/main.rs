@@ -17,6 +17,7 @@ mod crash;
 mod cross_user;
 mod info;
 mod openapi;
+mod outage;
 mod replicas;
 mod secrets;
 mod users;
