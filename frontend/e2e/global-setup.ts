@@ -39,7 +39,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       const timer = setTimeout(() => reject(new Error(`the server did not listen within 60 s:\n${stderr}`)), 60_000);
       server.stdout.on('data', (chunk) => {
         out += chunk;
-        const m = out.match(/^llavero: listening on (\S+)$/m);
+        const m = out.match(/^llavero: listening on (\S+)\r?\n/m);
         if (m) { clearTimeout(timer); resolve(m[1]); }
       });
       server.once('exit', (code) => {

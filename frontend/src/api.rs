@@ -7,22 +7,26 @@
 use gloo_net::http::{Request, RequestBuilder, Response};
 use llavero_types::{
     ApiKey, ApiKeyCreated, ApiKeyList, ApiKeyResponse, CreateApiKey, ErrorCode, InfoResponse,
-    LoginRequest, Me, MeResponse, Problem, RenameApiKey,
+    LoginRequest, Me, MeResponse, RenameApiKey,
 };
+use serde::de::value::StrDeserializer;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 const BASE: &str = "/api/v1";
 
 /// Why a call failed, as the screens need to tell it.
 /// Why a call failed. The app branches on the problem's stable `code`,
-/// never on its status or prose (`detail` is shown only as a last resort).
+/// never on its prose (`detail` is shown only as a last resort).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiError {
     /// The server answered with a problem.
     Problem {
-        code: ErrorCode,
+        /// `None`: a code this build does not know yet (a newer server,
+        /// during a rolling deploy); the status still tells the kind.
+        code: Option<ErrorCode>,
+        status: u16,
         detail: String,
         /// `Retry-After`, in seconds, when the server sent one.
         retry_after: Option<u64>,
@@ -32,25 +36,32 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    /// The problem's code, if the server answered with one.
-    pub fn code(&self) -> Option<ErrorCode> {
-        match self {
-            ApiError::Problem { code, .. } => Some(*code),
-            ApiError::Network(_) => None,
-        }
-    }
-
     /// Whether the caller is no longer signed in (the app then shows sign-in).
     pub fn signed_out(&self) -> bool {
-        matches!(
-            self.code(),
-            Some(
+        match self {
+            ApiError::Problem {
+                code: Some(code), ..
+            } => matches!(
+                code,
                 ErrorCode::AuthenticationRequired
                     | ErrorCode::SessionExpired
                     | ErrorCode::AccountDisabled
-            )
-        )
+            ),
+            ApiError::Problem {
+                code: None, status, ..
+            } => *status == 401,
+            ApiError::Network(_) => false,
+        }
     }
+}
+
+/// A problem body read leniently: the code as text first, so that an
+/// unknown code does not make the whole answer unreadable.
+#[derive(Deserialize)]
+struct WireProblem {
+    title: String,
+    code: String,
+    detail: Option<String>,
 }
 
 async fn problem_of(res: Response) -> ApiError {
@@ -59,9 +70,11 @@ async fn problem_of(res: Response) -> ApiError {
         .headers()
         .get("retry-after")
         .and_then(|v| v.parse().ok());
-    match res.json::<Problem>().await {
+    match res.json::<WireProblem>().await {
         Ok(p) => ApiError::Problem {
-            code: p.code,
+            code: ErrorCode::deserialize(StrDeserializer::<serde::de::value::Error>::new(&p.code))
+                .ok(),
+            status,
             detail: p.detail.unwrap_or(p.title),
             retry_after,
         },

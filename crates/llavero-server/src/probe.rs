@@ -99,6 +99,11 @@ mod tests {
     /// `answers`, written one byte per `write` call with a pause between
     /// bytes, so every byte travels in its own TCP segment.
     fn byte_at_a_time_server(answers: Vec<&'static str>) -> (String, JoinHandle<()>) {
+        segmented_server(answers, 1)
+    }
+
+    /// Like [`byte_at_a_time_server`], `chunk` bytes per segment.
+    fn segmented_server(answers: Vec<&'static str>, chunk: usize) -> (String, JoinHandle<()>) {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/readyz", listener.local_addr().unwrap());
         let server = std::thread::spawn(move || {
@@ -115,10 +120,10 @@ mod tests {
                         Ok(n) => request.extend_from_slice(&buf[..n]),
                     }
                 }
-                for byte in answer.as_bytes() {
+                for piece in answer.as_bytes().chunks(chunk) {
                     // The client may have given up (that is what some
                     // cases test): a failed write ends this answer.
-                    if s.write_all(std::slice::from_ref(byte)).is_err() {
+                    if s.write_all(piece).is_err() {
                         break;
                     }
                     std::thread::sleep(Duration::from_millis(2));
@@ -162,7 +167,8 @@ mod tests {
     #[test]
     fn an_endless_status_line_is_bounded() {
         let endless: &'static str = Box::leak("x".repeat(MAX_STATUS_LINE + 64).into_boxed_str());
-        let (url, server) = byte_at_a_time_server(vec![endless]);
+        // In 32-byte segments: the bound, not the deadline, must end it.
+        let (url, server) = segmented_server(vec![endless], 32);
         let err = probe(&url).unwrap_err();
         assert!(format!("{err:#}").contains("no status line"), "{err:#}");
         server.join().unwrap();

@@ -256,31 +256,22 @@ fn run(listener: TcpListener, state: AppState, settings: &Settings) -> anyhow::R
     Ok(server)
 }
 
-/// An error answer rendered again with `request_id` in its body (handlers
-/// and extractors render without it: only this middleware knows the id).
-/// Other answers pass through untouched, boxed to one body type.
+/// An error answer with `request_id` in its body (handlers and extractors
+/// render without it: only this middleware knows the id). Only the body is
+/// replaced: the status, every header (repeated ones too) and the attached
+/// error, which the tracing layer reports, stay as they were.
 fn with_request_id_in_problem<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
     id: Option<&str>,
 ) -> ServiceResponse<BoxBody> {
-    let rendered = match (id, res.response().error()) {
+    let body = match (id, res.response().error()) {
         (Some(id), Some(err)) => err
             .as_error::<error::ApiError>()
-            .map(|api| api.response(Some(id.to_owned()))),
+            .and_then(|api| serde_json::to_vec(&api.problem(Some(id.to_owned()))).ok()),
         _ => None,
     };
-    match rendered {
-        Some(fresh) => {
-            let (req, old) = res.into_parts();
-            let mut fresh = fresh;
-            // Keep what outer layers may read (e.g. cookies set before the error).
-            for (name, value) in old.headers() {
-                if !fresh.headers().contains_key(name) {
-                    fresh.headers_mut().insert(name.clone(), value.clone());
-                }
-            }
-            ServiceResponse::new(req, fresh)
-        }
+    match body {
+        Some(body) => res.map_body(|_, _| BoxBody::new(body)),
         None => res.map_into_boxed_body(),
     }
 }

@@ -77,9 +77,23 @@ fn is_unavailable(e: &DbErr) -> bool {
             let code = db.code().unwrap_or_default();
             // PostgreSQL: class 08 (connection exception), 57P01-57P03
             // (shutting down, crash recovery, cannot connect now), 53300
-            // (too many connections). SQLite: 5 (busy), 6 (locked).
-            code.starts_with("08")
-                || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300" | "5" | "6")
+            // (too many connections), 40001 / 40P01 (serialization failure,
+            // deadlock: the same request succeeds when retried). SQLite
+            // reports extended codes whose low byte is the primary one:
+            // 5 (busy), 6 (locked).
+            if db
+                .try_downcast_ref::<sea_orm::sqlx::sqlite::SqliteError>()
+                .is_some()
+            {
+                let primary = code.parse::<u32>().ok().map(|c| c & 0xff);
+                matches!(primary, Some(5 | 6))
+            } else {
+                code.starts_with("08")
+                    || matches!(
+                        &*code,
+                        "57P01" | "57P02" | "57P03" | "53300" | "40001" | "40P01"
+                    )
+            }
         }
         _ => false,
     }

@@ -1,6 +1,7 @@
 //! Queries on `users`.
 
 use llavero_types::{Role, User};
+use sea_orm::sea_query::LockType;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -110,30 +111,55 @@ impl Tx {
         Ok(row.into())
     }
 
-    /// User `id`, locked until the transaction ends; `None` if there is none.
+    /// User `id`, locked against changes until the transaction ends;
+    /// `None` if there is none.
     #[tracing::instrument(skip(self))]
     pub async fn user_lock(&self, id: Uuid) -> Result<Option<UserRecord>, StoreError> {
         let mut q = user::Entity::find_by_id(id);
         if self.backend == Backend::Postgres {
-            q = q.lock_exclusive();
+            // NO KEY UPDATE: it does not block the foreign-key checks of
+            // rows that merely point at this user (sessions, keys).
+            q = q.lock(LockType::NoKeyUpdate);
         }
         Ok(q.one(&self.txn).await?.map(Into::into))
     }
 
-    /// The ids of every enabled admin, each locked until the transaction
-    /// ends: two transactions that check "another admin remains" before
-    /// demoting one take these locks in the same order, so the second
-    /// sees the first's change.
+    /// For a change to user `id` that must leave an enabled admin: every
+    /// enabled admin and `id` itself, locked in one statement in id order
+    /// (so two such changes can neither both pass nor deadlock), as the ids
+    /// of the enabled admins and the user's record (`None`: no such user).
     #[tracing::instrument(skip(self))]
-    pub async fn enabled_admins_lock(&self) -> Result<Vec<Uuid>, StoreError> {
+    pub async fn user_lock_with_admins(
+        &self,
+        id: Uuid,
+    ) -> Result<(Vec<Uuid>, Option<UserRecord>), StoreError> {
         let mut q = user::Entity::find()
-            .filter(user::Column::Role.eq(Role::Admin.as_str()))
-            .filter(user::Column::Disabled.eq(false))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(
+                        sea_orm::Condition::all()
+                            .add(user::Column::Role.eq(Role::Admin.as_str()))
+                            .add(user::Column::Disabled.eq(false)),
+                    )
+                    .add(user::Column::Id.eq(id)),
+            )
             .order_by_asc(user::Column::Id);
         if self.backend == Backend::Postgres {
-            q = q.lock_exclusive();
+            q = q.lock(LockType::NoKeyUpdate);
         }
-        Ok(q.all(&self.txn).await?.into_iter().map(|m| m.id).collect())
+        let rows: Vec<UserRecord> = q
+            .all(&self.txn)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect();
+        let admins = rows
+            .iter()
+            .filter(|r| r.user.role == Role::Admin && !r.user.disabled)
+            .map(|r| r.user.id)
+            .collect();
+        let target = rows.into_iter().find(|r| r.user.id == id);
+        Ok((admins, target))
     }
 
     /// Applies `changes` to user `id` (lock it first); returns the new row.

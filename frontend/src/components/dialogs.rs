@@ -40,15 +40,15 @@ pub fn name_problem(name: &str) -> Option<Text> {
 fn error_text(i18n: I18n, e: &ApiError, fallback: &'static str) -> String {
     match e {
         ApiError::Problem {
-            code: ErrorCode::NotFound,
+            code: Some(ErrorCode::NotFound),
             ..
         } => i18n.t(Text::KeyGone).to_owned(),
         ApiError::Problem {
-            code: ErrorCode::NameInvalid,
+            code: Some(ErrorCode::NameInvalid),
             ..
         } => i18n.t(Text::NameInvalid).to_owned(),
         ApiError::Problem {
-            code: ErrorCode::RateLimited | ErrorCode::DatabaseUnavailable,
+            code: Some(ErrorCode::RateLimited | ErrorCode::DatabaseUnavailable),
             ..
         } => i18n.t(Text::TryLater).to_owned(),
         ApiError::Problem { detail, .. } => detail.clone(),

@@ -37,7 +37,7 @@ pub fn Login() -> impl IntoView {
                 Err(e) => {
                     let text = match e {
                         ApiError::Problem {
-                            code: ErrorCode::RateLimited,
+                            code: Some(ErrorCode::RateLimited),
                             retry_after,
                             ..
                         } => i18n
@@ -45,14 +45,16 @@ pub fn Login() -> impl IntoView {
                             .replace("{s}", &retry_after.unwrap_or(60).to_string()),
                         ApiError::Problem {
                             code:
-                                ErrorCode::CredentialsInvalid
-                                | ErrorCode::InvalidInput
-                                | ErrorCode::UsernameInvalid
-                                | ErrorCode::PasswordInvalid,
+                                Some(
+                                    ErrorCode::CredentialsInvalid
+                                    | ErrorCode::InvalidInput
+                                    | ErrorCode::UsernameInvalid
+                                    | ErrorCode::PasswordInvalid,
+                                ),
                             ..
                         } => i18n.t(Text::BadCredentials).to_owned(),
                         ApiError::Problem {
-                            code: ErrorCode::AccountDisabled,
+                            code: Some(ErrorCode::AccountDisabled),
                             ..
                         } => i18n.t(Text::AccountDisabled).to_owned(),
                         ApiError::Problem { detail, .. } => detail,

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
-use figment::providers::{Env, Format, Toml};
+use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
@@ -92,6 +92,11 @@ pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
 }
 
 /// [`load`] with the environment layer given, for tests.
+///
+/// Environment values are taken verbatim: figment's `Env` provider would
+/// parse them (`0012` → `12`, quotes stripped, escapes applied), which must
+/// never happen to a pepper, a token or a password. So the layer is built
+/// from the raw strings.
 pub(super) fn load_with(file: Option<&Path>, env: Env) -> Result<Settings, ConfigError> {
     let mut figment = Figment::new();
     if let Some(path) = file {
@@ -101,10 +106,15 @@ pub(super) fn load_with(file: Option<&Path>, env: Env) -> Result<Settings, Confi
                 path.display()
             )));
         }
+        // Only the first line of a parse error: the rest quotes the file's
+        // text, which may hold a secret.
         let in_file: BTreeMap<String, figment::value::Value> =
             Figment::from(Toml::file_exact(path))
                 .extract()
-                .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
+                .map_err(|e| {
+                    let first = e.to_string().lines().next().unwrap_or_default().to_owned();
+                    ConfigError(format!("{}: {first}", path.display()))
+                })?;
         if let Some(unknown) = in_file.keys().find(|k| !KEYS.contains(&k.as_str())) {
             return Err(ConfigError(format!(
                 "{}: unknown setting {unknown:?}; known settings: {}",
@@ -114,15 +124,17 @@ pub(super) fn load_with(file: Option<&Path>, env: Env) -> Result<Settings, Confi
         }
         figment = figment.merge(Toml::file_exact(path));
     }
-    let from_env = env.only(KEYS);
-    let env_keys: Vec<String> = from_env
+    let from_env: BTreeMap<String, String> = env
+        .only(KEYS)
         .iter()
-        .map(|(k, _)| k.as_str().to_ascii_lowercase())
+        .map(|(k, v)| (k.as_str().to_ascii_lowercase(), v))
         .collect();
-    figment = figment.merge(from_env);
-    let values: BTreeMap<String, Text> = figment
-        .extract()
-        .map_err(|e| ConfigError(format!("configuration: {e}")))?;
+    let env_keys: Vec<String> = from_env.keys().cloned().collect();
+    figment = figment.merge(Serialized::defaults(from_env));
+    let values: BTreeMap<String, Text> = figment.extract().map_err(|e| {
+        let first = e.to_string().lines().next().unwrap_or_default().to_owned();
+        ConfigError(format!("configuration: {first}"))
+    })?;
     Settings::from_lookup(|name| {
         let key = name.strip_prefix("LLAVERO_")?.to_ascii_lowercase();
         values.get(&key).map(|t| t.0.clone())

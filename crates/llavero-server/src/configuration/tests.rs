@@ -177,3 +177,21 @@ fn the_database_kind_is_parsed_once() {
     let s = settings(&[("LLAVERO_DATABASE_URL", "sqlite::memory:")]).unwrap();
     assert_eq!(s.database, Database::Sqlite { path: None });
 }
+
+#[test]
+fn environment_values_are_taken_verbatim() {
+    // figment would parse these (0012 -> 12, quotes stripped): secrets must not change.
+    std::env::set_var("LLAVERO_T3_ADMIN_PASSWORD", "0012345678");
+    std::env::set_var(
+        "LLAVERO_T3_KEY_PEPPER",
+        "\"quoted\\n-pepper-0123456789abcdef0123\"",
+    );
+    std::env::set_var("LLAVERO_T3_BRAND", "1.50");
+    let s = layers::load_with(None, figment::providers::Env::prefixed("LLAVERO_T3_")).unwrap();
+    assert_eq!(s.admin_password.unwrap().expose(), "0012345678");
+    assert_eq!(
+        s.key_pepper.unwrap().expose(),
+        "\"quoted\\n-pepper-0123456789abcdef0123\""
+    );
+    assert_eq!(s.brand, "1.50");
+}

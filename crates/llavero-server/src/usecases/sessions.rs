@@ -100,6 +100,17 @@ pub async fn sign_in(
         api_key_id: None,
     };
     let tx = state.store.begin().await?;
+    // The password was checked outside the transaction (argon2 is slow):
+    // if it changed, or the account was disabled, in the meantime, this
+    // sign-in used what is no longer true.
+    match tx.user_lock(record.user.id).await? {
+        Some(now) if now.password_hash != record.password_hash => {
+            return Err(SignInError::WrongCredentials);
+        }
+        Some(now) if now.user.disabled => return Err(SignInError::Disabled),
+        Some(_) => {}
+        None => return Err(SignInError::WrongCredentials),
+    }
     let session_id = tx
         .session_create(record.user.id, &hash, llavero_store::now() + ttl)
         .await?;

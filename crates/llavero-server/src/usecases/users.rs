@@ -110,10 +110,10 @@ pub async fn update(
         None => None,
     };
     let tx = state.store.begin().await?;
-    // The admins first, then the user, always in this order (no deadlock):
-    // a concurrent demotion waits here and then counts what this one left.
-    let admins = tx.enabled_admins_lock().await?;
-    let current: UserRecord = tx.user_lock(id).await?.ok_or(UserUpdateError::NotFound)?;
+    // The admins and the user, locked together in id order: a concurrent
+    // demotion waits here and then counts what this one left.
+    let (admins, current) = tx.user_lock_with_admins(id).await?;
+    let current: UserRecord = current.ok_or(UserUpdateError::NotFound)?;
     let is_enabled_admin = current.user.role == Role::Admin && !current.user.disabled;
     let stays_enabled_admin = role.unwrap_or(current.user.role) == Role::Admin
         && !disabled.unwrap_or(current.user.disabled);

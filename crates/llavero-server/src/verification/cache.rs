@@ -131,14 +131,16 @@ impl KeyCache {
         }
     }
 
-    /// Turns caching on or off; off also empties the cache.
+    /// Turns caching on or off; off also empties the cache. Either way the
+    /// epoch moves on: a lookup that started while the cache was off (when
+    /// invalidations may have been missed) must not be cached once it is on.
     pub fn set_enabled(&self, on: bool) {
         let on = on && !self.ttl.is_zero();
-        self.enabled.store(on, Ordering::Release);
+        self.epoch.fetch_add(1, Ordering::SeqCst);
         if !on {
-            self.epoch.fetch_add(1, Ordering::SeqCst);
             self.entries.invalidate_all();
         }
+        self.enabled.store(on, Ordering::Release);
     }
 
     /// How many lookups are cached (after pending maintenance: not for hot paths).
@@ -227,6 +229,19 @@ mod tests {
             cache.epoch(),
         );
         assert!(cache.is_empty());
+    }
+
+    #[test]
+    fn a_lookup_from_before_the_cache_came_on_is_not_cached() {
+        let cache = KeyCache::new(Duration::from_secs(60), 1000, false);
+        let epoch = cache.epoch();
+        cache.set_enabled(true);
+        cache.insert(
+            &KeyHash([6; 32]),
+            &lookup(Uuid::new_v4(), Uuid::new_v4()),
+            epoch,
+        );
+        assert!(cache.get(&KeyHash([6; 32])).is_none());
     }
 
     #[test]
