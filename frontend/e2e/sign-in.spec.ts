@@ -1,4 +1,5 @@
 import { test, expect, screenshot } from './fixtures';
+import { ADMIN_PASSWORD, base } from './constants';
 
 test('wrong credentials get a clear message, right ones open the credentials screen', async ({ page, account, credentials }) => {
   await page.goto('/');
@@ -34,4 +35,18 @@ test('the user menu at the top right leads to "Credenciales de API"', async ({ p
   await expect(menu).toHaveAttribute('aria-expanded', 'true');
   await page.getByRole('menuitem', { name: 'Credenciales de API' }).click();
   await expect(page).toHaveURL(/\/credentials$/);
+});
+
+test('a disabled account is told so (the server says account_disabled)', async ({ page, account, playwright }) => {
+  const admin = await playwright.request.newContext({ baseURL: base() });
+  expect((await admin.post('/api/v1/auth/login', { data: { username: 'admin', password: ADMIN_PASSWORD } })).status()).toBe(200);
+  const users = await (await admin.get('/api/v1/users?limit=200')).json();
+  const id = users.data.find((u: { username: string }) => u.username === account.username).id;
+  expect((await admin.patch(`/api/v1/users/${id}`, { data: { disabled: true } })).status()).toBe(200);
+  await admin.dispose();
+  await page.goto('/');
+  await page.getByLabel('Usuario').fill(account.username);
+  await page.getByLabel('Contraseña').fill(account.password);
+  await page.getByRole('button', { name: 'Iniciar sesión' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Esta cuenta está deshabilitada. Consulta con un administrador.');
 });
