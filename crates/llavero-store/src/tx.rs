@@ -49,9 +49,4 @@ impl Tx {
         self.txn.commit().await?;
         Ok(())
     }
-
-    /// Which database this transaction runs on.
-    pub fn backend(&self) -> Backend {
-        self.backend
-    }
 }

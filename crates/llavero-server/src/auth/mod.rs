@@ -18,7 +18,7 @@ use std::pin::Pin;
 use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
 use llavero_domain::hashing::constant_time_eq;
 use llavero_domain::TokenHash;
-use llavero_types::{Actor, ApiKey, ErrorCode, Role, User};
+use llavero_types::{ApiKey, ErrorCode, Role, User};
 
 use crate::client_ip::client_ip;
 use crate::error::ApiError;
@@ -44,20 +44,11 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// The caller as an activity-log actor.
-    pub fn actor(&self) -> Actor {
-        Actor {
-            id: self.user.id,
-            username: self.user.username.clone(),
-        }
-    }
-
-    /// An event by this caller, from its address, with its key.
+    /// Who acts, for the activity log: this user, from its address, with its key.
     pub fn acting(&self) -> Acting {
         Acting {
-            actor: Some(self.actor()),
-            ip: self.ip.clone(),
             api_key_id: self.api_key.as_ref().map(|k| k.id),
+            ..Acting::user(&self.user, self.ip.clone())
         }
     }
 

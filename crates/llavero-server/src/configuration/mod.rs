@@ -12,7 +12,7 @@
 
 mod layers;
 
-pub use layers::{load, KEYS};
+pub use layers::load;
 
 use std::net::SocketAddr;
 use std::ops::RangeInclusive;
@@ -91,11 +91,6 @@ pub struct Settings {
 pub struct ConfigError(pub(crate) String);
 
 impl Settings {
-    /// Reads the defaults and the process environment (no file).
-    pub fn from_env() -> Result<Self, ConfigError> {
-        load(None)
-    }
-
     /// Reads settings through `get` (a variable name → its value).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let var = |name: &str| {

@@ -18,7 +18,7 @@ pub mod sessions;
 pub mod users;
 
 use llavero_store::activity::NewEvent;
-use llavero_types::{ActivityAction, Actor};
+use llavero_types::{ActivityAction, Actor, User};
 use uuid::Uuid;
 
 /// Who is acting and from where: what the activity log records of a change.
@@ -36,6 +36,18 @@ impl Acting {
     /// The system itself (start-up, the command line).
     pub fn system() -> Acting {
         Acting::default()
+    }
+
+    /// `user`, from `ip`, not through an API key.
+    pub fn user(user: &User, ip: Option<String>) -> Acting {
+        Acting {
+            actor: Some(Actor {
+                id: user.id,
+                username: user.username.clone(),
+            }),
+            ip,
+            api_key_id: None,
+        }
     }
 
     /// An activity event of this actor, on `target`.

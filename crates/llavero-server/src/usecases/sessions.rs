@@ -5,7 +5,7 @@
 
 use llavero_domain::{password, random, TokenHash};
 use llavero_store::StoreError;
-use llavero_types::{ActivityAction, Actor, User};
+use llavero_types::{ActivityAction, User};
 
 use super::Acting;
 use crate::state::AppState;
@@ -65,15 +65,14 @@ pub async fn sign_in(
         Some(r) if matches => r,
         other => {
             state.throttle.fail(username, ip.as_deref());
-            let actor = other.map(|r| Actor {
-                id: r.user.id,
-                username: r.user.username,
-            });
-            let target = actor.as_ref().map(|a| ("user", a.id));
-            let acting = Acting {
-                actor,
-                ip,
-                api_key_id: None,
+            // An unknown username is logged with no actor.
+            let target = other.as_ref().map(|r| ("user", r.user.id));
+            let acting = match &other {
+                Some(r) => Acting::user(&r.user, ip),
+                None => Acting {
+                    ip,
+                    ..Acting::system()
+                },
             };
             let tx = state.store.begin().await?;
             tx.activity_record(acting.event(ActivityAction::LoginFailed, target, None))
@@ -91,14 +90,7 @@ pub async fn sign_in(
     let hash = TokenHash::of(&state.pepper, &token);
     let ttl = chrono::Duration::from_std(state.session_ttl)
         .map_err(|e| SignInError::Internal(e.into()))?;
-    let acting = Acting {
-        actor: Some(Actor {
-            id: record.user.id,
-            username: record.user.username.clone(),
-        }),
-        ip,
-        api_key_id: None,
-    };
+    let acting = Acting::user(&record.user, ip);
     let tx = state.store.begin().await?;
     // The password was checked outside the transaction (argon2 is slow):
     // if it changed, or the account was disabled, in the meantime, this
@@ -129,14 +121,7 @@ pub async fn sign_out(state: &AppState, token: &str, ip: Option<String>) -> Resu
     let hash = TokenHash::of(&state.pepper, token);
     let tx = state.store.begin().await?;
     if let Some((session_id, user)) = tx.session_delete(&hash).await? {
-        let acting = Acting {
-            actor: Some(Actor {
-                id: user.id,
-                username: user.username,
-            }),
-            ip,
-            api_key_id: None,
-        };
+        let acting = Acting::user(&user, ip);
         tx.activity_record(acting.event(
             ActivityAction::Logout,
             Some(("session", session_id)),

@@ -66,16 +66,6 @@ pub enum Verdict {
     Refused(Refusal),
 }
 
-impl Verdict {
-    /// The `/verify` code of this verdict.
-    pub fn code(&self) -> VerifyCode {
-        match self {
-            Verdict::Valid { .. } => VerifyCode::Valid,
-            Verdict::Refused(r) => r.code(),
-        }
-    }
-}
-
 /// How the verifier caches and writes.
 #[derive(Debug, Clone)]
 pub struct VerifierSettings {
