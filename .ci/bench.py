@@ -4,13 +4,17 @@
 Starts release builds of Llavero (on PostgreSQL and on SQLite, seeded with
 1k, 100k and 1M keys) and of the floor (a bare actix-web handler that parses
 the same verify body), drives each with wrk from a second process, measures
-pgbench -S on the same PostgreSQL, cross-replica revocation time and server
-memory, and writes docs/benchmarks.md. A benchmark, not a test: it asserts
+pgbench -S on the same PostgreSQL, cross-replica revocation time, server
+memory, peak memory under 300 concurrent sign-ins, the database work of
+unknown keys and how fast an outage is answered, and writes docs/benchmarks.md. A benchmark, not a test: it asserts
 nothing, it reports each figure beside its target.
 """
 
 import http.client
 import json
+import select
+import socket
+import threading
 import os
 import platform
 import re
@@ -63,7 +67,9 @@ class Server:
     def __init__(self, url, port, extra=None):
         env = dict(os.environ, LLAVERO_DATABASE_URL=url, LLAVERO_LISTEN=f"127.0.0.1:{port}",
                    LLAVERO_KEY_PEPPER=PEPPER, LLAVERO_VERIFY_TOKEN=TOKEN,
-                   LLAVERO_ADMIN_PASSWORD=ADMIN_PASSWORD, LLAVERO_WEB_DIR="", RUST_LOG="error")
+                   LLAVERO_ADMIN_PASSWORD=ADMIN_PASSWORD, LLAVERO_WEB_DIR="", RUST_LOG="error",
+                   # The create row measures creation itself, not the per-user limit.
+                   LLAVERO_KEY_CREATE_PER_MINUTE="0")
         env.update(extra or {})
         self.port = port
         self.proc = subprocess.Popen([os.path.join(REL, "llavero"), "serve"], env=env,
@@ -74,6 +80,14 @@ class Server:
         with open(f"/proc/{self.proc.pid}/status") as f:
             for line in f:
                 if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def peak_mb(self):
+        """The process's peak resident memory so far (VmHWM)."""
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
                     return int(line.split()[1]) / 1024
         return float("nan")
 
@@ -133,7 +147,8 @@ def lua_get(path, headers):
     return f'wrk.method = "GET"\nwrk.path = "{path}"\n{hs}'
 
 
-def lua_cold(keys_file):
+def lua_cold(keys_file, client_ip="203.0.113.9"):
+    ip = f',"client_ip":"{client_ip}"' if client_ip else ""
     return f'''
 wrk.method = "POST"
 wrk.path = "/api/v1/verify"
@@ -144,7 +159,7 @@ for line in io.lines("{keys_file}") do keys[#keys + 1] = line end
 math.randomseed(os.time())
 request = function()
   local k = keys[math.random(#keys)]
-  return wrk.format(nil, nil, nil, '{{"key":"' .. k .. '","client_ip":"203.0.113.9"}}')
+  return wrk.format(nil, nil, nil, '{{"key":"' .. k .. '"{ip}}}')
 end
 '''
 
@@ -169,6 +184,148 @@ def unknown_keys(count=100_000):
             body = "mco_" + "".join(chr(alphabet[b % 62]) for b in os.urandom(30))
             f.write(body + base62(zlib.crc32(body.encode()), 6) + "\n")
     return path
+
+
+def one_unknown(keys_file):
+    with open(keys_file) as f:
+        return f.readline().strip()
+
+
+def key_index_reads(backend):
+    """Index and table scans of api_keys so far (PostgreSQL's statistics,
+    flushed by the server's backends within a second of their work)."""
+    if backend != "postgres":
+        return None
+    time.sleep(1.5)
+    out = run(["psql", f"{PG_ADMIN}/llavero_bench", "-tAc",
+               "SELECT coalesce(idx_scan, 0) + coalesce(seq_scan, 0) FROM pg_stat_user_tables WHERE relname = 'api_keys'"])
+    return int(out.strip() or 0)
+
+
+def sign_in_memory(port, attempts=300):
+    """Peak server memory while `attempts` sign-ins arrive at once, each from
+    its own address (so no throttle turns any away: all want argon2)."""
+    psql("DROP DATABASE IF EXISTS llavero_bench WITH (FORCE)")
+    psql("CREATE DATABASE llavero_bench")
+    server = Server(f"{PG_ADMIN}/llavero_bench", port, {"LLAVERO_TRUSTED_PROXIES": "127.0.0.1"})
+    statuses = []
+    try:
+        idle = server.rss_mb()
+        barrier = threading.Barrier(attempts)
+
+        def attempt(i):
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            body = json.dumps({"username": f"user{i}", "password": "not-the-password"})
+            c.connect()
+            barrier.wait()
+            c.request("POST", "/api/v1/auth/login", body=body,
+                      headers={"content-type": "application/json", "x-forwarded-for": f"10.9.{i // 256}.{i % 256}"})
+            statuses.append(c.getresponse().status)
+
+        threads = [threading.Thread(target=attempt, args=(i,)) for i in range(attempts)]
+        t0 = time.time()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        took = time.time() - t0
+        res = {"idle": idle, "peak": server.peak_mb(), "n": attempts, "took": took,
+               "checked": statuses.count(401), "busy": statuses.count(503),
+               "other": len(statuses) - statuses.count(401) - statuses.count(503)}
+    finally:
+        server.stop()
+    log(f"{attempts} concurrent sign-ins: peak RSS {res['peak']:.1f} MB (idle {res['idle']:.1f} MB); "
+        f"{res['checked']} checked, {res['busy']} busy, {res['other']} other, in {res['took']:.1f} s")
+    return res
+
+
+class Relay:
+    """A loopback TCP relay to PostgreSQL that can be cut (the outage)."""
+
+    def __init__(self):
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(128)
+        self.port = self.listener.getsockname()[1]
+        self.socks = []
+        self.open = True
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while self.open:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", 5432))
+            self.socks += [client, upstream]
+            threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
+
+    def _pump(self, a, b):
+        try:
+            while True:
+                ready, _, _ = select.select([a, b], [], [], 1)
+                for s in ready:
+                    data = s.recv(65536)
+                    if not data:
+                        raise OSError
+                    (b if s is a else a).sendall(data)
+        except (OSError, ValueError):
+            for s in (a, b):
+                try:
+                    s.close()
+                except OSError:
+                    pass
+
+    def cut(self):
+        self.open = False
+        self.listener.close()
+        for s in self.socks:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+                s.close()
+            except OSError:
+                pass
+
+
+def outage_latency(port, seconds=10):
+    """How fast verifications are answered while PostgreSQL is unreachable."""
+    psql("DROP DATABASE IF EXISTS llavero_bench WITH (FORCE)")
+    psql("CREATE DATABASE llavero_bench")
+    relay = Relay()
+    server = Server(f"{PG_ADMIN.replace('127.0.0.1:5432', f'127.0.0.1:{relay.port}')}/llavero_bench", port)
+    times, statuses = [], []
+    try:
+        cookie = session(port, "admin", ADMIN_PASSWORD)
+        _, secret = new_key(port, cookie, "outage")
+        relay.cut()
+        stop = time.time() + seconds
+
+        def client():
+            body = json.dumps({"key": secret})
+            hdr = {"content-type": "application/json", "authorization": f"Bearer {TOKEN}"}
+            while time.time() < stop:
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                t0 = time.perf_counter()
+                c.request("POST", "/api/v1/verify", body=body, headers=hdr)
+                r = c.getresponse()
+                r.read()
+                times.append((time.perf_counter() - t0) * 1000)
+                statuses.append(r.status)
+
+        threads = [threading.Thread(target=client) for _ in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        server.stop()
+    times.sort()
+    res = {"n": len(times), "p50": statistics.median(times), "p99": times[int(len(times) * 0.99) - 1],
+           "max": times[-1], "codes": {s: statuses.count(s) for s in sorted(set(statuses))}}
+    log(f"outage: {res['n']} verifications, p50 {res['p50']:.0f} ms, p99 {res['p99']:.0f} ms, max {res['max']:.0f} ms, {res['codes']}")
+    return res
 
 
 def fresh_db(backend, size):
@@ -207,9 +364,14 @@ def bench_backend(backend, results, port):
                 log(f"{tag}: server RSS {r['rss_mb']:.1f} MB")
             if size == max(SIZES):
                 r["malformed"] = wrk(port, lua_post("/api/v1/verify", {"key": "mco_000000000000000000000000000000000000"}, VERIFY_HDR), f"{tag}: verify malformed")
-                r["unknown"] = wrk(port, lua_cold(unknown_keys()), f"{tag}: verify unknown (random well-formed)")
+                unknown = unknown_keys()
+                r["unknown"] = wrk(port, lua_cold(unknown), f"{tag}: verify random unknown keys, one client address")
+                r["unknown_anon"] = wrk(port, lua_cold(unknown, client_ip=None), f"{tag}: verify random unknown keys, no client_ip")
+                before = key_index_reads(backend)
+                r["unknown_repeat"] = wrk(port, lua_post("/api/v1/verify", {"key": one_unknown(unknown)}, VERIFY_HDR), f"{tag}: verify one unknown key, repeated")
+                r["unknown_repeat"]["db_reads"] = key_index_reads(backend) - before if before is not None else None
                 r["me"] = wrk(port, lua_get("/api/v1/me", {"MC-Api-Key": hot}), f"{tag}: GET /me by key")
-                r["create"] = wrk(port, lua_post("/api/v1/api-keys", {"name": "created-by-bench"}, {"MC-Api-Key": hot}), f"{tag}: create key")
+                r["create"] = wrk(port, lua_post("/api/v1/api-keys", {"name": "created-by-bench"}, {"Cookie": cookie}), f"{tag}: create key")
                 server.stop()
                 seed(url, "lister", 10_000)
                 server = Server(url, port)
@@ -290,7 +452,7 @@ def fmt(r, floor):
     return f"{r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['rps'] / floor['rps']:.2f}×"
 
 
-def write_report(floor, floor1, results, prop, pg_tps, rss):
+def write_report(floor, floor1, results, prop, pg_tps, rss, signin, outage):
     big = max(SIZES)
     lines = [
         "# Benchmarks",
@@ -314,7 +476,10 @@ def write_report(floor, floor1, results, prop, pg_tps, rss):
         f"| floor, 1 worker | — | — | {fmt(floor1, floor1)} |",
     ]
     names = [("hot", "verify, hot key"), ("cold", "verify, random key (cold)"), ("malformed", "verify, malformed key"),
-             ("unknown", "verify, unknown well-formed key"), ("me", "GET /me by key"), ("create", "create a key"),
+             ("unknown", "verify, random unknown keys, one client address"),
+             ("unknown_anon", "verify, random unknown keys, no client_ip"),
+             ("unknown_repeat", "verify, one unknown key repeated"),
+             ("me", "GET /me by key"), ("create", "create a key (session)"),
              ("list", "list page of 50 (user with 10k keys)"), ("list16", "list page of 50, 16 connections"),
              ("hot1", "verify, hot key, 1 worker")]
     for backend in ("postgres", "sqlite"):
@@ -355,6 +520,22 @@ def write_report(floor, floor1, results, prop, pg_tps, rss):
     if measured:
         row("server RSS ≤ 64 MB with 100k keys (after hot and cold load)",
             ", ".join(f"{mb:.1f} MB on {b}" for b, mb in measured.items()), all(mb <= 64 for mb in measured.values()))
+    unk = pgr.get("unknown")
+    if unk:
+        row("a flood of random unknown well-formed keys ≥ 0.8× floor (from one client address: answered 429 from memory after its failures)",
+            f"{unk['rps'] / floor['rps']:.2f}× ({unk['errors']:,} of them 429/401)", unk["rps"] >= 0.8 * floor["rps"])
+    rep = pgr.get("unknown_repeat")
+    if rep and rep.get("db_reads") is not None:
+        row("repeated unknown keys cause no database work (api_keys scans in pg_stat_user_tables during the run)",
+            f"{rep['db_reads']} scans for {rep['rps'] * float(DURATION.rstrip('s')):,.0f} verifications", rep["db_reads"] <= 1)
+    if signin:
+        row(f"{signin['n']} concurrent sign-ins: peak RSS ≤ 128 MB",
+            f"{signin['peak']:.1f} MB peak (idle {signin['idle']:.1f} MB); {signin['checked']} checked, {signin['busy']} answered 503 busy, in {signin['took']:.1f} s",
+            signin["peak"] <= 128)
+    if outage:
+        row("database unreachable: verify answered 503 within 1 s (p99)",
+            f"p50 {outage['p50']:.0f} ms, p99 {outage['p99']:.0f} ms, max {outage['max']:.0f} ms over {outage['n']} (statuses {outage['codes']})",
+            outage["p99"] <= 1000 and set(outage["codes"]) <= {503})
     if prop:
         row("revocation refused on another replica ≤ 100 ms (p99)", f"p50 {prop['p50']:.2f} ms, p99 {prop['p99']:.2f} ms over {prop['n']} revocations", prop["p99"] <= 100)
     lines += ["", "Non-2xx answers during load: " + (", ".join(
@@ -383,8 +564,10 @@ def main():
         bench_backend(backend, results, port)
     pg_tps = pgbench() if "postgres" in backends else float("nan")
     prop = propagation(port, port_b) if "postgres" in backends else None
+    signin = sign_in_memory(port) if "postgres" in backends else None
+    outage = outage_latency(port) if "postgres" in backends else None
     rss = {b: results.get((b, 100_000), {}).get("rss_mb") for b in backends}
-    write_report(floor, floor1, results, prop, pg_tps, rss)
+    write_report(floor, floor1, results, prop, pg_tps, rss, signin, outage)
     shutil.rmtree(WORK, ignore_errors=True)
 
 

@@ -64,6 +64,16 @@ export class CredentialsPage {
 
 export const test = baseTest.extend<{ account: Account; credentials: CredentialsPage }>({
   baseURL: async ({}, use) => use(base()),
+  // Every test runs under the server's Content-Security-Policy and fails on
+  // any violation Chromium reports.
+  page: async ({ page }, use) => {
+    const violations: string[] = [];
+    page.on('console', (m) => {
+      if (/Content[- ]Security[- ]Policy/i.test(m.text())) violations.push(m.text());
+    });
+    await use(page);
+    expect(violations, 'Content-Security-Policy violations').toEqual([]);
+  },
   account: async ({ request }, use) => use(await createUser(request)),
   credentials: async ({ page }, use) => use(new CredentialsPage(page)),
 });

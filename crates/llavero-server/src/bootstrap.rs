@@ -9,6 +9,7 @@ use llavero_store::Store;
 use llavero_types::Role;
 
 use crate::configuration::{Database, Settings};
+use crate::passwords::PasswordWork;
 use crate::usecases::{self, Acting};
 
 /// The pepper file's name, beside the SQLite database.
@@ -88,6 +89,7 @@ pub async fn bootstrap_admin(store: &Store, settings: &Settings) -> anyhow::Resu
     };
     usecases::users::create(
         store,
+        &PasswordWork::new(1),
         &Acting::system(),
         &username,
         password.clone(),

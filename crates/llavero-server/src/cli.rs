@@ -6,6 +6,7 @@ use llavero_domain::{Password, Username};
 use llavero_types::Role;
 
 use crate::configuration::Settings;
+use crate::passwords::PasswordWork;
 use crate::startup::{connect_and_migrate, Application};
 use crate::telemetry;
 use crate::usecases::{self, users::UserCreateError, Acting};
@@ -99,12 +100,19 @@ async fn add_user(settings: &Settings, username: &str, admin: bool) -> anyhow::R
     let password = Password::parse(&raw)?;
     let store = connect_and_migrate(settings).await?;
     let role = if admin { Role::Admin } else { Role::User };
-    let user = usecases::users::create(&store, &Acting::system(), &username, password, role)
-        .await
-        .map_err(|e| match e {
-            UserCreateError::UsernameTaken => anyhow::anyhow!("username is taken"),
-            other => anyhow::Error::new(other),
-        })?;
+    let user = usecases::users::create(
+        &store,
+        &PasswordWork::new(1),
+        &Acting::system(),
+        &username,
+        password,
+        role,
+    )
+    .await
+    .map_err(|e| match e {
+        UserCreateError::UsernameTaken => anyhow::anyhow!("username is taken"),
+        other => anyhow::Error::new(other),
+    })?;
     println!(
         "created {} user {} ({})",
         role.as_str(),

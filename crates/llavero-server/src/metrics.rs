@@ -84,8 +84,9 @@ impl Metrics {
         self.keys_revoked.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// The exposition text, with the database pool's `(size, idle)`.
-    pub fn render(&self, pool: Option<(u32, u32)>, cached_keys: usize) -> String {
+    /// The exposition text, with the database pool's `(size, idle)`, the
+    /// verifier's cached entries and the keys it has looked up.
+    pub fn render(&self, pool: Option<(u32, u32)>, cached_keys: usize, looked_up: u64) -> String {
         let mut out = String::with_capacity(4096);
         out.push_str("# HELP llavero_http_requests_total HTTP requests answered, by method, route pattern and status.\n");
         out.push_str("# TYPE llavero_http_requests_total counter\n");
@@ -146,6 +147,9 @@ impl Metrics {
         out.push_str("# HELP llavero_key_cache_entries Key lookups held by this process's verification cache.\n");
         out.push_str("# TYPE llavero_key_cache_entries gauge\n");
         let _ = writeln!(out, "llavero_key_cache_entries {cached_keys}");
+        out.push_str("# HELP llavero_key_lookups_total Presented keys looked up in the database (cache misses).\n");
+        out.push_str("# TYPE llavero_key_lookups_total counter\n");
+        let _ = writeln!(out, "llavero_key_lookups_total {looked_up}");
         if let Some((size, idle)) = pool {
             out.push_str(
                 "# HELP llavero_db_pool_connections Database pool connections, by state.\n",
@@ -190,7 +194,7 @@ mod tests {
         m.observe_request("GET", "/api/v1/me", 401, Duration::from_millis(30));
         m.observe_verify(VerifyCode::Revoked);
         m.key_created();
-        let text = m.render(Some((4, 3)), 7);
+        let text = m.render(Some((4, 3)), 7, 0);
         assert!(text.contains("llavero_key_cache_entries 7"));
         assert!(text.contains(
             "llavero_http_requests_total{method=\"GET\",route=\"/api/v1/me\",status=\"401\"} 1"
@@ -206,7 +210,7 @@ mod tests {
         );
         assert!(text.contains("llavero_verify_total{code=\"REVOKED\"} 1"));
         m.observe_request("BREW", "(unmatched)", 405, Duration::from_millis(1));
-        assert!(m.render(None, 0).contains(
+        assert!(m.render(None, 0, 0).contains(
             "llavero_http_requests_total{method=\"OTHER\",route=\"(unmatched)\",status=\"405\"} 1"
         ));
         assert!(text.contains("llavero_api_keys_created_total 1"));

@@ -27,7 +27,9 @@ use crate::auth::API_KEY_HEADER;
 rename and revoke API keys; verify keys from gateways; audit activity; manage users.\n\n\
 Bodies are JSON; objects and lists are wrapped as `{\"data\": …}`; errors are RFC 9457 \
 `application/problem+json`. Authenticate with the session cookie from `POST /auth/login`, \
-or with an API key in `MC-Api-Key` or `Authorization: Bearer`.",
+or with an API key in `MC-Api-Key` or `Authorization: Bearer` (a key reads and uses the API \
+with its owner's privileges; creating, renaming and revoking keys and managing users need a \
+signed-in session).",
         license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
     modifiers(&SecuritySchemes),
@@ -51,7 +53,7 @@ impl Modify for SecuritySchemes {
             "session_cookie",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
                 SESSION_COOKIE,
-                "The browser session from POST /api/v1/auth/login.",
+                "The browser session from POST /api/v1/auth/login (named __Host-llavero_session over https).",
             ))),
         );
         components.add_security_scheme(
@@ -96,7 +98,58 @@ pub fn api_app() -> (
         .split_for_parts();
     add_links(&mut doc);
     add_database_unavailable(&mut doc);
+    add_key_throttle(&mut doc);
     (app, doc)
+}
+
+/// Every operation that takes an API key (and `/verify`, for its
+/// `client_ip`) can answer 429 `rate_limited` to a client address whose key
+/// checks keep failing, and 503 `busy` when the lookup queue is full: say
+/// so once, here.
+fn add_key_throttle(doc: &mut Document) {
+    use utoipa::openapi::header::HeaderBuilder;
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder, Type};
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.patch,
+            &mut item.put,
+            &mut item.delete,
+        ];
+        for op in operations.into_iter().flatten() {
+            let takes_key = path == "/api/v1/verify"
+                || op.security.iter().flatten().any(|req| {
+                    let json = serde_json::to_value(req).unwrap_or_default();
+                    json.get("api_key").is_some() || json.get("bearer").is_some()
+                });
+            if !takes_key || op.responses.responses.contains_key("429") {
+                continue;
+            }
+            let response = ResponseBuilder::new()
+                .description(
+                    "Too many failed key checks from this client address (`rate_limited`): \
+                     retry after `Retry-After`",
+                )
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .header(
+                    "retry-after",
+                    HeaderBuilder::new()
+                        .schema(utoipa::openapi::ObjectBuilder::new().schema_type(Type::Integer))
+                        .description(Some("Seconds to wait"))
+                        .build(),
+                )
+                .build();
+            op.responses
+                .responses
+                .insert("429".to_owned(), RefOr::T(response));
+        }
+    }
 }
 
 /// Every operation that reads or writes the database can answer 503

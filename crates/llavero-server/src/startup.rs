@@ -18,14 +18,16 @@ use llavero_store::Store;
 use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
+use crate::auth::session::SessionPolicy;
 use crate::bootstrap;
 use crate::configuration::Settings;
 use crate::error;
+use crate::headers;
 use crate::metrics::Metrics;
 use crate::openapi::{self, DocumentJson};
+use crate::passwords::PasswordWork;
 use crate::routes;
 use crate::state::AppState;
-use crate::throttle::LoginThrottle;
 use crate::verification::{Verifier, VerifierSettings};
 
 /// Largest JSON body accepted (names are ≤ 100 characters; this is generous).
@@ -48,6 +50,28 @@ pub struct Application {
     address: std::net::SocketAddr,
     server: Server,
     verifier: Arc<Verifier>,
+    housekeeping: tokio::task::JoinHandle<()>,
+}
+
+/// How often ended sessions and spent throttle counters are deleted.
+const HOUSEKEEPING: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Deletes ended sessions and spent throttle counters, now and then every
+/// [`HOUSEKEEPING`]; any replica may do it (the deletes are idempotent).
+async fn housekeeping(store: Store, idle: std::time::Duration) {
+    let idle = chrono::Duration::from_std(idle).unwrap_or(chrono::Duration::hours(1));
+    let mut tick = tokio::time::interval(HOUSEKEEPING);
+    loop {
+        tick.tick().await;
+        match store.session_purge_expired(idle).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(sessions = n, "purged ended sessions"),
+            Err(e) => tracing::warn!(error = %e, "could not purge ended sessions"),
+        }
+        if let Err(e) = store.throttle_purge().await {
+            tracing::warn!(error = %e, "could not purge throttle counters");
+        }
+    }
 }
 
 /// Connects to the database named in `settings` and applies migrations.
@@ -85,9 +109,6 @@ impl Application {
         let pepper = bootstrap::resolve_pepper(&settings)?;
         let store = connect_and_migrate(&settings).await?;
         bootstrap::bootstrap_admin(&store, &settings).await?;
-        if let Err(e) = store.session_purge_expired().await {
-            tracing::warn!(error = %e, "could not purge expired sessions");
-        }
 
         let listener = TcpListener::bind(settings.listen)
             .with_context(|| format!("binding {} (LLAVERO_LISTEN)", settings.listen))?;
@@ -103,8 +124,15 @@ impl Application {
                 // Half the pool for batched key lookups, half for everything else.
                 lookups_in_flight: (settings.db_max_connections / 2).max(1) as usize,
                 usage_flush: settings.usage_flush,
+                failures_per_minute: settings.key_failures_per_minute,
             },
         ));
+        let sessions = SessionPolicy {
+            absolute: settings.session_ttl,
+            idle: settings.session_idle,
+            secure: settings.secure_cookies(),
+        };
+        let housekeeping = tokio::spawn(housekeeping(store.clone(), sessions.idle));
         let state = AppState {
             store: store.clone(),
             pepper,
@@ -113,9 +141,10 @@ impl Application {
             brand: settings.brand.clone(),
             verify_token: settings.verify_token.clone(),
             trusted_proxies: Arc::new(settings.trusted_proxies.clone()),
-            secure_cookies: settings.secure_cookies(),
-            session_ttl: settings.session_ttl,
-            throttle: Arc::new(LoginThrottle::default()),
+            sessions,
+            https: settings.secure_cookies(),
+            passwords: PasswordWork::new(settings.hash_concurrency),
+            key_create_per_minute: settings.key_create_per_minute,
             metrics: Arc::new(Metrics::default()),
             verifier: verifier.clone(),
         };
@@ -140,6 +169,7 @@ impl Application {
             address: bound,
             server,
             verifier,
+            housekeeping,
         })
     }
 
@@ -163,6 +193,7 @@ impl Application {
     /// After the last request, pending last uses are written.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
+        self.housekeeping.abort();
         self.verifier.shutdown().await;
         result
     }
@@ -174,6 +205,7 @@ fn run(listener: TcpListener, state: AppState, settings: &Settings) -> anyhow::R
     let doc = web::Data::new(DocumentJson(Arc::new(openapi::document_json())));
     let request_id = HeaderName::from_static("x-request-id");
     let known = web::Data::new(routes::fallback::KnownPaths::new(openapi::allowed_methods()));
+    let https = settings.secure_cookies();
     let server = HttpServer::new(move || {
         let request_id = request_id.clone();
         let (app, _) = openapi::api_app();
@@ -243,6 +275,16 @@ fn run(listener: TcpListener, state: AppState, settings: &Settings) -> anyhow::R
                     if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id).ok()) {
                         res.headers_mut().insert(request_id, value);
                     }
+                    Ok(res)
+                }
+            })
+            // Security headers on every answer, errors included.
+            .wrap_fn(move |req, srv| {
+                let path = req.path().to_owned();
+                let fut = srv.call(req);
+                async move {
+                    let mut res = fut.await?;
+                    headers::secure(res.headers_mut(), &path, https);
                     Ok(res)
                 }
             })

@@ -7,8 +7,9 @@ use ipnet::IpNet;
 use llavero_domain::{KeyPrefix, Pepper, Secret};
 use llavero_store::Store;
 
+use crate::auth::session::SessionPolicy;
 use crate::metrics::Metrics;
-use crate::throttle::LoginThrottle;
+use crate::passwords::PasswordWork;
 use crate::verification::Verifier;
 
 /// Shared, read-mostly state of one server process.
@@ -21,9 +22,12 @@ pub struct AppState {
     pub brand: String,
     pub verify_token: Option<Secret<String>>,
     pub trusted_proxies: Arc<Vec<IpNet>>,
-    pub secure_cookies: bool,
-    pub session_ttl: std::time::Duration,
-    pub throttle: Arc<LoginThrottle>,
+    pub sessions: SessionPolicy,
+    /// Served over https (`LLAVERO_PUBLIC_URL`): HSTS on every answer.
+    pub https: bool,
+    pub passwords: PasswordWork,
+    /// Keys one user may create per minute (0: no limit).
+    pub key_create_per_minute: u32,
     pub metrics: Arc<Metrics>,
     pub verifier: Arc<Verifier>,
 }

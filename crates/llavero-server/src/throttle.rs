@@ -1,98 +1,79 @@
-//! Sign-in throttling: too many failures for one username, or from one
-//! address, within a window get 429 with `Retry-After`.
+//! Which attempts are limited, and how much: the buckets and limits of
+//! sign-in guessing and key creation. The counting itself is the store's
+//! (`llavero_store::throttle`): in the database, so every replica shares it,
+//! and taken *before* any password work, so parallel guesses get no more
+//! checks than sequential ones.
 //!
-//! Counters live in this process's memory, which bounds guessing per replica;
-//! `TODO-security:` share them through the database when running many
-//! replicas. Checking happens before the password hash is computed, so a
-//! throttled attempt costs the server almost nothing.
+//! Sign-in is limited per (account, address), and per address across
+//! accounts — never per account alone: an attacker guessing from some
+//! addresses must not lock the owner out from another. Addresses are
+//! grouped as one client holds them: an IPv4 address alone, an IPv6 /64
+//! whole (one host gets a whole /64 to rotate through).
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::net::IpAddr;
+use std::time::Duration;
 
-/// Failures allowed per username within [`WINDOW`].
-pub const MAX_PER_USERNAME: usize = 5;
-/// Failures allowed per client address within [`WINDOW`].
-pub const MAX_PER_IP: usize = 20;
-/// How long a failure counts.
+use llavero_store::throttle::Limit;
+use uuid::Uuid;
+
+/// How long a sign-in attempt counts.
 pub const WINDOW: Duration = Duration::from_secs(15 * 60);
-/// Tracked keys beyond which expired entries are swept.
-const SWEEP_AT: usize = 10_000;
 
-/// Failure timestamps by username and by address.
-#[derive(Debug, Default)]
-pub struct LoginThrottle {
-    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
-}
+/// Password checks per (account, address) in any [`WINDOW`].
+pub const PER_ACCOUNT_AND_ADDRESS: Limit = Limit {
+    max: 10,
+    window: WINDOW,
+};
 
-impl LoginThrottle {
-    /// `Err(seconds)` to wait when `username` or `ip` is over its limit.
-    pub fn check(&self, username: &str, ip: Option<&str>) -> Result<(), u64> {
-        let now = Instant::now();
-        let Ok(mut map) = self.failures.lock() else {
-            return Ok(());
-        };
-        let mut wait = 0u64;
-        for (key, max) in keys(username, ip) {
-            if let Some(times) = map.get_mut(&key) {
-                prune(times, now);
-                if times.len() >= max {
-                    let oldest = times.front().copied().unwrap_or(now);
-                    let left = WINDOW.saturating_sub(now.duration_since(oldest));
-                    wait = wait.max(left.as_secs().max(1));
-                }
+/// Failed password checks per address, across accounts, in any [`WINDOW`].
+pub const PER_ADDRESS: Limit = Limit {
+    max: 50,
+    window: WINDOW,
+};
+
+/// The client group an address belongs to (see the module docs); `-` when
+/// the address is unknown.
+pub fn address_group(ip: Option<&str>) -> String {
+    match ip.and_then(|ip| ip.parse::<IpAddr>().ok()) {
+        Some(IpAddr::V4(v4)) => v4.to_string(),
+        Some(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
             }
-        }
-        if wait > 0 {
-            Err(wait)
-        } else {
-            Ok(())
-        }
-    }
-
-    /// Counts one failed sign-in.
-    pub fn fail(&self, username: &str, ip: Option<&str>) {
-        let now = Instant::now();
-        let Ok(mut map) = self.failures.lock() else {
-            return;
-        };
-        if map.len() > SWEEP_AT {
-            map.retain(|_, times| {
-                prune(times, now);
-                !times.is_empty()
-            });
-        }
-        for (key, _) in keys(username, ip) {
-            map.entry(key).or_default().push_back(now);
-        }
-    }
-
-    /// Forgets a username's failures after it signs in.
-    pub fn succeed(&self, username: &str) {
-        if let Ok(mut map) = self.failures.lock() {
-            map.remove(&format!("u:{username}"));
-        }
+        },
+        None => "-".to_owned(),
     }
 }
 
-fn keys(username: &str, ip: Option<&str>) -> Vec<(String, usize)> {
-    let mut keys = vec![(
-        format!("u:{}", username.to_ascii_lowercase()),
-        MAX_PER_USERNAME,
-    )];
-    if let Some(ip) = ip {
-        keys.push((format!("ip:{ip}"), MAX_PER_IP));
-    }
-    keys
+/// The sign-in buckets of `username` from `ip`: (account, address), then
+/// address.
+pub fn sign_in_buckets(username: &str, ip: Option<&str>) -> [(String, Limit); 2] {
+    let group = address_group(ip);
+    [
+        (
+            format!("login:{}@{group}", username.to_ascii_lowercase()),
+            PER_ACCOUNT_AND_ADDRESS,
+        ),
+        (format!("login-from:{group}"), PER_ADDRESS),
+    ]
 }
 
-fn prune(times: &mut VecDeque<Instant>, now: Instant) {
-    while times
-        .front()
-        .is_some_and(|t| now.duration_since(*t) >= WINDOW)
-    {
-        times.pop_front();
-    }
+/// The key-creation bucket of user `id`, at `per_minute`.
+pub fn key_create_bucket(id: Uuid, per_minute: u32) -> (String, Limit) {
+    (
+        format!("key-create:{id}"),
+        Limit {
+            max: per_minute,
+            window: Duration::from_secs(60),
+        },
+    )
+}
+
+/// Seconds to tell a throttled client to wait (at least one).
+pub fn retry_after_secs(wait: Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
 }
 
 #[cfg(test)]
@@ -100,26 +81,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn username_limit_then_retry_after() {
-        let t = LoginThrottle::default();
-        for _ in 0..MAX_PER_USERNAME {
-            assert!(t.check("ana", Some("1.1.1.1")).is_ok());
-            t.fail("ana", Some("1.1.1.1"));
-        }
-        let wait = t.check("ANA", Some("2.2.2.2")).err().unwrap_or(0);
-        assert!(wait > 0 && wait <= WINDOW.as_secs(), "{wait}");
-        assert!(t.check("bob", Some("2.2.2.2")).is_ok());
-        t.succeed("ana");
-        assert!(t.check("ana", Some("2.2.2.2")).is_ok());
+    fn ipv6_addresses_are_grouped_by_64() {
+        assert_eq!(
+            address_group(Some("2001:db8:1:2:aaaa::1")),
+            address_group(Some("2001:db8:1:2:ffff::9"))
+        );
+        assert_ne!(
+            address_group(Some("2001:db8:1:2::1")),
+            address_group(Some("2001:db8:1:3::1"))
+        );
+        assert_eq!(address_group(Some("::ffff:192.0.2.7")), "192.0.2.7");
+        assert_eq!(address_group(Some("192.0.2.7")), "192.0.2.7");
+        assert_eq!(address_group(None), "-");
     }
 
     #[test]
-    fn address_limit_spans_usernames() {
-        let t = LoginThrottle::default();
-        for i in 0..MAX_PER_IP {
-            t.fail(&format!("user{i}"), Some("9.9.9.9"));
-        }
-        assert!(t.check("someone-new", Some("9.9.9.9")).is_err());
-        assert!(t.check("someone-new", Some("8.8.8.8")).is_ok());
+    fn an_account_is_limited_per_address_not_alone() {
+        let [(a, _), (from_a, _)] = sign_in_buckets("Ana", Some("192.0.2.1"));
+        let [(b, _), _] = sign_in_buckets("ana", Some("192.0.2.2"));
+        assert_ne!(a, b);
+        assert_eq!(from_a, "login-from:192.0.2.1");
+    }
+
+    #[test]
+    fn a_partial_second_is_a_whole_one() {
+        assert_eq!(retry_after_secs(Duration::from_millis(1)), 1);
+        assert_eq!(retry_after_secs(Duration::from_secs(3)), 3);
     }
 }

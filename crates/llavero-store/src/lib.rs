@@ -2,7 +2,7 @@
 //!
 //! [`Store`] wraps a sea-orm connection pool to SQLite (the embedded default)
 //! or PostgreSQL (production). One module per table (`users`, `api_keys`,
-//! `sessions`, `activity`) holds that table's queries; `entity` and
+//! `sessions`, `activity`, `throttle`) holds that table's queries; `entity` and
 //! `migration` hold the schema. Errors come back as [`StoreError`], which
 //! says *what* went wrong (not found, conflict, database failure) and leaves
 //! HTTP status codes to the server.
@@ -15,12 +15,16 @@ pub mod entity;
 pub mod migration;
 pub mod notify;
 pub mod sessions;
+pub mod throttle;
 pub mod tx;
 pub mod users;
 
 pub use tx::Tx;
 
+use std::str::FromStr;
 use std::time::Duration;
+
+use sea_orm::sqlx::postgres::PgConnectOptions;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
@@ -135,16 +139,49 @@ impl<T> Page<T> {
 #[derive(Debug, Clone)]
 pub struct Store {
     db: DatabaseConnection,
+    /// On PostgreSQL, how to open a listening connection of its own.
+    listener_options: Option<ListenerOptions>,
 }
+
+/// PostgreSQL connection options; `Debug` hides them (they hold the password).
+#[derive(Clone)]
+struct ListenerOptions(PgConnectOptions);
+
+impl std::fmt::Debug for ListenerOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ListenerOptions([redacted])")
+    }
+}
+
+/// How long a PostgreSQL query waits for a pooled connection. Short: when
+/// the database is unreachable, sqlx keeps retrying to connect until this
+/// runs out, and an outage must be answered (503) within a second. SQLite
+/// is a local file (no outage to wait out) whose writers queue on its lock
+/// holding connections, so it keeps a longer wait.
+pub const PG_ACQUIRE_TIMEOUT: Duration = Duration::from_millis(750);
+const SQLITE_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl Store {
     /// Connects to `url` (`sqlite://…?mode=rwc` or `postgres://…`).
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        let postgres = url.starts_with("postgres:") || url.starts_with("postgresql:");
+        let listener_options = if postgres {
+            let parsed = PgConnectOptions::from_str(url).map_err(|e| {
+                StoreError::Database(DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e)))
+            })?;
+            Some(ListenerOptions(parsed))
+        } else {
+            None
+        };
         let mut opts = ConnectOptions::new(url.to_owned());
         opts.max_connections(max_connections)
             .min_connections(1)
             .connect_timeout(Duration::from_secs(5))
-            .acquire_timeout(Duration::from_secs(5))
+            .acquire_timeout(if postgres {
+                PG_ACQUIRE_TIMEOUT
+            } else {
+                SQLITE_ACQUIRE_TIMEOUT
+            })
             // sqlx pings every connection on checkout by default: one more
             // round trip per query. A broken connection still surfaces as a
             // query error (503 on /readyz) and is replaced by the pool.
@@ -158,9 +195,22 @@ impl Store {
             .map_sqlx_sqlite_opts(|o| {
                 o.journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
+            })
+            // sqlx offers no client-side TCP keepalive; ask the server to
+            // probe instead, so it drops the connections of a replica that
+            // vanished (the listener's own liveness is its heartbeat).
+            .map_sqlx_postgres_opts(|o| {
+                o.options([
+                    ("tcp_keepalives_idle", "10"),
+                    ("tcp_keepalives_interval", "5"),
+                    ("tcp_keepalives_count", "3"),
+                ])
             });
         let db = Database::connect(opts).await?;
-        Ok(Store { db })
+        Ok(Store {
+            db,
+            listener_options,
+        })
     }
 
     /// Applies pending migrations.

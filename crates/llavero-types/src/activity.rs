@@ -17,6 +17,10 @@ pub enum ActivityAction {
     ApiKeyRevoked,
     UserCreated,
     UserUpdated,
+    /// A user changed their own password.
+    PasswordChanged,
+    /// A user ended all of their sessions.
+    LogoutEverywhere,
 }
 
 impl ActivityAction {
@@ -31,11 +35,13 @@ impl ActivityAction {
             ActivityAction::ApiKeyRevoked => "api_key_revoked",
             ActivityAction::UserCreated => "user_created",
             ActivityAction::UserUpdated => "user_updated",
+            ActivityAction::PasswordChanged => "password_changed",
+            ActivityAction::LogoutEverywhere => "logout_everywhere",
         }
     }
 
     /// Every action, for parsing stored names back.
-    pub const ALL: [ActivityAction; 8] = [
+    pub const ALL: [ActivityAction; 10] = [
         ActivityAction::Login,
         ActivityAction::LoginFailed,
         ActivityAction::Logout,
@@ -44,6 +50,8 @@ impl ActivityAction {
         ActivityAction::ApiKeyRevoked,
         ActivityAction::UserCreated,
         ActivityAction::UserUpdated,
+        ActivityAction::PasswordChanged,
+        ActivityAction::LogoutEverywhere,
     ];
 
     /// The action stored under `name`, if any.

@@ -56,3 +56,25 @@ mod tests {
         assert!(!shown.contains("hunter2"), "{shown}");
     }
 }
+
+/// `POST /me/password`: the caller's current password and the new one.
+///
+/// `Debug` is written by hand so that a password can never reach a log line.
+#[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChangePassword {
+    #[cfg_attr(feature = "openapi", schema(format = Password, min_length = 1))]
+    pub current_password: String,
+    /// 8 to 1024 characters.
+    #[cfg_attr(feature = "openapi", schema(format = Password, min_length = 8, max_length = 1024))]
+    pub new_password: String,
+}
+
+impl std::fmt::Debug for ChangePassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChangePassword")
+            .field("current_password", &"[redacted]")
+            .field("new_password", &"[redacted]")
+            .finish()
+    }
+}

@@ -18,7 +18,7 @@ mod users;
 mod verify;
 
 pub use activity::{ActivityAction, ActivityEvent, ActivityList, Actor};
-pub use auth::{LoginRequest, Me, MeResponse};
+pub use auth::{ChangePassword, LoginRequest, Me, MeResponse};
 pub use info::{Info, InfoResponse};
 pub use keys::{ApiKey, ApiKeyCreated, ApiKeyList, ApiKeyResponse, CreateApiKey, RenameApiKey};
 pub use problem::{ErrorCode, FieldError, Problem};

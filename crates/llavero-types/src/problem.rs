@@ -77,6 +77,8 @@ pub enum ErrorCode {
     AccountDisabled,
     /// 403: this needs the admin role.
     AdminRequired,
+    /// 403: an API key cannot do this (managing keys or users): sign in.
+    KeyNotAllowed,
     /// 404: no such resource (or not the caller's).
     NotFound,
     /// 405: the path exists, the method does not (see `Allow`).
@@ -103,6 +105,8 @@ pub enum ErrorCode {
     ClientIpInvalid,
     /// 422: an update that changes nothing.
     NothingToChange,
+    /// 422: `current_password` is not the account's password.
+    CurrentPasswordInvalid,
     /// 429: too many attempts; see `Retry-After`.
     RateLimited,
     /// 500: the server failed; the log has the cause under the request id.
@@ -111,6 +115,9 @@ pub enum ErrorCode {
     DatabaseUnavailable,
     /// 503: `/verify` is off (no service token configured).
     VerificationDisabled,
+    /// 503: the server is at its limit for this kind of work; retry after
+    /// `Retry-After`.
+    Busy,
 }
 
 impl ErrorCode {
@@ -133,6 +140,7 @@ impl ErrorCode {
             ErrorCode::ServiceTokenInvalid => "service_token_invalid",
             ErrorCode::AccountDisabled => "account_disabled",
             ErrorCode::AdminRequired => "admin_required",
+            ErrorCode::KeyNotAllowed => "key_not_allowed",
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::UsernameTaken => "username_taken",
@@ -146,10 +154,12 @@ impl ErrorCode {
             ErrorCode::ExpiresAtInvalid => "expires_at_invalid",
             ErrorCode::ClientIpInvalid => "client_ip_invalid",
             ErrorCode::NothingToChange => "nothing_to_change",
+            ErrorCode::CurrentPasswordInvalid => "current_password_invalid",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Internal => "internal",
             ErrorCode::DatabaseUnavailable => "database_unavailable",
             ErrorCode::VerificationDisabled => "verification_disabled",
+            ErrorCode::Busy => "busy",
         }
     }
 
@@ -159,9 +169,10 @@ impl ErrorCode {
         match field {
             "name" => ErrorCode::NameInvalid,
             "username" => ErrorCode::UsernameInvalid,
-            "password" => ErrorCode::PasswordInvalid,
+            "password" | "new_password" => ErrorCode::PasswordInvalid,
             "expires_at" => ErrorCode::ExpiresAtInvalid,
             "client_ip" => ErrorCode::ClientIpInvalid,
+            "current_password" => ErrorCode::CurrentPasswordInvalid,
             _ => ErrorCode::InvalidInput,
         }
     }
@@ -197,6 +208,7 @@ mod tests {
             ErrorCode::ServiceTokenInvalid,
             ErrorCode::AccountDisabled,
             ErrorCode::AdminRequired,
+            ErrorCode::KeyNotAllowed,
             ErrorCode::NotFound,
             ErrorCode::MethodNotAllowed,
             ErrorCode::UsernameTaken,
@@ -210,10 +222,12 @@ mod tests {
             ErrorCode::ExpiresAtInvalid,
             ErrorCode::ClientIpInvalid,
             ErrorCode::NothingToChange,
+            ErrorCode::CurrentPasswordInvalid,
             ErrorCode::RateLimited,
             ErrorCode::Internal,
             ErrorCode::DatabaseUnavailable,
             ErrorCode::VerificationDisabled,
+            ErrorCode::Busy,
         ];
         for code in all {
             let json = serde_json::to_string(&code).unwrap_or_default();

@@ -48,7 +48,7 @@ fn error_text(i18n: I18n, e: &ApiError, fallback: &'static str) -> String {
             ..
         } => i18n.t(Text::NameInvalid).to_owned(),
         ApiError::Problem {
-            code: Some(ErrorCode::RateLimited | ErrorCode::DatabaseUnavailable),
+            code: Some(ErrorCode::RateLimited | ErrorCode::DatabaseUnavailable | ErrorCode::Busy),
             ..
         } => i18n.t(Text::TryLater).to_owned(),
         ApiError::Problem { detail, .. } => detail.clone(),

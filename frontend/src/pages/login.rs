@@ -57,6 +57,10 @@ pub fn Login() -> impl IntoView {
                             code: Some(ErrorCode::AccountDisabled),
                             ..
                         } => i18n.t(Text::AccountDisabled).to_owned(),
+                        ApiError::Problem {
+                            code: Some(ErrorCode::Busy | ErrorCode::DatabaseUnavailable),
+                            ..
+                        } => i18n.t(Text::TryLater).to_owned(),
                         ApiError::Problem { detail, .. } => detail,
                         ApiError::Network(_) => i18n.t(Text::GenericError).to_owned(),
                     };

@@ -5,6 +5,10 @@
 //!   every request, so a role change or a disabled account applies at once to
 //!   every key and session.
 //! - [`Admin`]: a caller whose role is `admin`.
+//! - [`Manager`] and [`AdminManager`]: the same, for what changes keys or
+//!   users, which needs a signed-in session: a request authenticated by a
+//!   key is refused (403 `key_not_allowed`), so a stolen key cannot mint
+//!   the thief new keys or accounts that outlive its revocation.
 //! - [`Service`]: a gateway presenting the `/verify` service token.
 //!
 //! Key checking itself lives in [`keys`], shared with `/verify`; cookies and
@@ -19,6 +23,7 @@ use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
 use llavero_domain::hashing::constant_time_eq;
 use llavero_domain::TokenHash;
 use llavero_types::{ApiKey, ErrorCode, Role, User};
+use uuid::Uuid;
 
 use crate::client_ip::client_ip;
 use crate::error::ApiError;
@@ -37,8 +42,8 @@ pub struct Caller {
     pub user: User,
     /// The key that authenticated the request, if a key did.
     pub api_key: Option<ApiKey>,
-    /// The session's token digest, if a session cookie did.
-    pub session: Option<TokenHash>,
+    /// The session's id, if a session cookie did.
+    pub session: Option<Uuid>,
     /// The client address.
     pub ip: Option<String>,
 }
@@ -109,15 +114,24 @@ async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
             Verdict::Refused(why) => Err(refusal(why)),
         };
     }
-    if let Some(token) = session::token_from(&req) {
+    if let Some(token) = state.sessions.token_from(&req) {
         let hash = TokenHash::of(&state.pepper, &token);
-        return match state.store.session_find(&hash).await? {
-            Some((_, owner)) if !owner.user.disabled => Ok(Caller {
-                user: owner.user,
-                api_key: None,
-                session: Some(hash),
-                ip,
-            }),
+        let idle = chrono::Duration::from_std(state.sessions.idle)
+            .map_err(|e| ApiError::internal(anyhow::anyhow!("session idle timeout: {e}")))?;
+        return match state.store.session_find(&hash, idle).await? {
+            Some((live, owner)) if !owner.user.disabled => {
+                // The idle clock is kept to the minute: one write a minute
+                // per busy session, not one per request.
+                if live.last_seen < llavero_store::now() - chrono::Duration::minutes(1) {
+                    state.store.session_touch(live.id).await?;
+                }
+                Ok(Caller {
+                    user: owner.user,
+                    api_key: None,
+                    session: Some(live.id),
+                    ip,
+                })
+            }
             Some(_) => Err(ApiError::new(
                 ErrorCode::AccountDisabled,
                 "this account is disabled",
@@ -178,6 +192,52 @@ impl FromRequest for Admin {
                     "this needs the admin role",
                 ))
             }
+        })
+    }
+}
+
+/// A caller allowed to change keys: signed in with a session, not a key.
+#[derive(Debug, Clone)]
+pub struct Manager(pub Caller);
+
+fn managing(caller: Caller) -> Result<Caller, ApiError> {
+    if caller.api_key.is_some() {
+        Err(ApiError::key_not_allowed())
+    } else {
+        Ok(caller)
+    }
+}
+
+impl FromRequest for Manager {
+    type Error = ApiError;
+    type Future = LocalFuture<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { Ok(Manager(managing(authenticate(req).await?)?)) })
+    }
+}
+
+/// An admin allowed to change users and their keys: signed in with a
+/// session, not a key.
+#[derive(Debug, Clone)]
+pub struct AdminManager(pub Caller);
+
+impl FromRequest for AdminManager {
+    type Error = ApiError;
+    type Future = LocalFuture<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let caller = authenticate(req).await?;
+            if !caller.is_admin() {
+                return Err(ApiError::new(
+                    ErrorCode::AdminRequired,
+                    "this needs the admin role",
+                ));
+            }
+            Ok(AdminManager(managing(caller)?))
         })
     }
 }

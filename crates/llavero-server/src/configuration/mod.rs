@@ -27,6 +27,8 @@ pub const DEFAULT_DATA_DIR: &str = "./data";
 const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// Where trunk puts the web app, relative to the repository root.
 pub const DEFAULT_WEB_DIR: &str = "frontend/dist";
+/// What `.env.example` puts in every secret: refused at start.
+pub const PLACEHOLDER: &str = "change-me";
 /// Shortest accepted `/verify` service token.
 pub const MIN_VERIFY_TOKEN_LEN: usize = 24;
 
@@ -69,7 +71,17 @@ pub struct Settings {
     pub admin_password: Option<Secret<String>>,
     pub trusted_proxies: Vec<IpNet>,
     pub log_format: LogFormat,
+    /// A session's absolute lifetime.
     pub session_ttl: Duration,
+    /// A session unused this long has ended.
+    pub session_idle: Duration,
+    /// Most password hashes (argon2id, ~19 MiB each) computed at once.
+    pub hash_concurrency: usize,
+    /// Keys one user may create per minute (0: no limit).
+    pub key_create_per_minute: u32,
+    /// Failed key checks one client address may make per minute before it
+    /// is answered 429 without a lookup (0: no limit).
+    pub key_failures_per_minute: u32,
     /// The product name shown by the web app.
     pub brand: String,
     /// Database pool size; half of it serves batched key lookups.
@@ -111,6 +123,21 @@ impl Settings {
                 })
                 .transpose()
         };
+
+        // The compose example's placeholders must never run in earnest.
+        for name in [
+            "LLAVERO_KEY_PEPPER",
+            "LLAVERO_VERIFY_TOKEN",
+            "LLAVERO_ADMIN_PASSWORD",
+            "LLAVERO_DATABASE_URL",
+        ] {
+            if var(name).is_some_and(|v| v.contains(PLACEHOLDER)) {
+                return Err(ConfigError(format!(
+                    "{name} still holds the example's placeholder ({PLACEHOLDER}…): \
+                     set a secret of your own (openssl rand -hex 24)"
+                )));
+            }
+        }
 
         let listen_raw = var("LLAVERO_LISTEN").unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
         let listen: SocketAddr = listen_raw.parse().map_err(|_| {
@@ -163,6 +190,13 @@ impl Settings {
         };
 
         let session_hours = number("LLAVERO_SESSION_HOURS", 1..=24 * 30)?.unwrap_or(12);
+        let idle_minutes = number("LLAVERO_SESSION_IDLE_MINUTES", 1..=24 * 60)?.unwrap_or(60);
+        let hash_concurrency = number("LLAVERO_HASH_CONCURRENCY", 1..=64)?
+            .map_or_else(crate::passwords::default_concurrency, |n| n as usize);
+        let key_create_per_minute =
+            number("LLAVERO_KEY_CREATE_PER_MINUTE", 0..=100_000)?.unwrap_or(60) as u32;
+        let key_failures_per_minute =
+            number("LLAVERO_KEY_FAILURES_PER_MINUTE", 0..=1_000_000)?.unwrap_or(120) as u32;
 
         let cache_secs = number("LLAVERO_CACHE_TTL_SECS", 0..=300)?.unwrap_or(10);
         let flush_ms = number("LLAVERO_USAGE_FLUSH_MS", 10..=60_000)?.unwrap_or(1000);
@@ -198,6 +232,10 @@ impl Settings {
             trusted_proxies,
             log_format,
             session_ttl: Duration::from_secs(session_hours * 3600),
+            session_idle: Duration::from_secs(idle_minutes * 60),
+            hash_concurrency,
+            key_create_per_minute,
+            key_failures_per_minute,
             brand: var("LLAVERO_BRAND").unwrap_or_else(|| "Llavero".to_owned()),
             db_max_connections: db_max_connections
                 .map_or(if is_sqlite { 4 } else { 16 }, |n| n as u32),

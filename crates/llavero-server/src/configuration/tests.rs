@@ -195,3 +195,55 @@ fn environment_values_are_taken_verbatim() {
     );
     assert_eq!(s.brand, "1.50");
 }
+
+#[test]
+fn the_examples_placeholder_secrets_are_refused_by_name() {
+    let example =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../.env.example"))
+            .unwrap_or_else(|e| panic!("{e}"));
+    let value = |name: &str| {
+        example
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}=")))
+            .unwrap_or_else(|| panic!("{name} not in .env.example"))
+            .to_owned()
+    };
+    for name in [
+        "LLAVERO_KEY_PEPPER",
+        "LLAVERO_VERIFY_TOKEN",
+        "LLAVERO_ADMIN_PASSWORD",
+    ] {
+        let err = settings(&[(name, &value(name))])
+            .err()
+            .map(|e| e.to_string());
+        let err = err.unwrap_or_else(|| panic!("{name}: the placeholder was accepted"));
+        assert!(err.starts_with(name), "{err}");
+        assert!(
+            !err.contains(&value(name)),
+            "the message quotes the value: {err}"
+        );
+    }
+    let url = format!(
+        "postgres://llavero:{}@db:5432/llavero",
+        value("POSTGRES_PASSWORD")
+    );
+    assert!(settings(&[("LLAVERO_DATABASE_URL", &url)]).is_err());
+}
+
+#[test]
+fn limits_have_defaults_and_bounds() {
+    let s = settings(&[]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.key_create_per_minute, 60);
+    assert!((1..=4).contains(&s.hash_concurrency));
+    assert_eq!(s.session_idle, Duration::from_secs(3600));
+    let s = settings(&[
+        ("LLAVERO_KEY_CREATE_PER_MINUTE", "0"),
+        ("LLAVERO_HASH_CONCURRENCY", "2"),
+        ("LLAVERO_SESSION_IDLE_MINUTES", "15"),
+    ])
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.key_create_per_minute, 0);
+    assert_eq!(s.hash_concurrency, 2);
+    assert_eq!(s.session_idle, Duration::from_secs(900));
+    assert!(settings(&[("LLAVERO_HASH_CONCURRENCY", "0")]).is_err());
+}

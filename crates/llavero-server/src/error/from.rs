@@ -6,9 +6,11 @@ use llavero_store::StoreError;
 use llavero_types::ErrorCode;
 
 use super::ApiError;
+use crate::passwords::{self, Busy};
 use crate::usecases::api_keys::{CreateKeyError, KeyChangeError};
-use crate::usecases::sessions::SignInError;
+use crate::usecases::sessions::{PasswordChangeError, SignInError};
 use crate::usecases::users::{UserCreateError, UserUpdateError};
+use crate::verification::VerifyError;
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
@@ -30,6 +32,7 @@ impl From<CreateKeyError> for ApiError {
     fn from(e: CreateKeyError) -> Self {
         match e {
             CreateKeyError::ExpiryInPast => ApiError::field("expires_at", "must be in the future"),
+            CreateKeyError::Throttled(secs) => ApiError::rate_limited(secs),
             CreateKeyError::Generate(cause) => ApiError::internal(cause),
             CreateKeyError::Store(s) => s.into(),
         }
@@ -52,6 +55,9 @@ impl From<UserCreateError> for ApiError {
                 ApiError::new(ErrorCode::UsernameTaken, "the username is taken")
             }
             UserCreateError::Hash(cause) => ApiError::internal(cause),
+            UserCreateError::Busy(Busy) => {
+                ApiError::busy("password hashing", passwords::BUSY_RETRY_AFTER_SECS)
+            }
             UserCreateError::Store(s) => s.into(),
         }
     }
@@ -66,6 +72,9 @@ impl From<UserUpdateError> for ApiError {
                 "this is the last enabled admin: promote another user first",
             ),
             UserUpdateError::Hash(cause) => ApiError::internal(cause),
+            UserUpdateError::Busy(Busy) => {
+                ApiError::busy("password hashing", passwords::BUSY_RETRY_AFTER_SECS)
+            }
             UserUpdateError::Store(s) => s.into(),
         }
     }
@@ -81,8 +90,33 @@ impl From<SignInError> for ApiError {
             SignInError::Disabled => {
                 ApiError::new(ErrorCode::AccountDisabled, "this account is disabled")
             }
+            SignInError::Busy(Busy) => {
+                ApiError::busy("password checks", passwords::BUSY_RETRY_AFTER_SECS)
+            }
             SignInError::Internal(cause) => ApiError::internal(cause),
             SignInError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<PasswordChangeError> for ApiError {
+    fn from(e: PasswordChangeError) -> Self {
+        match e {
+            PasswordChangeError::CurrentWrong => {
+                ApiError::field("current_password", "is not your current password")
+            }
+            PasswordChangeError::Check(e) => e.into(),
+            PasswordChangeError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<VerifyError> for ApiError {
+    fn from(e: VerifyError) -> Self {
+        match e {
+            VerifyError::Throttled(secs) => ApiError::rate_limited(secs),
+            VerifyError::Busy => ApiError::busy("key lookups", 1),
+            VerifyError::Store(s) => s.into(),
         }
     }
 }

@@ -67,7 +67,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::KeyExpired
         | C::OwnerDisabled
         | C::ServiceTokenInvalid => StatusCode::UNAUTHORIZED,
-        C::AccountDisabled | C::AdminRequired => StatusCode::FORBIDDEN,
+        C::AccountDisabled | C::AdminRequired | C::KeyNotAllowed => StatusCode::FORBIDDEN,
         C::NotFound => StatusCode::NOT_FOUND,
         C::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         C::UsernameTaken | C::LastAdmin => StatusCode::CONFLICT,
@@ -79,10 +79,13 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::PasswordInvalid
         | C::ExpiresAtInvalid
         | C::ClientIpInvalid
-        | C::NothingToChange => StatusCode::UNPROCESSABLE_ENTITY,
+        | C::NothingToChange
+        | C::CurrentPasswordInvalid => StatusCode::UNPROCESSABLE_ENTITY,
         C::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         C::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        C::DatabaseUnavailable | C::VerificationDisabled => StatusCode::SERVICE_UNAVAILABLE,
+        C::DatabaseUnavailable | C::VerificationDisabled | C::Busy => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
     }
 }
 
@@ -161,6 +164,26 @@ impl ApiError {
                 format!("too many attempts; retry in {retry_after_secs} s"),
             )
         }
+    }
+
+    /// A 503 `busy` with `Retry-After`: the server is at its limit for
+    /// this kind of work (`what`).
+    pub fn busy(what: &'static str, retry_after_secs: u64) -> Self {
+        ApiError {
+            retry_after_secs: Some(retry_after_secs),
+            ..ApiError::new(
+                ErrorCode::Busy,
+                format!("the server is busy with {what}; retry in {retry_after_secs} s"),
+            )
+        }
+    }
+
+    /// A 403 `key_not_allowed`: this needs a signed-in session.
+    pub fn key_not_allowed() -> Self {
+        ApiError::new(
+            ErrorCode::KeyNotAllowed,
+            "an API key cannot manage keys or users: sign in to do this",
+        )
     }
 
     /// A 405 with `Allow`.

@@ -12,7 +12,7 @@ use llavero_types::{
 use uuid::Uuid;
 
 use super::{cursor, page_request};
-use crate::auth::Caller;
+use crate::auth::{Caller, Manager};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::usecases;
@@ -66,16 +66,19 @@ pub async fn list(
         (status = 201, description = "Created; `secret` is shown this once", body = ApiKeyCreated),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Sent with an API key: managing keys needs a signed-in session (`key_not_allowed`)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not sent as application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Blank or too long name, or expiry in the past", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many keys created in the last minute (`rate_limited`)", body = Problem, content_type = "application/problem+json",
+            headers(("retry-after" = u64, description = "Seconds to wait"))),
     ),
-    security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
+    security(("session_cookie" = []))
 )]
 #[post("/api-keys")]
 #[tracing::instrument(skip_all)]
 pub async fn create(
-    caller: Caller,
+    Manager(caller): Manager,
     state: web::Data<AppState>,
     body: web::Json<CreateApiKey>,
 ) -> Result<HttpResponse, ApiError> {
@@ -136,16 +139,17 @@ pub async fn get(
         (status = 200, description = "Renamed", body = ApiKeyResponse),
         (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Sent with an API key: managing keys needs a signed-in session (`key_not_allowed`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such key of the caller's", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not sent as application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Blank or too long name", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
+    security(("session_cookie" = []))
 )]
 #[patch("/api-keys/{id}")]
 #[tracing::instrument(skip_all, fields(id = %*id))]
 pub async fn rename(
-    caller: Caller,
+    Manager(caller): Manager,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     body: web::Json<RenameApiKey>,
@@ -168,14 +172,15 @@ pub async fn rename(
         (status = 204, description = "Revoked"),
         (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Sent with an API key: managing keys needs a signed-in session (`key_not_allowed`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such live key of the caller's", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
+    security(("session_cookie" = []))
 )]
 #[delete("/api-keys/{id}")]
 #[tracing::instrument(skip_all, fields(id = %*id))]
 pub async fn revoke(
-    caller: Caller,
+    Manager(caller): Manager,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {

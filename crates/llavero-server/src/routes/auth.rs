@@ -1,9 +1,11 @@
-//! Sign-in, sign-out and "who am I" (`/auth/login`, `/auth/logout`, `/me`).
+//! Sign-in, sign-out (here or everywhere), "who am I" and changing one's
+//! own password (`/auth/*`, `/me`, `/me/password`).
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use llavero_types::{FieldError, LoginRequest, Me, MeResponse, Problem};
+use llavero_domain::Password;
+use llavero_types::{ChangePassword, FieldError, LoginRequest, Me, MeResponse, Problem};
 
-use crate::auth::{session, Caller};
+use crate::auth::{Caller, Manager};
 use crate::client_ip::client_ip;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -12,8 +14,11 @@ use crate::usecases::{self, sessions::SignInError};
 /// Sign in
 ///
 /// Checks a username and password and starts a browser session: the answer
-/// sets an `HttpOnly`, `SameSite=Strict` session cookie. Repeated failures
-/// for one username or from one address answer 429 with `Retry-After`.
+/// sets an `HttpOnly`, `SameSite=Strict` session cookie (`__Host-` prefixed
+/// and `Secure` over https). At most 10 password checks per account and
+/// address, and 50 failed ones per address, in any 15 minutes; more answer
+/// 429 with `Retry-After`. A session ends after 12 hours, or 1 hour unused
+/// (both configurable).
 #[utoipa::path(
     operation_id = "auth_login",
     tag = "auth",
@@ -26,7 +31,9 @@ use crate::usecases::{self, sessions::SignInError};
         (status = 403, description = "The account is disabled", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not sent as application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Missing username or password", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed attempts", body = Problem, content_type = "application/problem+json",
+        (status = 429, description = "Too many attempts for this account from this address, or from this address", body = Problem, content_type = "application/problem+json",
+            headers(("retry-after" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "Too many password checks at once (`busy`)", body = Problem, content_type = "application/problem+json",
             headers(("retry-after" = u64, description = "Seconds to wait"))),
     )
 )]
@@ -62,11 +69,7 @@ pub async fn login(
     let ip = client_ip(&req, &state.trusted_proxies);
     let signed_in = usecases::sessions::sign_in(&state, &username, password, ip).await?;
     Ok(HttpResponse::Ok()
-        .cookie(session::cookie(
-            signed_in.token.expose().clone(),
-            state.secure_cookies,
-            state.session_ttl,
-        ))
+        .cookie(state.sessions.cookie(signed_in.token.expose().clone()))
         .json(MeResponse {
             data: Me {
                 user: signed_in.user,
@@ -90,13 +93,96 @@ pub async fn logout(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(token) = session::token_from(&req) {
+    if let Some(token) = state.sessions.token_from(&req) {
         let ip = client_ip(&req, &state.trusted_proxies);
         usecases::sessions::sign_out(&state, &token, ip).await?;
     }
     Ok(HttpResponse::NoContent()
-        .cookie(session::removal(state.secure_cookies))
+        .cookie(state.sessions.removal())
         .finish())
+}
+
+/// Sign out everywhere
+///
+/// Ends every session of the caller, on every device and replica, this
+/// one included, and clears this browser's cookie. Needs a signed-in
+/// session (an API key is refused: revoke keys one by one instead).
+#[utoipa::path(
+    operation_id = "auth_logout_everywhere",
+    tag = "auth",
+    responses(
+        (status = 204, description = "Every session ended; the cookie is cleared"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Sent with an API key (`key_not_allowed`)", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("session_cookie" = []))
+)]
+#[post("/auth/logout-everywhere")]
+#[tracing::instrument(skip_all)]
+pub async fn logout_everywhere(
+    Manager(caller): Manager,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    usecases::sessions::sign_out_everywhere(&state, &caller.acting()).await?;
+    Ok(HttpResponse::NoContent()
+        .cookie(state.sessions.removal())
+        .finish())
+}
+
+/// Change my password
+///
+/// Checks `current_password` (throttled like sign-in), sets
+/// `new_password`, and ends the caller's other sessions; this one stays.
+/// Needs a signed-in session.
+#[utoipa::path(
+    operation_id = "me_password_change",
+    tag = "auth",
+    request_body = ChangePassword,
+    responses(
+        (status = 204, description = "Changed; other sessions ended"),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Sent with an API key (`key_not_allowed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not sent as application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Wrong current password (`current_password_invalid`) or a new password that is not allowed (`password_invalid`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts", body = Problem, content_type = "application/problem+json",
+            headers(("retry-after" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "Too many password checks at once (`busy`)", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("session_cookie" = []))
+)]
+#[post("/me/password")]
+#[tracing::instrument(skip_all)]
+pub async fn change_password(
+    Manager(caller): Manager,
+    state: web::Data<AppState>,
+    body: web::Json<ChangePassword>,
+) -> Result<HttpResponse, ApiError> {
+    let ChangePassword {
+        current_password,
+        new_password,
+    } = body.into_inner();
+    if current_password.is_empty() {
+        return Err(ApiError::field("current_password", "is required"));
+    }
+    if current_password.len() > llavero_domain::names::PASSWORD_MAX {
+        return Err(ApiError::field(
+            "current_password",
+            "is not your current password",
+        ));
+    }
+    let new_password =
+        Password::parse(&new_password).map_err(|e| ApiError::field("new_password", e.message))?;
+    usecases::sessions::change_own_password(
+        &state,
+        &caller.acting(),
+        &caller.user,
+        caller.session,
+        current_password,
+        new_password,
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Who am I

@@ -30,9 +30,9 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(
-            state
-                .metrics
-                .render(state.store.pool_stats(), state.verifier.cached()),
-        )
+        .body(state.metrics.render(
+            state.store.pool_stats(),
+            state.verifier.cached(),
+            state.verifier.looked_up(),
+        ))
 }

@@ -33,6 +33,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(info::info)
         .service(auth::login)
         .service(auth::logout)
+        .service(auth::logout_everywhere)
+        .service(auth::change_password)
         .service(api_keys::list)
         .service(api_keys::create)
         .service(api_keys::get)

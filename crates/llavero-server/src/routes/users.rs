@@ -9,7 +9,7 @@ use llavero_types::{
 use uuid::Uuid;
 
 use super::{cursor, page_request};
-use crate::auth::Admin;
+use crate::auth::{Admin, AdminManager};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::usecases::{self, users::UserUpdate};
@@ -54,17 +54,17 @@ pub async fn list(
         (status = 201, description = "Created", body = UserResponse),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin (`admin_required`), or sent with an API key: managing users needs a signed-in session (`key_not_allowed`)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The username is taken", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not sent as application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad username or password", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
+    security(("session_cookie" = []))
 )]
 #[post("/users")]
 #[tracing::instrument(skip_all)]
 pub async fn create(
-    Admin(admin): Admin,
+    AdminManager(admin): AdminManager,
     state: web::Data<AppState>,
     body: web::Json<CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
@@ -88,8 +88,15 @@ pub async fn create(
         ));
     };
     let role = role.unwrap_or(Role::User);
-    let user =
-        usecases::users::create(&state.store, &admin.acting(), &username, password, role).await?;
+    let user = usecases::users::create(
+        &state.store,
+        &state.passwords,
+        &admin.acting(),
+        &username,
+        password,
+        role,
+    )
+    .await?;
     Ok(HttpResponse::Created()
         .insert_header((
             "location",
@@ -142,18 +149,18 @@ pub async fn get(
         (status = 200, description = "Updated", body = UserResponse),
         (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin (`admin_required`), or sent with an API key: managing users needs a signed-in session (`key_not_allowed`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Would leave no enabled admin", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not sent as application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Nothing to change, or a bad password", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
+    security(("session_cookie" = []))
 )]
 #[patch("/users/{id}")]
 #[tracing::instrument(skip_all, fields(id = %*id))]
 pub async fn update(
-    Admin(admin): Admin,
+    AdminManager(admin): AdminManager,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     body: web::Json<UpdateUser>,
@@ -226,15 +233,15 @@ pub async fn list_keys(
         (status = 204, description = "Revoked"),
         (status = 400, description = "An id is not a UUID", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin (`admin_required`), or sent with an API key: managing users needs a signed-in session (`key_not_allowed`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such live key of that user", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
+    security(("session_cookie" = []))
 )]
 #[delete("/users/{id}/api-keys/{key_id}")]
 #[tracing::instrument(skip_all, fields(user_id = %path.0, key_id = %path.1))]
 pub async fn revoke_key(
-    Admin(admin): Admin,
+    AdminManager(admin): AdminManager,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {

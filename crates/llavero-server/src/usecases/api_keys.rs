@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::Acting;
 use crate::state::AppState;
+use crate::throttle;
 use crate::verification::Invalidation;
 
 /// Why a key could not be created.
@@ -16,6 +17,9 @@ use crate::verification::Invalidation;
 pub enum CreateKeyError {
     #[error("the expiry is not in the future")]
     ExpiryInPast,
+    /// The owner created too many keys in the last minute.
+    #[error("too many keys created; retry in {0} s")]
+    Throttled(u64),
     /// The OS random source failed, or a generated key failed its own format.
     #[error("generating the key")]
     Generate(#[source] anyhow::Error),
@@ -41,7 +45,8 @@ pub struct CreatedKey {
 }
 
 /// Generates a key for `owner_id`; the secret is returned once and stored
-/// only as its HMAC.
+/// only as its HMAC. At most `state.key_create_per_minute` a minute per
+/// owner (the number of keys is not limited).
 #[tracing::instrument(skip(state, acting), fields(owner_id = %owner_id))]
 pub async fn create(
     state: &AppState,
@@ -53,18 +58,25 @@ pub async fn create(
     if expires_at.is_some_and(|at| at <= llavero_store::now()) {
         return Err(CreateKeyError::ExpiryInPast);
     }
+    if state.key_create_per_minute > 0 {
+        let (bucket, limit) = throttle::key_create_bucket(owner_id, state.key_create_per_minute);
+        if let Err(wait) = state.store.throttle_take(&[(&bucket, limit)]).await? {
+            return Err(CreateKeyError::Throttled(throttle::retry_after_secs(wait)));
+        }
+    }
     let generated = key::generate(&state.key_prefix)
         .map_err(|e| CreateKeyError::Generate(anyhow::anyhow!("random source: {e}")))?;
     let parsed = key::parse(&state.key_prefix, generated.secret.expose()).map_err(|e| {
         CreateKeyError::Generate(anyhow::anyhow!("generated key fails its own format: {e}"))
     })?;
+    let hash = KeyHash::of(&state.pepper, &parsed);
     let tx = state.store.begin().await?;
     let created = tx
         .api_key_insert(NewApiKey {
             user_id: owner_id,
             name: name.as_str(),
             hint: &generated.hint,
-            hash: KeyHash::of(&state.pepper, &parsed),
+            hash,
             expires_at,
         })
         .await?;
@@ -74,7 +86,11 @@ pub async fn create(
         Some(format!("name: {}", created.name)),
     ))
     .await?;
+    // Replicas that remembered this digest as unknown forget it.
+    let what = Invalidation::Created(hash);
+    tx.notify_invalidation(&what.payload()).await?;
     tx.commit().await?;
+    state.verifier.invalidate(what);
     state.metrics.key_created();
     Ok(CreatedKey {
         key: created,

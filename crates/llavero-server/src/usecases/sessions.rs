@@ -1,19 +1,28 @@
-//! Sign-in and sign-out: a session row and its activity event together.
+//! Sessions: sign-in, sign-out, signing out everywhere, and changing one's
+//! own password — each with its activity event, in one transaction.
 //!
 //! The session token is random and returned to the caller once (for the
-//! cookie); the database keeps only its peppered digest.
+//! cookie); the database keeps only its peppered digest. Every password
+//! check first takes an attempt from the sign-in throttle (see
+//! `crate::throttle`) and then waits its turn for bounded password work
+//! (see `crate::passwords`), so guessing costs the server no more than the
+//! limits allow, however many guesses arrive at once.
 
-use llavero_domain::{password, random, TokenHash};
+use llavero_domain::{password, random, Password, TokenHash};
 use llavero_store::StoreError;
 use llavero_types::{ActivityAction, User};
+use uuid::Uuid;
 
 use super::Acting;
+use crate::passwords::Busy;
 use crate::state::AppState;
+use crate::throttle::{self, retry_after_secs};
 
-/// Why a sign-in was refused.
+/// Why a sign-in (or a password check) was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum SignInError {
-    /// Too many recent failures for this username or address.
+    /// Too many recent attempts for this account from this address, or
+    /// from this address.
     #[error("too many attempts; retry in {0} s")]
     Throttled(u64),
     /// Wrong username or password (which one is never said).
@@ -22,6 +31,9 @@ pub enum SignInError {
     /// The password was right, but the account is disabled.
     #[error("this account is disabled")]
     Disabled,
+    /// Too many password checks are running already.
+    #[error(transparent)]
+    Busy(#[from] Busy),
     #[error("the sign-in could not be completed")]
     Internal(#[source] anyhow::Error),
     #[error(transparent)]
@@ -35,8 +47,46 @@ pub struct SignedIn {
     pub token: llavero_domain::Secret<String>,
 }
 
-/// Checks `username` and `password` (throttled per username and address)
-/// and starts a session of `state.session_ttl`.
+/// Whether `password` is the password of `stored_hash` (or, for an unknown
+/// user, `None`: the same work, always false), checked under the throttle
+/// of `username` from `ip`. A right password gives its attempt back.
+async fn check_password(
+    state: &AppState,
+    username: &str,
+    ip: Option<&str>,
+    password: String,
+    stored_hash: Option<String>,
+) -> Result<bool, SignInError> {
+    let buckets = throttle::sign_in_buckets(username, ip);
+    let refs: Vec<_> = buckets.iter().map(|(b, l)| (b.as_str(), *l)).collect();
+    if let Err(wait) = state.store.throttle_take(&refs).await? {
+        return Err(SignInError::Throttled(retry_after_secs(wait)));
+    }
+    // Unknown users cost the same argon2 run as known ones: timing does not
+    // tell which usernames exist.
+    let matches = state
+        .passwords
+        .run(move || match stored_hash {
+            Some(hash) => password::verify(&password, &hash),
+            None => {
+                password::verify_dummy(&password);
+                false
+            }
+        })
+        .await?;
+    if matches {
+        let [(pair, _), (address, address_limit)] = &buckets;
+        state.store.throttle_reset(pair).await?;
+        state
+            .store
+            .throttle_give_back(address, *address_limit)
+            .await?;
+    }
+    Ok(matches)
+}
+
+/// Checks `username` and `password` (throttled per account and address,
+/// and per address) and starts a session.
 #[tracing::instrument(skip(state, password), fields(ip = ?ip))]
 pub async fn sign_in(
     state: &AppState,
@@ -44,27 +94,13 @@ pub async fn sign_in(
     password: String,
     ip: Option<String>,
 ) -> Result<SignedIn, SignInError> {
-    if let Err(retry_after) = state.throttle.check(username, ip.as_deref()) {
-        return Err(SignInError::Throttled(retry_after));
-    }
     let record = state.store.user_by_username(username).await?;
     let stored_hash = record.as_ref().map(|r| r.password_hash.clone());
-    // Unknown users cost the same argon2 run as known ones: timing does not
-    // tell which usernames exist.
-    let matches = tokio::task::spawn_blocking(move || match stored_hash {
-        Some(hash) => password::verify(&password, &hash),
-        None => {
-            password::verify_dummy(&password);
-            false
-        }
-    })
-    .await
-    .map_err(|e| SignInError::Internal(e.into()))?;
+    let matches = check_password(state, username, ip.as_deref(), password, stored_hash).await?;
 
     let record = match record {
         Some(r) if matches => r,
         other => {
-            state.throttle.fail(username, ip.as_deref());
             // An unknown username is logged with no actor.
             let target = other.as_ref().map(|r| ("user", r.user.id));
             let acting = match &other {
@@ -84,11 +120,10 @@ pub async fn sign_in(
     if record.user.disabled {
         return Err(SignInError::Disabled);
     }
-    state.throttle.succeed(username);
 
     let token = random::hex_token(32).map_err(|e| SignInError::Internal(e.into()))?;
     let hash = TokenHash::of(&state.pepper, &token);
-    let ttl = chrono::Duration::from_std(state.session_ttl)
+    let ttl = chrono::Duration::from_std(state.sessions.absolute)
         .map_err(|e| SignInError::Internal(e.into()))?;
     let acting = Acting::user(&record.user, ip);
     let tx = state.store.begin().await?;
@@ -130,4 +165,106 @@ pub async fn sign_out(state: &AppState, token: &str, ip: Option<String>) -> Resu
         .await?;
     }
     tx.commit().await
+}
+
+/// Ends every session of `acting`'s user (this one too); returns how many.
+#[tracing::instrument(skip_all)]
+pub async fn sign_out_everywhere(state: &AppState, acting: &Acting) -> Result<u64, StoreError> {
+    let Some(actor) = &acting.actor else {
+        return Ok(0);
+    };
+    let tx = state.store.begin().await?;
+    let ended = tx.session_delete_for_user(actor.id, None).await?;
+    tx.activity_record(acting.event(
+        ActivityAction::LogoutEverywhere,
+        Some(("user", actor.id)),
+        Some(format!("sessions ended: {ended}")),
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(ended)
+}
+
+/// Why one's own password could not be changed.
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordChangeError {
+    /// `current_password` is wrong.
+    #[error("the current password is wrong")]
+    CurrentWrong,
+    #[error(transparent)]
+    Check(SignInError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<SignInError> for PasswordChangeError {
+    fn from(e: SignInError) -> Self {
+        match e {
+            SignInError::WrongCredentials => PasswordChangeError::CurrentWrong,
+            SignInError::Store(s) => PasswordChangeError::Store(s),
+            other => PasswordChangeError::Check(other),
+        }
+    }
+}
+
+/// Changes `user`'s own password after checking the current one (under the
+/// sign-in throttle: a stolen session cannot guess it), and ends the user's
+/// other sessions; `session` (the one asking) stays.
+#[tracing::instrument(skip_all)]
+pub async fn change_own_password(
+    state: &AppState,
+    acting: &Acting,
+    user: &User,
+    session: Option<Uuid>,
+    current: String,
+    new: Password,
+) -> Result<(), PasswordChangeError> {
+    let record = state
+        .store
+        .user_by_username(&user.username)
+        .await?
+        .filter(|r| r.user.id == user.id)
+        .ok_or(PasswordChangeError::CurrentWrong)?;
+    let old_hash = record.password_hash.clone();
+    let right = check_password(
+        state,
+        &user.username,
+        acting.ip.as_deref(),
+        current,
+        Some(old_hash.clone()),
+    )
+    .await?;
+    if !right {
+        return Err(PasswordChangeError::CurrentWrong);
+    }
+    let new_hash = state
+        .passwords
+        .run(move || password::hash(new.expose()))
+        .await
+        .map_err(SignInError::from)?
+        .map_err(|e| SignInError::Internal(e.into()))?;
+    let tx = state.store.begin().await?;
+    match tx.user_lock(user.id).await? {
+        // Changed meanwhile: the current password checked is no longer it.
+        Some(now) if now.password_hash == old_hash => {}
+        _ => return Err(PasswordChangeError::CurrentWrong),
+    }
+    tx.user_apply(
+        user.id,
+        llavero_store::users::UserChanges {
+            role: None,
+            disabled: None,
+            password_hash: Some(new_hash),
+        },
+    )
+    .await?;
+    let ended = tx.session_delete_for_user(user.id, session).await?;
+    tx.activity_record(acting.event(
+        ActivityAction::PasswordChanged,
+        Some(("user", user.id)),
+        Some(format!("other sessions ended: {ended}")),
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -8,6 +8,7 @@ use llavero_types::{ActivityAction, Role, User};
 use uuid::Uuid;
 
 use super::Acting;
+use crate::passwords::{Busy, PasswordWork};
 use crate::state::AppState;
 use crate::verification::Invalidation;
 
@@ -18,6 +19,8 @@ pub enum UserCreateError {
     UsernameTaken,
     #[error("hashing the password")]
     Hash(#[source] anyhow::Error),
+    #[error(transparent)]
+    Busy(#[from] Busy),
     #[error(transparent)]
     Store(StoreError),
 }
@@ -42,6 +45,8 @@ pub enum UserUpdateError {
     #[error("hashing the password")]
     Hash(#[source] anyhow::Error),
     #[error(transparent)]
+    Busy(#[from] Busy),
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 
@@ -53,25 +58,27 @@ pub struct UserUpdate {
     pub password: Option<Password>,
 }
 
-/// argon2id on a blocking thread: it takes tens of milliseconds of CPU.
-pub(crate) async fn hash_password(password: Password) -> anyhow::Result<String> {
-    Ok(
-        tokio::task::spawn_blocking(move || llavero_domain::password::hash(password.expose()))
-            .await??,
-    )
+/// argon2id within the bounded password work (see `crate::passwords`).
+async fn hash_password(
+    work: &PasswordWork,
+    password: Password,
+) -> Result<anyhow::Result<String>, Busy> {
+    work.run(move || Ok(llavero_domain::password::hash(password.expose())?))
+        .await
 }
 
 /// Creates a user with `password` (hashed here, never stored in clear).
-#[tracing::instrument(skip(store, acting, password))]
+#[tracing::instrument(skip(store, work, acting, password))]
 pub async fn create(
     store: &Store,
+    work: &PasswordWork,
     acting: &Acting,
     username: &Username,
     password: Password,
     role: Role,
 ) -> Result<User, UserCreateError> {
-    let hash = hash_password(password)
-        .await
+    let hash = hash_password(work, password)
+        .await?
         .map_err(UserCreateError::Hash)?;
     let tx = store.begin().await?;
     let record = tx.user_insert(username.as_str(), hash, role).await?;
@@ -106,7 +113,11 @@ pub async fn update(
     // Hash before the transaction: its locks are held for milliseconds, not
     // for an argon2 run.
     let password_hash = match password {
-        Some(p) => Some(hash_password(p).await.map_err(UserUpdateError::Hash)?),
+        Some(p) => Some(
+            hash_password(&state.passwords, p)
+                .await?
+                .map_err(UserUpdateError::Hash)?,
+        ),
         None => None,
     };
     let tx = state.store.begin().await?;
@@ -132,7 +143,7 @@ pub async fn update(
         )
         .await?;
     if disabled == Some(true) || changed_password {
-        tx.session_delete_for_user(id).await?;
+        tx.session_delete_for_user(id, None).await?;
     }
     let mut what = Vec::new();
     if let Some(r) = role {

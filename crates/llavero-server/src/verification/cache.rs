@@ -10,9 +10,12 @@
 //! - a TTL bounds the damage of anything missed, and while the notification
 //!   connection is down the cache is bypassed and emptied.
 //!
-//! Only found keys are cached (with their state and owner); a digest the
-//! database does not know is asked again, so a key created on another
-//! replica works at once.
+//! Found keys are cached with their state and owner. A digest the database
+//! does not know is remembered too (a negative entry, in a smaller cache of
+//! its own), so a client repeating an unknown key costs no query; creating a
+//! key drops the negative entry of its digest here and, through the
+//! creation's notification, on every replica — so a new key works at once
+//! everywhere.
 //!
 //! Storage is moka's concurrent cache (bounded by entry count, TinyLFU
 //! admission, per-entry TTL) rather than the hand-written sharded map of
@@ -33,16 +36,19 @@ use uuid::Uuid;
 #[derive(Debug)]
 pub struct KeyCache {
     entries: Cache<[u8; 32], Arc<KeyLookup>>,
+    unknown: Cache<[u8; 32], ()>,
     ttl: Duration,
     enabled: AtomicBool,
     epoch: AtomicU64,
 }
 
-/// What a change makes stale: one key, or every key of one user.
+/// What a change makes stale: one key, every key of one user, or the
+/// negative entry of a new key's digest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Invalidation {
     Key(Uuid),
     User(Uuid),
+    Created(KeyHash),
 }
 
 impl Invalidation {
@@ -51,16 +57,17 @@ impl Invalidation {
         match self {
             Invalidation::Key(id) => format!("key:{id}"),
             Invalidation::User(id) => format!("user:{id}"),
+            Invalidation::Created(hash) => format!("new:{}", hash.to_hex()),
         }
     }
 
     /// Parses a payload written by [`Invalidation::payload`].
     pub fn parse(payload: &str) -> Option<Self> {
         let (kind, id) = payload.split_once(':')?;
-        let id = Uuid::parse_str(id).ok()?;
         match kind {
-            "key" => Some(Invalidation::Key(id)),
-            "user" => Some(Invalidation::User(id)),
+            "key" => Some(Invalidation::Key(Uuid::parse_str(id).ok()?)),
+            "user" => Some(Invalidation::User(Uuid::parse_str(id).ok()?)),
+            "new" => Some(Invalidation::Created(KeyHash::from_hex(id)?)),
             _ => None,
         }
     }
@@ -69,6 +76,7 @@ impl Invalidation {
         match self {
             Invalidation::Key(id) => lookup.key.id == id,
             Invalidation::User(id) => lookup.owner.id == id,
+            Invalidation::Created(_) => false,
         }
     }
 }
@@ -76,14 +84,20 @@ impl Invalidation {
 impl KeyCache {
     /// A cache of at most `capacity` lookups, each kept at most `ttl`.
     /// A zero TTL, or `enabled = false`, caches nothing.
+    /// Negative entries are bounded to half the capacity.
     pub fn new(ttl: Duration, capacity: usize, enabled: bool) -> Self {
         let entries = Cache::builder()
             .max_capacity(capacity as u64)
             .time_to_live(ttl.max(Duration::from_millis(1)))
             .support_invalidation_closures()
             .build();
+        let unknown = Cache::builder()
+            .max_capacity((capacity / 2).max(1) as u64)
+            .time_to_live(ttl.max(Duration::from_millis(1)))
+            .build();
         KeyCache {
             entries,
+            unknown,
             ttl,
             enabled: AtomicBool::new(enabled && !ttl.is_zero()),
             epoch: AtomicU64::new(0),
@@ -117,9 +131,30 @@ impl KeyCache {
         }
     }
 
+    /// Whether `hash` is known not to be a key.
+    pub fn is_unknown(&self, hash: &KeyHash) -> bool {
+        self.enabled.load(Ordering::Acquire) && self.unknown.contains_key(&hash.0)
+    }
+
+    /// Remembers that `hash` is no key, unless an invalidation happened
+    /// since `epoch` was read (a key with that digest may have been created).
+    pub fn insert_unknown(&self, hash: &KeyHash, epoch: u64) {
+        if !self.enabled.load(Ordering::Acquire) || self.epoch() != epoch {
+            return;
+        }
+        self.unknown.insert(hash.0, ());
+        if self.epoch() != epoch {
+            self.unknown.invalidate(&hash.0);
+        }
+    }
+
     /// Drops every entry `what` makes stale.
     pub fn invalidate(&self, what: Invalidation) {
         self.epoch.fetch_add(1, Ordering::SeqCst);
+        if let Invalidation::Created(hash) = what {
+            self.unknown.invalidate(&hash.0);
+            return;
+        }
         if self
             .entries
             .invalidate_entries_if(move |_, lookup| what.matches(lookup))
@@ -139,6 +174,7 @@ impl KeyCache {
         self.epoch.fetch_add(1, Ordering::SeqCst);
         if !on {
             self.entries.invalidate_all();
+            self.unknown.invalidate_all();
         }
         self.enabled.store(on, Ordering::Release);
     }
@@ -245,9 +281,35 @@ mod tests {
     }
 
     #[test]
+    fn an_unknown_digest_is_remembered_until_a_key_has_it() {
+        let cache = KeyCache::new(Duration::from_secs(60), 1000, true);
+        let hash = KeyHash([7; 32]);
+        cache.insert_unknown(&hash, cache.epoch());
+        assert!(cache.is_unknown(&hash));
+        cache.invalidate(Invalidation::Created(hash));
+        assert!(!cache.is_unknown(&hash));
+        // A lookup that began before the creation leaves nothing behind.
+        let epoch = cache.epoch();
+        cache.invalidate(Invalidation::Created(hash));
+        cache.insert_unknown(&hash, epoch);
+        assert!(!cache.is_unknown(&hash));
+        cache.insert_unknown(&hash, cache.epoch());
+        cache.set_enabled(false);
+        cache.set_enabled(true);
+        assert!(
+            !cache.is_unknown(&hash),
+            "switching off forgets negatives too"
+        );
+    }
+
+    #[test]
     fn payloads_round_trip() {
         let id = Uuid::new_v4();
-        for what in [Invalidation::Key(id), Invalidation::User(id)] {
+        for what in [
+            Invalidation::Key(id),
+            Invalidation::User(id),
+            Invalidation::Created(KeyHash([9; 32])),
+        ] {
             assert_eq!(Invalidation::parse(&what.payload()), Some(what));
         }
         assert_eq!(Invalidation::parse("nonsense"), None);

@@ -14,9 +14,15 @@
 //! A batch is only formed from misses already queued, and a query only
 //! starts after its batch is formed; so a lookup that starts after a
 //! revocation committed always reads the revoked row.
+//!
+//! The queue is bounded ([`QUEUE`] misses): when it is full the database is
+//! already behind, and a new miss is refused at once ([`VerifyError::Busy`])
+//! rather than queued without end. A caller waits at most its deadline.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use llavero_domain::KeyHash;
 use llavero_store::api_keys::KeyLookup;
@@ -25,15 +31,21 @@ use tokio::sync::{mpsc, oneshot, Semaphore};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use super::VerifyError;
+
 /// Most keys looked up by one query.
 pub const MAX_BATCH: usize = 128;
+
+/// Most misses waiting for a batch.
+pub const QUEUE: usize = 32 * MAX_BATCH;
 
 type Reply = oneshot::Sender<Result<Option<Arc<KeyLookup>>, StoreError>>;
 
 /// The queue of cache misses waiting for the database.
 #[derive(Debug, Clone)]
 pub struct Lookups {
-    queue: mpsc::UnboundedSender<(KeyHash, Reply)>,
+    queue: mpsc::Sender<(KeyHash, Reply)>,
+    looked_up: Arc<AtomicU64>,
 }
 
 impl Lookups {
@@ -44,17 +56,45 @@ impl Lookups {
         in_flight: usize,
         stop: CancellationToken,
     ) -> (Self, JoinHandle<()>) {
-        let (queue, waiting) = mpsc::unbounded_channel();
-        let task = tokio::spawn(run(store, waiting, in_flight.max(1), stop));
-        (Lookups { queue }, task)
+        let (queue, waiting) = mpsc::channel(QUEUE);
+        let looked_up = Arc::new(AtomicU64::new(0));
+        let task = tokio::spawn(run(
+            store,
+            waiting,
+            in_flight.max(1),
+            looked_up.clone(),
+            stop,
+        ));
+        (Lookups { queue, looked_up }, task)
+    }
+
+    /// How many keys have been looked up in the database.
+    pub fn looked_up(&self) -> u64 {
+        self.looked_up.load(Ordering::Relaxed)
     }
 
     /// The key with digest `hash` and its owner, as of a query that started
-    /// after this call.
-    pub async fn get(&self, hash: KeyHash) -> Result<Option<Arc<KeyLookup>>, StoreError> {
+    /// after this call; the database unavailable if no answer came within
+    /// `deadline`.
+    pub async fn get(
+        &self,
+        hash: KeyHash,
+        deadline: Duration,
+    ) -> Result<Option<Arc<KeyLookup>>, VerifyError> {
         let (reply, answer) = oneshot::channel();
-        self.queue.send((hash, reply)).map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?
+        self.queue.try_send((hash, reply)).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => VerifyError::Busy,
+            mpsc::error::TrySendError::Closed(_) => stopped().into(),
+        })?;
+        match tokio::time::timeout(deadline, answer).await {
+            Ok(Ok(found)) => Ok(found?),
+            Ok(Err(_)) => Err(stopped().into()),
+            Err(_) => Err(StoreError::Unavailable(DatabaseError::Custom(format!(
+                "no answer to a key lookup within {} ms",
+                deadline.as_millis()
+            )))
+            .into()),
+        }
     }
 }
 
@@ -66,8 +106,9 @@ fn stopped() -> StoreError {
 
 async fn run(
     store: Store,
-    mut waiting: mpsc::UnboundedReceiver<(KeyHash, Reply)>,
+    mut waiting: mpsc::Receiver<(KeyHash, Reply)>,
     in_flight: usize,
+    looked_up: Arc<AtomicU64>,
     stop: CancellationToken,
 ) {
     let slots = Arc::new(Semaphore::new(in_flight));
@@ -95,6 +136,7 @@ async fn run(
                 Err(_) => break,
             }
         }
+        looked_up.fetch_add(batch.len() as u64, Ordering::Relaxed);
         let store = store.clone();
         tokio::spawn(async move {
             answer(&store, batch).await;
@@ -143,6 +185,8 @@ mod tests {
     use llavero_types::Role;
     use uuid::Uuid;
 
+    const WAIT: Duration = Duration::from_secs(30);
+
     fn hash_of(i: u16) -> KeyHash {
         let mut hash = [0u8; 32];
         hash[..2].copy_from_slice(&i.to_be_bytes());
@@ -181,7 +225,7 @@ mod tests {
         let (lookups, _task) = Lookups::start(store, 1, CancellationToken::new());
         let asks = (0..200u16).map(|i| {
             let lookups = lookups.clone();
-            tokio::spawn(async move { (i, lookups.get(hash_of(i)).await) })
+            tokio::spawn(async move { (i, lookups.get(hash_of(i), WAIT).await) })
         });
         for ask in asks {
             let (i, answer) = ask.await.unwrap_or_else(|e| panic!("{e}"));
@@ -202,14 +246,17 @@ mod tests {
                 let lookups = lookups.clone();
                 tokio::spawn(async move {
                     for i in 0..200u16 {
-                        let _ = lookups.get(hash_of(1000 + n * 200 + i)).await;
+                        let _ = lookups.get(hash_of(1000 + n * 200 + i), WAIT).await;
                     }
                 })
             })
             .collect();
         for i in 0..20 {
             let hash = hash_of(i);
-            let before = lookups.get(hash).await.unwrap_or_else(|e| panic!("{e}"));
+            let before = lookups
+                .get(hash, WAIT)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
             let before = before.unwrap_or_else(|| panic!("key {i} not found"));
             assert!(!before.revoked, "key {i} before");
             let tx = store.begin().await.unwrap_or_else(|e| panic!("{e}"));
@@ -221,7 +268,10 @@ mod tests {
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));
             tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
-            let after = lookups.get(hash).await.unwrap_or_else(|e| panic!("{e}"));
+            let after = lookups
+                .get(hash, WAIT)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
             assert!(
                 after.is_some_and(|f| f.revoked),
                 "key {i} still live after revocation"

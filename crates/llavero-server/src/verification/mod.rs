@@ -9,16 +9,32 @@
 //!
 //! Its background tasks stop through one cancellation token and are joined
 //! by [`Verifier::shutdown`], which also writes the last pending uses.
+//!
+//! Unauthenticated traffic reaches the database only so far: a digest known
+//! to be unknown is answered from the cache, an address that keeps failing
+//! is answered 429 by the `guard`, a full lookup queue answers 503 `busy`,
+//! and a lookup that the database does not answer within [`LOOKUP_DEADLINE`]
+//! answers 503 `database_unavailable` — never a hang.
+//!
+//! During an outage nothing is served from memory (no stale-if-error): the
+//! follower stops hearing its heartbeat within two seconds and switches the
+//! cache off, so every key is then looked up and refused with a 503 until
+//! the database answers again. A revoked key can never outlive its
+//! revocation through an outage, and a gateway that wants to ride out one
+//! can keep its own short cache of verdicts.
 
 pub mod cache;
 mod follower;
+pub mod guard;
 pub mod lookup;
 pub mod usage;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use llavero_domain::{key, KeyHash, KeyPrefix, Pepper};
+use llavero_domain::KeyHash;
+
+use llavero_domain::{key, KeyPrefix, Pepper};
 use llavero_store::{now, Backend, Store, StoreError};
 use llavero_types::{ApiKey, User, VerifyCode};
 use tokio::task::JoinHandle;
@@ -26,6 +42,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use cache::Invalidation;
 use cache::KeyCache;
+use guard::Guard;
 use lookup::Lookups;
 use usage::UsageBuffer;
 
@@ -66,6 +83,23 @@ pub enum Verdict {
     Refused(Refusal),
 }
 
+/// The longest a verification waits for the database before it answers
+/// 503 `database_unavailable`.
+pub const LOOKUP_DEADLINE: Duration = Duration::from_millis(800);
+
+/// Why a key could not be judged.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// The client address failed too many checks; retry after this many seconds.
+    #[error("too many failed key checks; retry in {0} s")]
+    Throttled(u64),
+    /// The lookup queue is full.
+    #[error("too many key lookups waiting")]
+    Busy,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// How the verifier caches and writes.
 #[derive(Debug, Clone)]
 pub struct VerifierSettings {
@@ -77,6 +111,8 @@ pub struct VerifierSettings {
     pub lookups_in_flight: usize,
     /// How often pending last uses are written.
     pub usage_flush: Duration,
+    /// Failed checks allowed per client address per minute (0: no limit).
+    pub failures_per_minute: u32,
 }
 
 /// The key verifier of one process (see the module docs).
@@ -87,6 +123,7 @@ pub struct Verifier {
     cache: Arc<KeyCache>,
     lookups: Lookups,
     usage: Arc<UsageBuffer>,
+    guard: Guard,
     stop: CancellationToken,
     tasks: Mutex<Vec<JoinHandle<()>>>,
 }
@@ -120,27 +157,43 @@ impl Verifier {
             cache,
             lookups,
             usage,
+            guard: Guard::new(settings.failures_per_minute),
             stop,
             tasks: Mutex::new(tasks),
         }
     }
 
     /// The verdict on `raw` as of now; a valid use is recorded as a last
-    /// use from `ip` (written within a flush interval).
+    /// use from `ip` (written within a flush interval). Failed checks are
+    /// counted against `ip` (when given), which is refused once over its
+    /// limit.
     #[tracing::instrument(level = "debug", skip_all, fields(ip = ?ip))]
-    pub async fn verify(&self, raw: &str, ip: Option<&str>) -> Result<Verdict, StoreError> {
+    pub async fn verify(&self, raw: &str, ip: Option<&str>) -> Result<Verdict, VerifyError> {
         let Ok(parsed) = key::parse(&self.prefix, raw) else {
             return Ok(Verdict::Refused(Refusal::Malformed));
         };
+        if let Err(wait) = self.guard.check(ip) {
+            return Err(VerifyError::Throttled(wait));
+        }
         let hash = KeyHash::of(&self.pepper, &parsed);
-        let found = match self.cache.get(&hash) {
+        let verdict = self.judge(&hash, ip).await?;
+        if matches!(verdict, Verdict::Refused(_)) {
+            self.guard.fail(ip);
+        }
+        Ok(verdict)
+    }
+
+    async fn judge(&self, hash: &KeyHash, ip: Option<&str>) -> Result<Verdict, VerifyError> {
+        let found = match self.cache.get(hash) {
             Some(hit) => hit,
+            None if self.cache.is_unknown(hash) => return Ok(Verdict::Refused(Refusal::Unknown)),
             None => {
                 let epoch = self.cache.epoch();
-                let Some(found) = self.lookups.get(hash).await? else {
+                let Some(found) = self.lookups.get(*hash, LOOKUP_DEADLINE).await? else {
+                    self.cache.insert_unknown(hash, epoch);
                     return Ok(Verdict::Refused(Refusal::Unknown));
                 };
-                self.cache.insert(&hash, &found, epoch);
+                self.cache.insert(hash, &found, epoch);
                 found
             }
         };
@@ -172,6 +225,11 @@ impl Verifier {
     /// replicas hear of it through the change's notification).
     pub fn invalidate(&self, what: Invalidation) {
         self.cache.invalidate(what);
+    }
+
+    /// How many presented keys were looked up in the database (for metrics).
+    pub fn looked_up(&self) -> u64 {
+        self.lookups.looked_up()
     }
 
     /// How many lookups are cached (for metrics).
@@ -238,6 +296,7 @@ mod tests {
                 lookups_in_flight: 1,
                 // Only the flush on shutdown can write within this test.
                 usage_flush: Duration::from_secs(3600),
+                failures_per_minute: 0,
             },
         );
         let verdict = verifier

@@ -100,12 +100,45 @@ api_test! {
 }
 
 api_test! {
-    async fn a_key_can_revoke_itself(app) {
+    async fn a_key_cannot_manage_keys_or_users(app) {
         let admin = app.admin().await;
-        let (key, secret) = app.create_key(&admin, "self").await;
-        let res = reqwest::Client::new().delete(app.url(&format!("/api-keys/{}", key.id))).header("MC-Api-Key", &secret).send().await.unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(res.status(), 204);
-        problem(app.get_with_key("/me", &secret).await, 401, "key_revoked").await;
+        let (key, secret) = app.create_key(&admin, "stolen").await;
+        let by_key = reqwest::Client::new();
+        let path = format!("/api-keys/{}", key.id);
+        let users = [
+            by_key.post(app.url("/api-keys")).header("MC-Api-Key", &secret).json(&json!({ "name": "thief" })),
+            by_key.patch(app.url(&path)).bearer_auth(&secret).json(&json!({ "name": "x" })),
+            by_key.delete(app.url(&path)).header("MC-Api-Key", &secret),
+            by_key.post(app.url("/users")).header("MC-Api-Key", &secret).json(&json!({ "username": "thief", "password": "thief-password-1", "role": "admin" })),
+            by_key.post(app.url("/auth/logout-everywhere")).header("MC-Api-Key", &secret),
+        ];
+        for req in users {
+            problem(req.send().await.unwrap(), 403, "key_not_allowed").await;
+        }
+        // Reading stays allowed, and nothing was made.
+        assert_eq!(app.get_with_key("/api-keys", &secret).await.status(), 200);
+        assert_eq!(app.get_with_key("/users", &secret).await.status(), 200);
+        let keys = app.list_keys(&admin).await;
+        assert_eq!(keys.len(), 1);
+        assert_eq!(keys[0].name, "stolen");
+        assert_eq!(app.verify_code(&secret).await, "VALID");
+    }
+}
+
+api_test! {
+    async fn key_creation_is_limited_per_user_per_minute(app) {
+        let admin = app.admin().await;
+        let (_, other) = app.user("olga", Role::User).await;
+        for i in 0..60 {
+            app.create_key(&admin, &format!("k{i}")).await;
+        }
+        let res = admin.post(app.url("/api-keys")).json(&json!({ "name": "one-too-many" })).send().await.unwrap();
+        let retry = res.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+        problem(res, 429, "rate_limited").await;
+        assert!(retry.is_some_and(|s| (1..=120).contains(&s)), "{retry:?}");
+        // Another user is not limited by it, and the count of keys is not limited.
+        app.create_key(&other, "mine").await;
+        assert_eq!(app.list_keys(&admin).await.len(), 50, "first page");
     }
 }
 

@@ -4,7 +4,7 @@ use llavero_types::Role;
 use serde_json::json;
 
 use crate::api_test;
-use crate::helpers::{json, new_client, problem, ADMIN};
+use crate::helpers::{json, new_client, problem, spawn_app_with, Backend, TestApp, ADMIN};
 
 api_test! {
     async fn login_sets_a_strict_httponly_cookie_and_me_knows_the_caller(app) {
@@ -45,19 +45,6 @@ api_test! {
 }
 
 api_test! {
-    async fn repeated_failures_are_throttled_with_retry_after(app) {
-        let client = new_client();
-        for _ in 0..5 {
-            problem(app.login_with(&client, ADMIN, "wrong-password").await, 401, "credentials_invalid").await;
-        }
-        let res = app.login_with(&client, ADMIN, &app.admin_password).await;
-        let retry = res.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-        problem(res, 429, "rate_limited").await;
-        assert!(retry.is_some_and(|s| s > 0 && s <= 900), "{retry:?}");
-    }
-}
-
-api_test! {
     async fn missing_fields_in_login_are_422(app) {
         let res = new_client().post(app.url("/auth/login")).json(&json!({ "username": "", "password": "" })).send().await.unwrap_or_else(|e| panic!("{e}"));
         let body = problem(res, 422, "invalid_input").await;
@@ -87,5 +74,202 @@ api_test! {
         db.execute_unprepared("UPDATE sessions SET expires_at = created_at").await.unwrap_or_else(|e| panic!("{e}"));
         db.close().await.unwrap_or_else(|e| panic!("{e}"));
         problem(client.get(app.url("/me")).send().await.unwrap_or_else(|e| panic!("{e}")), 401, "session_expired").await;
+    }
+}
+
+/// Signs in as `username` with `password`, as if from `ip` (the test app
+/// trusts 127.0.0.1 as a proxy); returns the status, the code (if a
+/// problem) and `Retry-After`.
+async fn login_from(
+    app: &TestApp,
+    ip: &str,
+    username: &str,
+    password: &str,
+) -> (u16, String, Option<u64>) {
+    let res = new_client()
+        .post(app.url("/auth/login"))
+        .header("x-forwarded-for", ip)
+        .json(&json!({ "username": username, "password": password }))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let retry = res
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    let code = if status == 200 {
+        String::new()
+    } else {
+        json(res).await["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    (status, code, retry)
+}
+
+async fn behind_a_proxy(backend: Backend, extra: &[(&str, &str)]) -> TestApp {
+    let mut vars = vec![("LLAVERO_TRUSTED_PROXIES", "127.0.0.1")];
+    vars.extend_from_slice(extra);
+    spawn_app_with(backend, &vars).await
+}
+
+async fn parallel_guesses_get_no_more_checks_than_sequential_ones(backend: Backend) {
+    let app = behind_a_proxy(backend, &[]).await;
+    let guesses = (0..100).map(|i| {
+        let app = &app;
+        async move { login_from(app, "198.51.100.7", ADMIN, &format!("guess-{i}")).await }
+    });
+    let answers = futures::future::join_all(guesses).await;
+    let count = |s: u16| answers.iter().filter(|a| a.0 == s).count();
+    // Each attempt is counted before its password is checked: 10 checks
+    // (401, or 503 if one waited too long for a turn), the rest refused unchecked.
+    assert_eq!(count(401) + count(503), 10, "{answers:?}");
+    assert_eq!(count(429), 90, "{answers:?}");
+    assert!(
+        answers
+            .iter()
+            .filter(|a| a.0 == 429)
+            .all(|a| a.1 == "rate_limited" && a.2.is_some_and(|s| s > 0 && s <= 1800)),
+        "{answers:?}"
+    );
+    // The guesser's address stays stopped, even with the right password...
+    assert_eq!(
+        login_from(&app, "198.51.100.7", ADMIN, &app.admin_password)
+            .await
+            .0,
+        429
+    );
+    // ...but the owner, elsewhere, signs in: nobody can lock an account.
+    assert_eq!(
+        login_from(&app, "203.0.113.5", ADMIN, &app.admin_password)
+            .await
+            .0,
+        200
+    );
+    // An IPv6 guesser is one client across its /64.
+    for i in 0..10u16 {
+        let ip = format!("2001:db8:7:7::{:x}", i + 1);
+        assert_eq!(login_from(&app, &ip, ADMIN, "guess").await.0, 401);
+    }
+    assert_eq!(
+        login_from(&app, "2001:db8:7:7:ffff::1", ADMIN, "guess")
+            .await
+            .0,
+        429
+    );
+    assert_eq!(
+        login_from(&app, "2001:db8:7:8::1", ADMIN, &app.admin_password)
+            .await
+            .0,
+        200
+    );
+}
+
+#[tokio::test]
+async fn parallel_guesses_get_no_more_checks_than_sequential_ones_sqlite() {
+    parallel_guesses_get_no_more_checks_than_sequential_ones(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn parallel_guesses_get_no_more_checks_than_sequential_ones_postgres() {
+    parallel_guesses_get_no_more_checks_than_sequential_ones(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn one_address_guessing_across_accounts_is_stopped() {
+    let app = behind_a_proxy(Backend::Sqlite, &[]).await;
+    for i in 0..50 {
+        let (status, _, _) = login_from(&app, "198.51.100.9", &format!("user{i}"), "guess").await;
+        assert_eq!(status, 401, "attempt {i}");
+    }
+    let (status, code, _) = login_from(&app, "198.51.100.9", "someone-else", "guess").await;
+    assert_eq!((status, code.as_str()), (429, "rate_limited"));
+    assert_eq!(
+        login_from(&app, "198.51.100.10", ADMIN, &app.admin_password)
+            .await
+            .0,
+        200
+    );
+}
+
+#[tokio::test]
+async fn password_work_beyond_its_bound_is_503_busy_not_memory() {
+    let app = behind_a_proxy(Backend::Sqlite, &[("LLAVERO_HASH_CONCURRENCY", "1")]).await;
+    // 300 sign-ins at once, each from its own address (no throttle applies):
+    // one argon2 run at a time, the rest wait up to 2 s, then 503 busy.
+    let attempts = (0..300u32).map(|i| {
+        let app = &app;
+        async move {
+            let ip = format!("10.{}.{}.{}", i / 65536, (i / 256) % 256, i % 256);
+            login_from(app, &ip, &format!("nobody{i}"), "guess").await
+        }
+    });
+    let answers = futures::future::join_all(attempts).await;
+    assert!(
+        answers
+            .iter()
+            .all(|a| a.0 == 401 || (a.0 == 503 && a.1 == "busy" && a.2 == Some(1))),
+        "{answers:?}"
+    );
+    assert!(
+        answers.iter().any(|a| a.0 == 503),
+        "no attempt was turned away"
+    );
+    assert!(answers.iter().any(|a| a.0 == 401), "no attempt was checked");
+}
+
+api_test! {
+    async fn changing_my_password_ends_my_other_sessions_but_not_this_one(app) {
+        let (_, here) = app.user("dora", Role::User).await;
+        let elsewhere = new_client();
+        assert_eq!(app.login_with(&elsewhere, "dora", "pw-of-dora-123").await.status(), 200);
+        let change = |current: &str, new: &str| here.post(app.url("/me/password")).json(&json!({ "current_password": current, "new_password": new })).send();
+        problem(change("wrong-one", "a-new-password-1").await.unwrap(), 422, "current_password_invalid").await;
+        problem(change("pw-of-dora-123", "short").await.unwrap(), 422, "password_invalid").await;
+        assert_eq!(change("pw-of-dora-123", "a-new-password-1").await.unwrap().status(), 204);
+        assert_eq!(here.get(app.url("/me")).send().await.unwrap().status(), 200);
+        problem(elsewhere.get(app.url("/me")).send().await.unwrap(), 401, "session_expired").await;
+        assert_eq!(app.login_with(&new_client(), "dora", "pw-of-dora-123").await.status(), 401);
+        assert_eq!(app.login_with(&new_client(), "dora", "a-new-password-1").await.status(), 200);
+        // A key cannot change its owner's password.
+        let (_, key) = app.create_key(&here, "k").await;
+        let res = reqwest::Client::new().post(app.url("/me/password")).header("MC-Api-Key", &key).json(&json!({ "current_password": "a-new-password-1", "new_password": "another-one-2" })).send().await.unwrap();
+        problem(res, 403, "key_not_allowed").await;
+    }
+}
+
+api_test! {
+    async fn signing_out_everywhere_ends_every_session(app) {
+        let (_, one) = app.user("eva", Role::User).await;
+        let two = new_client();
+        assert_eq!(app.login_with(&two, "eva", "pw-of-eva-123").await.status(), 200);
+        let res = two.post(app.url("/auth/logout-everywhere")).send().await.unwrap();
+        assert_eq!(res.status(), 204);
+        problem(one.get(app.url("/me")).send().await.unwrap(), 401, "session_expired").await;
+        problem(two.get(app.url("/me")).send().await.unwrap(), 401, "authentication_required").await;
+    }
+}
+
+api_test! {
+    async fn a_session_unused_for_its_idle_time_has_ended(app) {
+        use sea_orm::{ConnectionTrait, Database};
+        let client = app.admin().await;
+        let db = Database::connect(&app.database_url).await.unwrap();
+        // Seen 61 minutes ago, created 2 hours ago: past the 60-minute idle limit.
+        let old = (chrono::Utc::now() - chrono::Duration::minutes(61)).to_rfc3339();
+        let older = (chrono::Utc::now() - chrono::Duration::minutes(120)).to_rfc3339();
+        let sql = format!("UPDATE sessions SET last_seen_at = '{old}', created_at = '{older}'");
+        db.execute_unprepared(&sql).await.unwrap();
+        problem(client.get(app.url("/me")).send().await.unwrap(), 401, "session_expired").await;
+        // Seen 59 minutes ago: still alive, and the visit is recorded.
+        let fresh = app.admin().await;
+        let recent = (chrono::Utc::now() - chrono::Duration::minutes(59)).to_rfc3339();
+        db.execute_unprepared(&format!("UPDATE sessions SET last_seen_at = '{recent}'")).await.unwrap();
+        assert_eq!(fresh.get(app.url("/me")).send().await.unwrap().status(), 200);
+        assert_eq!(fresh.get(app.url("/me")).send().await.unwrap().status(), 200);
+        db.close().await.unwrap();
     }
 }

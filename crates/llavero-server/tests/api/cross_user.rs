@@ -1,5 +1,7 @@
 //! User B can neither see, rename nor revoke user A's keys: every attempt is a
-//! 404 (never a 403 that would confirm the key exists), and A's key is unchanged.
+//! 404 (never a 403 that would confirm the key exists), and A's key is
+//! unchanged. By key, renaming and revoking are refused before any lookup
+//! (403 `key_not_allowed`, whoever's key it is), which confirms nothing.
 
 use llavero_types::Role;
 use serde_json::json;
@@ -22,12 +24,17 @@ api_test! {
             ("rename/session", bob.patch(app.url(&path)).json(&json!({ "name": "pwned" }))),
             ("revoke/session", bob.delete(app.url(&path))),
             ("get/key", by_key.get(app.url(&path)).header("MC-Api-Key", &bob_secret)),
-            ("rename/key", by_key.patch(app.url(&path)).header("MC-Api-Key", &bob_secret).json(&json!({ "name": "pwned" }))),
-            ("revoke/key", by_key.delete(app.url(&path)).header("MC-Api-Key", &bob_secret)),
         ];
         for (what, req) in attempts {
             let res = req.send().await.unwrap_or_else(|e| panic!("{what}: {e}"));
             problem(res, 404, "not_found").await;
+        }
+        let by_key_changes = [
+            by_key.patch(app.url(&path)).header("MC-Api-Key", &bob_secret).json(&json!({ "name": "pwned" })),
+            by_key.delete(app.url(&path)).header("MC-Api-Key", &bob_secret),
+        ];
+        for req in by_key_changes {
+            problem(req.send().await.unwrap(), 403, "key_not_allowed").await;
         }
         assert!(app.list_keys(&bob).await.iter().all(|k| k.id != key.id));
         let alices = app.list_keys(&alice).await;

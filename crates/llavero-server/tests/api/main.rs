@@ -18,6 +18,7 @@ mod cross_user;
 mod info;
 mod openapi;
 mod outage;
+mod partition;
 mod replicas;
 mod secrets;
 mod users;

@@ -1,5 +1,8 @@
-//! The database goes away: answers are 503 `database_unavailable` with
-//! `Retry-After`, never a 500, and service resumes when it is back.
+//! The database goes away under verification load: answers are 503
+//! `database_unavailable` with `Retry-After`, never a 500 and never a hang;
+//! nothing is served from memory once the outage is noticed (a key verified
+//! just before is refused with a 503 too); `/readyz` says 503; and service
+//! resumes by itself when the database is back.
 //!
 //! The server reaches PostgreSQL through a TCP relay of the test's own on
 //! loopback; cutting the relay is the outage (every connection closed, new
@@ -89,8 +92,51 @@ async fn an_unreachable_database_is_a_503_with_retry_after_and_service_resumes()
     .await;
     let admin = app.admin().await;
     let (_, secret) = app.create_key(&admin, "before-the-outage").await;
+    assert_eq!(app.verify_code(&secret).await, "VALID");
+
+    // Verification load through the whole outage and recovery: every
+    // answer is a verdict or a 503, each within a few seconds. It ends once
+    // it has seen the outage (a 503) and then five verdicts in a row.
+    let load = tokio::spawn({
+        let (url, secret) = (app.url("/verify"), secret.clone());
+        async move {
+            let client = reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(5))
+                .build()
+                .unwrap();
+            let mut statuses = Vec::new();
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+            while std::time::Instant::now() < deadline {
+                let res = client
+                    .post(&url)
+                    .bearer_auth(crate::helpers::VERIFY_TOKEN)
+                    .json(&json!({ "key": secret }))
+                    .send()
+                    .await;
+                let res = res.unwrap_or_else(|e| panic!("a verification hung or failed: {e}"));
+                statuses.push(res.status().as_u16());
+                let recovered = statuses.iter().rev().take_while(|s| **s == 200).count() >= 5;
+                if statuses.contains(&503) && recovered {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            statuses
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
 
     relay.cut().await;
+    // Past the heartbeat deadline the cache is off: nothing from memory.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let base = app.api.trim_end_matches("/api/v1").to_owned();
+    assert_eq!(
+        reqwest::get(format!("{base}/readyz"))
+            .await
+            .unwrap()
+            .status(),
+        503
+    );
     for attempt in [
         admin.get(app.url("/api-keys")).send().await.unwrap(),
         admin
@@ -129,5 +175,15 @@ async fn an_unreachable_database_is_a_503_with_retry_after_and_service_resumes()
         app.list_keys(&admin).await.len(),
         1,
         "the key made before the outage is there, the one during it is not"
+    );
+    assert_eq!(app.verify_code(&secret).await, "VALID");
+    let statuses = load.await.unwrap();
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 503),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.contains(&503) && statuses.ends_with(&[200; 5]),
+        "{statuses:?}"
     );
 }

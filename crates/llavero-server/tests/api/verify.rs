@@ -81,3 +81,125 @@ async fn verify_without_a_configured_token_is_503() {
     let res = app.verify(json!({ "key": "mco_x" })).await;
     problem(res, 503, "verification_disabled").await;
 }
+
+/// `llavero_key_lookups_total` from `/metrics`.
+async fn lookups(app: &crate::helpers::TestApp) -> u64 {
+    let base = app.api.trim_end_matches("/api/v1");
+    let text = reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("llavero_key_lookups_total "))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no lookup counter in:\n{text}"))
+}
+
+api_test! {
+    async fn a_repeated_unknown_key_costs_one_lookup(app) {
+        let unknown = "mco_0000000000000000000000000000004I186y";
+        assert_eq!(app.verify_code(unknown).await, "NOT_FOUND");
+        // PostgreSQL trusts its cache once the invalidation channel is proven live.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let before = lookups(&app).await;
+            assert_eq!(app.verify_code(unknown).await, "NOT_FOUND");
+            if lookups(&app).await == before {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "every repeat of an unknown key is looked up");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let before = lookups(&app).await;
+        for _ in 0..50 {
+            assert_eq!(app.verify_code(unknown).await, "NOT_FOUND");
+            problem(app.get_with_key("/me", unknown).await, 401, "key_unknown").await;
+        }
+        assert_eq!(lookups(&app).await, before, "repeats reached the database");
+        // A new key is never mistaken for unknown.
+        let admin = app.admin().await;
+        let (_, secret) = app.create_key(&admin, "new").await;
+        assert_eq!(app.verify_code(&secret).await, "VALID");
+    }
+}
+
+#[tokio::test]
+async fn an_address_that_keeps_failing_is_stopped_without_lookups() {
+    let app = spawn_app_with(
+        Backend::Sqlite,
+        &[
+            ("LLAVERO_KEY_FAILURES_PER_MINUTE", "5"),
+            ("LLAVERO_TRUSTED_PROXIES", "127.0.0.1"),
+        ],
+    )
+    .await;
+    // Random well-formed keys (the checksum is public): none exists.
+    let keys: Vec<String> = (0..7)
+        .map(|_| {
+            llavero_domain::key::generate(&llavero_domain::KeyPrefix::default())
+                .unwrap()
+                .secret
+                .expose()
+                .to_owned()
+        })
+        .collect();
+    let from = |ip: &'static str, key: String| {
+        let url = app.url("/me");
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .header("MC-Api-Key", key)
+                .header("x-forwarded-for", ip)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    for key in &keys[..5] {
+        problem(from("198.51.100.20", key.clone()).await, 401, "key_unknown").await;
+    }
+    let before = lookups(&app).await;
+    let res = from("198.51.100.20", keys[5].clone()).await;
+    assert!(res.headers().get("retry-after").is_some());
+    problem(res, 429, "rate_limited").await;
+    assert_eq!(
+        lookups(&app).await,
+        before,
+        "a stopped address still reached the database"
+    );
+    problem(
+        from("198.51.100.21", keys[6].clone()).await,
+        401,
+        "key_unknown",
+    )
+    .await;
+    // /verify: a client address is throttled, a call without one never is.
+    let res = app
+        .verify(json!({ "key": keys[0], "client_ip": "198.51.100.20" }))
+        .await;
+    problem(res, 429, "rate_limited").await;
+    for _ in 0..10 {
+        assert_eq!(app.verify_code(&keys[1]).await, "NOT_FOUND");
+    }
+}
+
+api_test! {
+    async fn every_answer_carries_the_security_headers(app) {
+        let base = app.api.trim_end_matches("/api/v1").to_owned();
+        for (path, api) in [("/api/v1/info", true), ("/api/v1/api-keys", true), ("/api/v1/nope", true), ("/healthz", false)] {
+            let res = reqwest::get(format!("{base}{path}")).await.unwrap();
+            let h = |n: &str| res.headers().get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+            let csp = h("content-security-policy");
+            assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+            assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+            assert_eq!(h("x-content-type-options"), "nosniff", "{path}");
+            assert_eq!(h("referrer-policy"), "no-referrer", "{path}");
+            assert!(h("strict-transport-security").is_empty(), "HSTS over http");
+            if api {
+                assert_eq!(h("cache-control"), "no-store", "{path}");
+            }
+        }
+    }
+}

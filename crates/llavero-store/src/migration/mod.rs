@@ -6,6 +6,7 @@
 use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_init;
+mod m20261127_000002_throttle_and_idle;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -13,6 +14,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261126_000001_init::Migration)]
+        vec![
+            Box::new(m20261126_000001_init::Migration),
+            Box::new(m20261127_000002_throttle_and_idle::Migration),
+        ]
     }
 }

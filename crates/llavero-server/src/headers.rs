@@ -1,0 +1,67 @@
+//! Security headers on every answer: what the browser may load and run,
+//! and what it must not cache or leak.
+//!
+//! The web app runs under a strict Content Security Policy: scripts from
+//! this origin only, WebAssembly compiled from them (`'wasm-unsafe-eval'`),
+//! no inline script or style, no framing. The Swagger UI at `/docs` styles
+//! itself inline, so it alone gets `style-src 'unsafe-inline'`. Every API
+//! answer is `Cache-Control: no-store` (they carry keys, names and
+//! addresses), and HSTS is sent when the public URL is https.
+
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+
+/// The policy of the web app and every API answer.
+pub const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// The policy of the Swagger UI (`/docs`).
+pub const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; \
+style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+const HSTS: &str = "max-age=31536000";
+
+/// Adds the security headers to an answer for `path` (keeping any the
+/// handler set itself).
+pub fn secure(headers: &mut HeaderMap, path: &str, https: bool) {
+    let csp = if path == "/docs" || path.starts_with("/docs/") {
+        DOCS_CSP
+    } else {
+        CSP
+    };
+    let mut set = |name: HeaderName, value: &'static str| {
+        if !headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    };
+    set(header::CONTENT_SECURITY_POLICY, csp);
+    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(header::REFERRER_POLICY, "no-referrer");
+    set(header::X_FRAME_OPTIONS, "DENY");
+    if https {
+        set(header::STRICT_TRANSPORT_SECURITY, HSTS);
+    }
+    if path.starts_with("/api/") {
+        set(header::CACHE_CONTROL, "no-store");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_answers_are_not_stored_and_https_adds_hsts() {
+        let mut h = HeaderMap::new();
+        secure(&mut h, "/api/v1/api-keys", true);
+        assert_eq!(h.get("cache-control").unwrap(), "no-store");
+        assert_eq!(h.get("strict-transport-security").unwrap(), HSTS);
+        assert_eq!(h.get("content-security-policy").unwrap(), CSP);
+        let mut h = HeaderMap::new();
+        secure(&mut h, "/", false);
+        assert!(h.get("cache-control").is_none());
+        assert!(h.get("strict-transport-security").is_none());
+        assert!(CSP.contains("frame-ancestors 'none'") && !CSP.contains("unsafe-inline"));
+    }
+}
