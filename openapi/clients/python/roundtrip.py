@@ -1,7 +1,8 @@
 """Round trip through the Python client generated from openapi/llavero.json.
 
 Run by `just clients` against a live server: sign in, create a key, list it,
-rename it, verify it, revoke it, and see verify answer REVOKED. Exits non-zero
+check that the key itself cannot rename it, rename it signed in, verify it,
+revoke it, and see verify answer REVOKED. Exits non-zero
 (with the reason) on any deviation. The generated package itself is not
 committed; `just clients` generates it into target/ before running this.
 """
@@ -45,8 +46,11 @@ check(me.data.api_key.id == created.data.id, "the key authenticates GET /me")
 listed = api_key_list.sync(client=by_key)
 check(any(k.id == created.data.id for k in listed.data), "list shows it")
 
-renamed = api_key_rename.sync(client=by_key, id=created.data.id, body=RenameApiKey(name="python-renamed"))
-check(renamed.data.name == "python-renamed", "rename it")
+refused = api_key_rename.sync_detailed(client=by_key, id=created.data.id, body=RenameApiKey(name="by-key"))
+check(refused.status_code == 403 and refused.parsed.code.value == "key_not_allowed", "the key cannot rename keys (403 key_not_allowed)")
+
+renamed = api_key_rename.sync(client=session, id=created.data.id, body=RenameApiKey(name="python-renamed"))
+check(renamed.data.name == "python-renamed", "rename it (signed in)")
 
 gateway = AuthenticatedClient(base_url=BASE, token=VERIFY_TOKEN, prefix="Bearer", raise_on_unexpected_status=True)
 verdict = key_verify.sync(client=gateway, body=VerifyRequest(key=created.secret, client_ip="203.0.113.10"))
@@ -57,4 +61,4 @@ check(revoked.status_code == 204, "revoke it")
 
 verdict = key_verify.sync(client=gateway, body=VerifyRequest(key=created.secret))
 check(not verdict.data.valid and verdict.data.code == VerifyCode.REVOKED, "verify says REVOKED")
-print("python client round trip: 8 passed, 0 failed")
+print("python client round trip: 9 passed, 0 failed")

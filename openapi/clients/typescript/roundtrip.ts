@@ -1,5 +1,6 @@
 // Round trip through the TypeScript client generated from openapi/llavero.json:
-// sign in, create a key, list it, rename it, verify it, revoke it, and see
+// sign in, create a key, list it, see the key refused a rename, rename it
+// signed in, verify it, revoke it, and see
 // verify answer REVOKED. `npm run generate` writes generated/ (not committed);
 // `tsc --noEmit` type-checks this file against it first.
 import createClient from 'openapi-fetch';
@@ -37,8 +38,11 @@ check(me.data?.data.api_key?.id === id, 'the key authenticates GET /me');
 const list = await api.GET('/api/v1/api-keys', { params: { query: { limit: 10 } }, headers: byKey });
 check(!!list.data?.data.some((k) => k.id === id), 'list shows it');
 
-const renamed = await api.PATCH('/api/v1/api-keys/{id}', { params: { path: { id } }, body: { name: 'ts-renamed' }, headers: byKey });
-check(renamed.data?.data.name === 'ts-renamed', 'rename it');
+const refused = await api.PATCH('/api/v1/api-keys/{id}', { params: { path: { id } }, body: { name: 'by-key' }, headers: byKey });
+check(refused.response.status === 403 && refused.error?.code === 'key_not_allowed', 'the key cannot rename keys (403 key_not_allowed)');
+
+const renamed = await api.PATCH('/api/v1/api-keys/{id}', { params: { path: { id } }, body: { name: 'ts-renamed' }, headers: { cookie } });
+check(renamed.data?.data.name === 'ts-renamed', 'rename it (signed in)');
 
 const gateway = { Authorization: `Bearer ${verifyToken}` };
 const valid = await api.POST('/api/v1/verify', { body: { key: secret, client_ip: '203.0.113.11' }, headers: gateway });
