@@ -45,21 +45,30 @@ async fn verify(r: &Replica, key: &str) -> String {
     body["data"]["code"].as_str().unwrap_or_default().to_owned()
 }
 
-/// The client ports of the listening connections on database `name`.
+/// The client ports of the listening connections on database `name` (their
+/// last statement was LISTEN); each must be named `llavero-listener`, so
+/// operators can find them.
 async fn listener_ports(admin_url: &str, name: &str) -> Vec<i32> {
     let db = Database::connect(admin_url).await.unwrap();
     let rows = db
         .query_all(Statement::from_sql_and_values(
             DbBackend::Postgres,
-            "SELECT client_port FROM pg_stat_activity \
-             WHERE application_name = 'llavero-listener' AND datname = $1",
+            "SELECT client_port, application_name FROM pg_stat_activity \
+             WHERE datname = $1 AND query ILIKE 'LISTEN%'",
             [name.into()],
         ))
         .await
         .unwrap();
     db.close().await.unwrap();
     rows.iter()
-        .map(|r| r.try_get::<i32>("", "client_port").unwrap())
+        .map(|r| {
+            let app: String = r.try_get("", "application_name").unwrap();
+            assert_eq!(
+                app, "llavero-listener",
+                "the listening connection is not named"
+            );
+            r.try_get::<i32>("", "client_port").unwrap()
+        })
         .collect()
 }
 
