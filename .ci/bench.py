@@ -533,9 +533,9 @@ def write_report(floor, floor1, results, prop, pg_tps, rss, signin, outage):
             f"{signin['peak']:.1f} MB peak (idle {signin['idle']:.1f} MB); {signin['checked']} checked, {signin['busy']} answered 503 busy, in {signin['took']:.1f} s",
             signin["peak"] <= 128)
     if outage:
-        row("database unreachable: verify answered 503 within 1 s (p99)",
+        row("database unreachable: verify answered within 1 s (p99), never a 500 (200s: the first 2 s, until the missed heartbeat switches the cache off)",
             f"p50 {outage['p50']:.0f} ms, p99 {outage['p99']:.0f} ms, max {outage['max']:.0f} ms over {outage['n']} (statuses {outage['codes']})",
-            outage["p99"] <= 1000 and set(outage["codes"]) <= {503})
+            outage["p99"] <= 1000 and set(outage["codes"]) <= {200, 503})
     if prop:
         row("revocation refused on another replica ≤ 100 ms (p99)", f"p50 {prop['p50']:.2f} ms, p99 {prop['p99']:.2f} ms over {prop['n']} revocations", prop["p99"] <= 100)
     lines += ["", "Non-2xx answers during load: " + (", ".join(

@@ -102,109 +102,90 @@ pub fn api_app() -> (
     (app, doc)
 }
 
+/// A problem answer with `Retry-After`, described by `description`.
+fn retry_later(description: String) -> RefOr<utoipa::openapi::Response> {
+    use utoipa::openapi::header::HeaderBuilder;
+    use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, ResponseBuilder, Type};
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/problem+json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .header(
+                "retry-after",
+                HeaderBuilder::new()
+                    .schema(ObjectBuilder::new().schema_type(Type::Integer))
+                    .description(Some("Seconds to wait"))
+                    .build(),
+            )
+            .build(),
+    )
+}
+
+/// Every operation of `item`.
+fn operations(
+    item: &mut utoipa::openapi::PathItem,
+) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    [
+        &mut item.get,
+        &mut item.post,
+        &mut item.patch,
+        &mut item.put,
+        &mut item.delete,
+    ]
+    .into_iter()
+    .flatten()
+}
+
 /// Every operation that takes an API key (and `/verify`, for its
 /// `client_ip`) can answer 429 `rate_limited` to a client address whose key
-/// checks keep failing, and 503 `busy` when the lookup queue is full: say
-/// so once, here.
+/// checks keep failing: say so once, here.
 fn add_key_throttle(doc: &mut Document) {
-    use utoipa::openapi::header::HeaderBuilder;
-    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder, Type};
     for (path, item) in doc.paths.paths.iter_mut() {
-        let operations = [
-            &mut item.get,
-            &mut item.post,
-            &mut item.patch,
-            &mut item.put,
-            &mut item.delete,
-        ];
-        for op in operations.into_iter().flatten() {
+        for op in operations(item) {
             let takes_key = path == "/api/v1/verify"
                 || op.security.iter().flatten().any(|req| {
                     let json = serde_json::to_value(req).unwrap_or_default();
                     json.get("api_key").is_some() || json.get("bearer").is_some()
                 });
-            if !takes_key || op.responses.responses.contains_key("429") {
-                continue;
+            if takes_key && !op.responses.responses.contains_key("429") {
+                op.responses.responses.insert(
+                    "429".to_owned(),
+                    retry_later(
+                        "Too many failed key checks from this client address \
+                         (`rate_limited`): retry after `Retry-After`"
+                            .to_owned(),
+                    ),
+                );
             }
-            let response = ResponseBuilder::new()
-                .description(
-                    "Too many failed key checks from this client address (`rate_limited`): \
-                     retry after `Retry-After`",
-                )
-                .content(
-                    "application/problem+json",
-                    ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name("Problem")))
-                        .build(),
-                )
-                .header(
-                    "retry-after",
-                    HeaderBuilder::new()
-                        .schema(utoipa::openapi::ObjectBuilder::new().schema_type(Type::Integer))
-                        .description(Some("Seconds to wait"))
-                        .build(),
-                )
-                .build();
-            op.responses
-                .responses
-                .insert("429".to_owned(), RefOr::T(response));
         }
     }
 }
 
 /// Every operation that reads or writes the database can answer 503
-/// `database_unavailable` with `Retry-After`: say so once, here, rather than
-/// in each handler's annotation.
+/// `database_unavailable` with `Retry-After` (and one that takes a key, 503
+/// `busy` when too many lookups wait): say so once, here, rather than in
+/// each handler's annotation.
 fn add_database_unavailable(doc: &mut Document) {
-    use utoipa::openapi::header::HeaderBuilder;
-    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder, Type};
     let without_database = ["/api/v1/info", "/api/v1/openapi.json"];
     for (path, item) in doc.paths.paths.iter_mut() {
         if without_database.contains(&path.as_str()) {
             continue;
         }
-        let operations = [
-            &mut item.get,
-            &mut item.post,
-            &mut item.patch,
-            &mut item.put,
-            &mut item.delete,
-        ];
-        for op in operations.into_iter().flatten() {
-            let entry = op.responses.responses.entry("503".to_owned());
-            let description = match &entry {
-                std::collections::btree_map::Entry::Occupied(existing) => match existing.get() {
-                    RefOr::T(r) => format!("{}; or the database cannot answer", r.description),
-                    RefOr::Ref(_) => continue,
-                },
-                std::collections::btree_map::Entry::Vacant(_) => {
-                    "The database cannot answer (`database_unavailable`)".to_owned()
-                }
+        for op in operations(item) {
+            let description = match op.responses.responses.get("503") {
+                Some(RefOr::T(r)) => format!("{}; or the database cannot answer", r.description),
+                Some(RefOr::Ref(_)) => continue,
+                None => "The database cannot answer (`database_unavailable`)".to_owned(),
             };
-            let response = ResponseBuilder::new()
-                .description(format!("{description}: retry after `Retry-After`"))
-                .content(
-                    "application/problem+json",
-                    ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name("Problem")))
-                        .build(),
-                )
-                .header(
-                    "retry-after",
-                    HeaderBuilder::new()
-                        .schema(utoipa::openapi::ObjectBuilder::new().schema_type(Type::Integer))
-                        .description(Some("Seconds to wait"))
-                        .build(),
-                )
-                .build();
-            match entry {
-                std::collections::btree_map::Entry::Occupied(mut e) => {
-                    e.insert(RefOr::T(response));
-                }
-                std::collections::btree_map::Entry::Vacant(e) => {
-                    e.insert(RefOr::T(response));
-                }
-            }
+            op.responses.responses.insert(
+                "503".to_owned(),
+                retry_later(format!("{description}: retry after `Retry-After`")),
+            );
         }
     }
 }

@@ -3,13 +3,15 @@
 //!
 //! argon2id is memory-hard on purpose (~19 MiB a run): unbounded, a few
 //! hundred parallel sign-ins take gigabytes. At most `concurrency` runs go
-//! at once, each on its own blocking thread; the rest wait up to
-//! [`MAX_WAIT`] for a turn and are then refused as [`Busy`], which the API
-//! answers 503 `busy` with `Retry-After`.
+//! at once, each on a blocking thread with a [`Workspace`] from a pool of
+//! `concurrency` (allocated once, reused: see `llavero_domain::password`);
+//! the rest wait up to [`MAX_WAIT`] for a turn and are then refused as
+//! [`Busy`], which the API answers 503 `busy` with `Retry-After`.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use llavero_domain::password::Workspace;
 use tokio::sync::Semaphore;
 
 /// How long an attempt waits for a turn before it is refused.
@@ -34,26 +36,35 @@ pub struct Busy;
 #[derive(Debug, Clone)]
 pub struct PasswordWork {
     slots: Arc<Semaphore>,
+    /// At most one workspace per slot: a run takes one, and puts it back.
+    spaces: Arc<Mutex<Vec<Workspace>>>,
 }
 
 impl PasswordWork {
     pub fn new(concurrency: usize) -> Self {
         PasswordWork {
             slots: Arc::new(Semaphore::new(concurrency.max(1))),
+            spaces: Arc::new(Mutex::new(Vec::new())),
         }
     }
 
-    /// Runs `work` on a blocking thread once a slot is free.
+    /// Runs `work` in a workspace, on a blocking thread, once a slot is free.
     pub async fn run<T: Send + 'static>(
         &self,
-        work: impl FnOnce() -> T + Send + 'static,
+        work: impl FnOnce(&mut Workspace) -> T + Send + 'static,
     ) -> Result<T, Busy> {
         let slot = tokio::time::timeout(MAX_WAIT, self.slots.clone().acquire_owned())
             .await
             .map_err(|_| Busy)?
             .map_err(|_| Busy)?;
+        let spaces = self.spaces.clone();
         let done = tokio::task::spawn_blocking(move || {
-            let out = work();
+            let taken = spaces.lock().map(|mut s| s.pop()).unwrap_or_default();
+            let mut space = taken.unwrap_or_default();
+            let out = work(&mut space);
+            if let Ok(mut s) = spaces.lock() {
+                s.push(space);
+            }
             drop(slot);
             out
         })
@@ -82,7 +93,7 @@ mod tests {
             .map(|_| {
                 let (work, running, held) = (work.clone(), running.clone(), held.clone());
                 tokio::spawn(async move {
-                    work.run(move || {
+                    work.run(move |_| {
                         running.fetch_add(1, Ordering::SeqCst);
                         let _ = held.lock().unwrap().recv();
                     })
@@ -94,13 +105,13 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         // Both slots are held: a third run waits its turn, then is refused.
-        let third = work.run(|| ()).await;
+        let third = work.run(|_| ()).await;
         assert!(third.is_err(), "a third run got a slot");
         release.send(()).unwrap();
         release.send(()).unwrap();
         for run in busy_runs {
             assert!(run.await.unwrap().is_ok());
         }
-        assert!(work.run(|| ()).await.is_ok(), "slots come back");
+        assert!(work.run(|_| ()).await.is_ok(), "slots come back");
     }
 }

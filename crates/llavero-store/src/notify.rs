@@ -79,15 +79,18 @@ impl Store {
         if self.backend() != Backend::Postgres {
             return Ok(());
         }
-        self.db
-            .execute(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT pg_notify($1, $2)",
-                [CHANNEL.into(), payload.into()],
-            ))
-            .await?;
+        self.db.execute(notify(payload)).await?;
         Ok(())
     }
+}
+
+/// `pg_notify` of `payload` on [`CHANNEL`].
+fn notify(payload: &str) -> Statement {
+    Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT pg_notify($1, $2)",
+        [CHANNEL.into(), payload.into()],
+    )
 }
 
 impl Tx {
@@ -97,13 +100,7 @@ impl Tx {
         if self.backend != Backend::Postgres {
             return Ok(());
         }
-        self.txn
-            .execute(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT pg_notify($1, $2)",
-                [CHANNEL.into(), payload.into()],
-            ))
-            .await?;
+        self.txn.execute(notify(payload)).await?;
         Ok(())
     }
 }

@@ -182,17 +182,18 @@ impl FromRequest for Admin {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move {
-            let caller = authenticate(req).await?;
-            if caller.is_admin() {
-                Ok(Admin(caller))
-            } else {
-                Err(ApiError::new(
-                    ErrorCode::AdminRequired,
-                    "this needs the admin role",
-                ))
-            }
-        })
+        Box::pin(async move { Ok(Admin(admin(authenticate(req).await?)?)) })
+    }
+}
+
+fn admin(caller: Caller) -> Result<Caller, ApiError> {
+    if caller.is_admin() {
+        Ok(caller)
+    } else {
+        Err(ApiError::new(
+            ErrorCode::AdminRequired,
+            "this needs the admin role",
+        ))
     }
 }
 
@@ -229,16 +230,7 @@ impl FromRequest for AdminManager {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move {
-            let caller = authenticate(req).await?;
-            if !caller.is_admin() {
-                return Err(ApiError::new(
-                    ErrorCode::AdminRequired,
-                    "this needs the admin role",
-                ));
-            }
-            Ok(AdminManager(managing(caller)?))
-        })
+        Box::pin(async move { Ok(AdminManager(managing(admin(authenticate(req).await?)?)?)) })
     }
 }
 

@@ -66,10 +66,10 @@ async fn check_password(
     // tell which usernames exist.
     let matches = state
         .passwords
-        .run(move || match stored_hash {
-            Some(hash) => password::verify(&password, &hash),
+        .run(move |space| match stored_hash {
+            Some(hash) => password::verify_in(space, &password, &hash),
             None => {
-                password::verify_dummy(&password);
+                password::verify_dummy_in(space, &password);
                 false
             }
         })
@@ -239,7 +239,7 @@ pub async fn change_own_password(
     }
     let new_hash = state
         .passwords
-        .run(move || password::hash(new.expose()))
+        .run(move |space| password::hash_in(space, new.expose()))
         .await
         .map_err(SignInError::from)?
         .map_err(|e| SignInError::Internal(e.into()))?;

@@ -63,7 +63,7 @@ async fn hash_password(
     work: &PasswordWork,
     password: Password,
 ) -> Result<anyhow::Result<String>, Busy> {
-    work.run(move || Ok(llavero_domain::password::hash(password.expose())?))
+    work.run(move |space| Ok(llavero_domain::password::hash_in(space, password.expose())?))
         .await
 }
 

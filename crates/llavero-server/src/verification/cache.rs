@@ -12,10 +12,13 @@
 //!
 //! Found keys are cached with their state and owner. A digest the database
 //! does not know is remembered too (a negative entry, in a smaller cache of
-//! its own), so a client repeating an unknown key costs no query; creating a
-//! key drops the negative entry of its digest here and, through the
-//! creation's notification, on every replica — so a new key works at once
-//! everywhere.
+//! its own, with the same TTL), so a client repeating an unknown key costs
+//! no query. Creating a key drops the negative entry of its digest on the
+//! replica that created it; other replicas are not told (see
+//! `usecases::api_keys::create`): they can hold a negative entry for a new
+//! key's digest only if someone presented that key before its random bits
+//! were drawn. A `new:<digest>` notification is still understood, should a
+//! future way of adding keys (an import) need it.
 //!
 //! Storage is moka's concurrent cache (bounded by entry count, TinyLFU
 //! admission, per-entry TTL) rather than the hand-written sharded map of

@@ -1,7 +1,9 @@
 //! The failed-check guard: a client address that keeps presenting keys
 //! that fail (unknown, revoked, expired, owner disabled) is answered 429
-//! for the rest of a minute, from memory, with no lookup — so guessing keys
-//! from one address cannot reach the database at volume.
+//! for the rest of a minute, from memory, whenever its key would need a
+//! lookup — so guessing keys from one address cannot reach the database at
+//! volume. Cached answers are not stopped (they cost nothing), so the hot
+//! path never consults the guard.
 //!
 //! Counts are per process (a guess costs the database one lookup at most
 //! per replica and window) and grouped as sign-in groups addresses (an

@@ -13,8 +13,10 @@
 //! Unauthenticated traffic reaches the database only so far: a digest known
 //! to be unknown is answered from the cache, an address that keeps failing
 //! is answered 429 by the `guard`, a full lookup queue answers 503 `busy`,
-//! and a lookup that the database does not answer within [`LOOKUP_DEADLINE`]
-//! answers 503 `database_unavailable` — never a hang.
+//! and a lookup that PostgreSQL does not answer within [`LOOKUP_DEADLINE`]
+//! answers 503 `database_unavailable` — never a hang. (SQLite is a local
+//! file with no outage to wait out, but its readers can queue behind a busy
+//! machine: it gets [`SQLITE_LOOKUP_DEADLINE`].)
 //!
 //! During an outage nothing is served from memory (no stale-if-error): the
 //! follower stops hearing its heartbeat within two seconds and switches the
@@ -83,9 +85,11 @@ pub enum Verdict {
     Refused(Refusal),
 }
 
-/// The longest a verification waits for the database before it answers
-/// 503 `database_unavailable`.
+/// The longest a verification waits for PostgreSQL before it answers 503
+/// `database_unavailable`.
 pub const LOOKUP_DEADLINE: Duration = Duration::from_millis(800);
+/// The same for SQLite.
+pub const SQLITE_LOOKUP_DEADLINE: Duration = Duration::from_secs(5);
 
 /// Why a key could not be judged.
 #[derive(Debug, thiserror::Error)]
@@ -122,6 +126,7 @@ pub struct Verifier {
     prefix: KeyPrefix,
     cache: Arc<KeyCache>,
     lookups: Lookups,
+    lookup_deadline: Duration,
     usage: Arc<UsageBuffer>,
     guard: Guard,
     stop: CancellationToken,
@@ -137,6 +142,10 @@ impl Verifier {
         settings: VerifierSettings,
     ) -> Self {
         let stop = CancellationToken::new();
+        let lookup_deadline = match store.backend() {
+            Backend::Postgres => LOOKUP_DEADLINE,
+            Backend::Sqlite => SQLITE_LOOKUP_DEADLINE,
+        };
         // On PostgreSQL the cache switches on once invalidations are heard.
         let cache = Arc::new(KeyCache::new(
             settings.cache_ttl,
@@ -156,6 +165,7 @@ impl Verifier {
             prefix,
             cache,
             lookups,
+            lookup_deadline,
             usage,
             guard: Guard::new(settings.failures_per_minute),
             stop,
@@ -165,16 +175,13 @@ impl Verifier {
 
     /// The verdict on `raw` as of now; a valid use is recorded as a last
     /// use from `ip` (written within a flush interval). Failed checks are
-    /// counted against `ip` (when given), which is refused once over its
-    /// limit.
+    /// counted against `ip` (when given); once it is over its limit, a key
+    /// that would need a lookup is refused with [`VerifyError::Throttled`].
     #[tracing::instrument(level = "debug", skip_all, fields(ip = ?ip))]
     pub async fn verify(&self, raw: &str, ip: Option<&str>) -> Result<Verdict, VerifyError> {
         let Ok(parsed) = key::parse(&self.prefix, raw) else {
             return Ok(Verdict::Refused(Refusal::Malformed));
         };
-        if let Err(wait) = self.guard.check(ip) {
-            return Err(VerifyError::Throttled(wait));
-        }
         let hash = KeyHash::of(&self.pepper, &parsed);
         let verdict = self.judge(&hash, ip).await?;
         if matches!(verdict, Verdict::Refused(_)) {
@@ -188,8 +195,13 @@ impl Verifier {
             Some(hit) => hit,
             None if self.cache.is_unknown(hash) => return Ok(Verdict::Refused(Refusal::Unknown)),
             None => {
+                // Only what would reach the database is stopped: a cached
+                // answer costs nothing, whoever asks.
+                if let Err(wait) = self.guard.check(ip) {
+                    return Err(VerifyError::Throttled(wait));
+                }
                 let epoch = self.cache.epoch();
-                let Some(found) = self.lookups.get(*hash, LOOKUP_DEADLINE).await? else {
+                let Some(found) = self.lookups.get(*hash, self.lookup_deadline).await? else {
                     self.cache.insert_unknown(hash, epoch);
                     return Ok(Verdict::Refused(Refusal::Unknown));
                 };

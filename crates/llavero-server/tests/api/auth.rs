@@ -264,6 +264,10 @@ api_test! {
         let sql = format!("UPDATE sessions SET last_seen_at = '{old}', created_at = '{older}'");
         db.execute_unprepared(&sql).await.unwrap();
         problem(client.get(app.url("/me")).send().await.unwrap(), 401, "session_expired").await;
+        // The periodic purge deletes it (housekeeping runs this every 5 minutes).
+        let store = llavero_store::Store::connect(&app.database_url, 1).await.unwrap();
+        assert_eq!(store.session_purge_expired(chrono::Duration::minutes(60)).await.unwrap(), 1);
+        assert_eq!(store.session_purge_expired(chrono::Duration::minutes(60)).await.unwrap(), 0);
         // Seen 59 minutes ago: still alive, and the visit is recorded.
         let fresh = app.admin().await;
         let recent = (chrono::Utc::now() - chrono::Duration::minutes(59)).to_rfc3339();

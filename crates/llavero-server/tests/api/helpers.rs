@@ -420,3 +420,18 @@ impl TestApp {
         serde_json::from_value(json(res).await["data"].clone()).unwrap_or_else(|e| panic!("{e}"))
     }
 }
+
+/// The value of metric `name` (a line `name value`) at `base`'s `/metrics`.
+pub async fn metric(base: &str, name: &str) -> u64 {
+    let text = reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    let prefix = format!("{name} ");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in:\n{text}"))
+}

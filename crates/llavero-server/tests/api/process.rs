@@ -120,3 +120,32 @@ impl Drop for ServerProcess {
         self.kill();
     }
 }
+
+/// A replica on PostgreSQL `url` with the tests' pepper and service token,
+/// and a five-minute cache TTL: only invalidation can make a revocation
+/// visible within what the replica tests assert.
+pub fn replica(url: &str, admin_password: &str) -> ServerProcess {
+    let mut cmd = Command::new(BIN);
+    cmd.env_clear()
+        .env("LLAVERO_DATABASE_URL", url)
+        .env("LLAVERO_KEY_PEPPER", crate::helpers::PG_PEPPER)
+        .env("LLAVERO_VERIFY_TOKEN", crate::helpers::VERIFY_TOKEN)
+        .env("LLAVERO_ADMIN_PASSWORD", admin_password)
+        .env("LLAVERO_CACHE_TTL_SECS", "300")
+        .env("RUST_LOG", "error");
+    ServerProcess::start(cmd)
+}
+
+/// The `/verify` code of `key` at `base` (`http://127.0.0.1:PORT`).
+pub async fn verify_at(base: &str, key: &str) -> String {
+    let res = reqwest::Client::new()
+        .post(format!("{base}/api/v1/verify"))
+        .bearer_auth(crate::helpers::VERIFY_TOKEN)
+        .json(&serde_json::json!({ "key": key }))
+        .timeout(Duration::from_secs(5))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("verify at {base}: {e}"));
+    let body: serde_json::Value = res.json().await.unwrap_or_default();
+    body["data"]["code"].as_str().unwrap_or_default().to_owned()
+}

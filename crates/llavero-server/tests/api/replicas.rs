@@ -5,53 +5,26 @@
 //! The bound asserted here is generous (1 s, for a loaded CI machine); the
 //! benchmark measures the real propagation time.
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::helpers::{fresh_postgres, new_client, wait_ready, PG_PEPPER, VERIFY_TOKEN};
-use crate::process::{ServerProcess as Replica, BIN};
+use crate::helpers::{fresh_postgres, metric, new_client, wait_ready};
+use crate::process::{replica, verify_at, ServerProcess as Replica};
 
 const ADMIN_PASSWORD: &str = "replica-admin-password";
 const BOUND: Duration = Duration::from_secs(1);
 
 fn start(url: &str) -> Replica {
-    let mut cmd = Command::new(BIN);
-    cmd.env_clear()
-        .env("LLAVERO_DATABASE_URL", url)
-        .env("LLAVERO_KEY_PEPPER", PG_PEPPER)
-        .env("LLAVERO_VERIFY_TOKEN", VERIFY_TOKEN)
-        .env("LLAVERO_ADMIN_PASSWORD", ADMIN_PASSWORD)
-        // A cache TTL far beyond the bound: only invalidation can pass the test.
-        .env("LLAVERO_CACHE_TTL_SECS", "300")
-        .env("RUST_LOG", "error");
-    Replica::start(cmd)
+    replica(url, ADMIN_PASSWORD)
 }
 
 async fn verify(r: &Replica, key: &str) -> String {
-    let res = reqwest::Client::new()
-        .post(format!("{}/api/v1/verify", r.base))
-        .bearer_auth(VERIFY_TOKEN)
-        .json(&json!({ "key": key }))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let body: Value = res.json().await.unwrap_or_default();
-    body["data"]["code"].as_str().unwrap_or_default().to_owned()
+    verify_at(&r.base, key).await
 }
 
 async fn cached_keys(r: &Replica) -> u64 {
-    let text = reqwest::get(format!("{}/metrics", r.base))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .text()
-        .await
-        .unwrap_or_default();
-    text.lines()
-        .find_map(|l| l.strip_prefix("llavero_key_cache_entries "))
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or(0)
+    metric(&r.base, "llavero_key_cache_entries").await
 }
 
 /// Polls `r` until `key` verifies as `code`; returns how long it took.

@@ -1,7 +1,8 @@
 //! No secret reaches the database or the logs in plain text.
 //!
 //! Drives every path that handles a secret (key creation and use by both
-//! headers, verify, sign-in, user creation, password change), then scans the
+//! headers, verify, sign-in, user creation, password changes by an admin and
+//! by the user), then scans the
 //! SQLite file (and its WAL) byte for byte, every row of every PostgreSQL
 //! table as text, and every log line this process captured at debug level.
 
@@ -33,12 +34,23 @@ api_test! {
             cookie.split(';').next().and_then(|p| p.split_once('=')).map(|(_, v)| v.to_owned()).unwrap_or_default()
         };
         assert_eq!(session.len(), 64);
+        // The user changes their own password (a wrong try first).
+        let mara = crate::helpers::new_client();
+        app.login_with(&mara, "mara", new_password).await;
+        let own_password = "mara-chose-this-one";
+        let wrong = mara.post(app.url("/me/password")).json(&json!({ "current_password": "not-her-password", "new_password": own_password })).send().await.unwrap_or_else(|e| panic!("{e}"));
+        let wrong = wrong.text().await.unwrap_or_default();
+        assert!(!wrong.contains("not-her-password") && !wrong.contains(own_password), "error body echoes a password: {wrong}");
+        let res = mara.post(app.url("/me/password")).json(&json!({ "current_password": new_password, "new_password": own_password })).send().await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(res.status(), 204);
 
         let mut secrets: Vec<(&str, String)> = vec![
             ("API key", secret.clone()),
             ("API key body", secret[4..36].to_owned()),
             ("user password", "pw-of-mara-123".to_owned()),
             ("new password", new_password.to_owned()),
+            ("own new password", "mara-chose-this-one".to_owned()),
+            ("wrong current password", "not-her-password".to_owned()),
             ("admin password", app.admin_password.clone()),
             ("session token", session.clone()),
             ("verify token", VERIFY_TOKEN.to_owned()),
@@ -62,7 +74,7 @@ api_test! {
             Backend::Postgres => {
                 let db = Database::connect(&app.database_url).await.unwrap_or_else(|e| panic!("{e}"));
                 let mut dump = String::new();
-                for table in ["users", "api_keys", "sessions", "activity"] {
+                for table in ["users", "api_keys", "sessions", "activity", "throttle"] {
                     let rows = db
                         .query_all(Statement::from_string(db.get_database_backend(), format!("SELECT row_to_json(t)::text AS j FROM {table} t")))
                         .await
