@@ -3,12 +3,18 @@
 //! Hashing takes tens of milliseconds and ~19 MiB on purpose; callers on an
 //! async runtime run it on a blocking thread, a bounded number at a time.
 //!
-//! Each run hashes in a caller-owned [`Workspace`] rather than letting the
-//! crate allocate 19 MiB per run: glibc does not reliably reuse those freed
-//! blocks (measured: 300 concurrent sign-ins, two at a time, grew the
-//! server's RSS to 1.4 GB). With one workspace per concurrent run, memory
-//! stays at runs × 19 MiB. The hashing, parsing and PHC encoding are the
-//! argon2 and password-hash crates' own; only the buffer is ours.
+//! Each run hashes in a [`Workspace`] rather than letting the crate
+//! allocate its 19 MiB: glibc serves a freed block that size from its heap
+//! the next time (its mmap threshold rises to the size of the last block it
+//! unmapped), and then neither reuses nor returns it reliably — measured:
+//! 300 concurrent sign-ins, two at a time, grew the server's RSS to 1.4 GB.
+//! A workspace *reserves* more than glibc's largest threshold (32 MiB), so
+//! its block is always mapped on its own and unmapped when dropped; only the
+//! 19 MiB it uses are touched. Memory is then runs at once × 19 MiB, and
+//! returns to the OS after. (Fixing the threshold with `mallopt` would need
+//! `unsafe`, which this workspace forbids.) The hashing, PHC parsing and
+//! encoding and the constant-time comparison are the argon2 and
+//! password-hash crates' own; only the buffer is ours.
 
 use argon2::password_hash::{rand_core::OsRng, Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
@@ -18,9 +24,12 @@ use argon2::{Algorithm, Argon2, Block, Params, Version};
 #[error("password hashing failed: {0}")]
 pub struct HashError(String);
 
-/// Reusable argon2 working memory, grown to what a run needs and kept.
+/// argon2 working memory for one run at a time (see the module docs).
 #[derive(Default)]
 pub struct Workspace(Vec<Block>);
+
+/// Blocks reserved at least: 33 MiB, above glibc's largest mmap threshold.
+const RESERVED_BLOCKS: usize = 33 * 1024 * 1024 / std::mem::size_of::<Block>();
 
 impl std::fmt::Debug for Workspace {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -30,6 +39,10 @@ impl std::fmt::Debug for Workspace {
 
 impl Workspace {
     fn blocks(&mut self, count: usize) -> &mut [Block] {
+        if self.0.capacity() < count {
+            // Reserved, not touched: only `count` blocks are written below.
+            self.0 = Vec::with_capacity(count.max(RESERVED_BLOCKS));
+        }
         if self.0.len() < count {
             self.0.resize(count, Block::default());
         }
@@ -160,9 +173,11 @@ mod tests {
         assert!(Argon2::default()
             .verify_password(b"tr0ub4dor", &parsed)
             .is_ok());
-        // The workspace is reused, not regrown.
+        // The workspace is reused, not regrown, and reserves past glibc's
+        // largest mmap threshold.
         let blocks = space.0.len();
         assert_eq!(blocks, Params::default().block_count());
+        assert!(space.0.capacity() * std::mem::size_of::<Block>() > 32 * 1024 * 1024);
         assert!(verify_in(&mut space, "tr0ub4dor", &ours));
         assert_eq!(space.0.len(), blocks);
     }

@@ -3,12 +3,13 @@
 //!
 //! argon2id is memory-hard on purpose (~19 MiB a run): unbounded, a few
 //! hundred parallel sign-ins take gigabytes. At most `concurrency` runs go
-//! at once, each on a blocking thread with a [`Workspace`] from a pool of
-//! `concurrency` (allocated once, reused: see `llavero_domain::password`);
-//! the rest wait up to [`MAX_WAIT`] for a turn and are then refused as
-//! [`Busy`], which the API answers 503 `busy` with `Retry-After`.
+//! at once, each on a blocking thread in a [`Workspace`] of its own, which
+//! returns its memory to the OS when the run ends (see
+//! `llavero_domain::password`); the rest wait up to [`MAX_WAIT`] for a turn
+//! and are then refused as [`Busy`], which the API answers 503 `busy` with
+//! `Retry-After`.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use llavero_domain::password::Workspace;
@@ -36,15 +37,12 @@ pub struct Busy;
 #[derive(Debug, Clone)]
 pub struct PasswordWork {
     slots: Arc<Semaphore>,
-    /// At most one workspace per slot: a run takes one, and puts it back.
-    spaces: Arc<Mutex<Vec<Workspace>>>,
 }
 
 impl PasswordWork {
     pub fn new(concurrency: usize) -> Self {
         PasswordWork {
             slots: Arc::new(Semaphore::new(concurrency.max(1))),
-            spaces: Arc::new(Mutex::new(Vec::new())),
         }
     }
 
@@ -57,14 +55,11 @@ impl PasswordWork {
             .await
             .map_err(|_| Busy)?
             .map_err(|_| Busy)?;
-        let spaces = self.spaces.clone();
         let done = tokio::task::spawn_blocking(move || {
-            let taken = spaces.lock().map(|mut s| s.pop()).unwrap_or_default();
-            let mut space = taken.unwrap_or_default();
+            let mut space = Workspace::default();
             let out = work(&mut space);
-            if let Ok(mut s) = spaces.lock() {
-                s.push(space);
-            }
+            // Unmapped before the next run may start.
+            drop(space);
             drop(slot);
             out
         })

@@ -28,6 +28,7 @@ use crate::openapi::{self, DocumentJson};
 use crate::passwords::PasswordWork;
 use crate::routes;
 use crate::state::AppState;
+use crate::telemetry::RequestSpans;
 use crate::verification::{Verifier, VerifierSettings};
 
 /// Largest JSON body accepted (names are ≤ 100 characters; this is generous).
@@ -288,7 +289,7 @@ fn run(listener: TcpListener, state: AppState, settings: &Settings) -> anyhow::R
                     Ok(res)
                 }
             })
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<RequestSpans>::new())
     });
     let server = match settings.workers {
         Some(n) => server.workers(n),

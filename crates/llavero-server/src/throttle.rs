@@ -31,8 +31,22 @@ pub const PER_ADDRESS: Limit = Limit {
     window: WINDOW,
 };
 
-/// The client group an address belongs to (see the module docs); `-` when
-/// the address is unknown.
+/// The client group an address belongs to (see the module docs), as a
+/// number: an IPv4 address, or an IPv6 /64 prefix (a different range).
+pub fn group_of(ip: &str) -> Option<u128> {
+    match ip.parse::<IpAddr>().ok()? {
+        IpAddr::V4(v4) => Some(u128::from(u32::from(v4))),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => Some(u128::from(u32::from(v4))),
+            // The /64 prefix, marked in the host half (bit 63), which no IPv4
+            // address reaches.
+            None => Some((u128::from(v6) & !u128::from(u64::MAX)) | (1 << 63)),
+        },
+    }
+}
+
+/// The client group an address belongs to, as text for bucket names; `-`
+/// when the address is unknown.
 pub fn address_group(ip: Option<&str>) -> String {
     match ip.and_then(|ip| ip.parse::<IpAddr>().ok()) {
         Some(IpAddr::V4(v4)) => v4.to_string(),
@@ -93,6 +107,15 @@ mod tests {
         assert_eq!(address_group(Some("::ffff:192.0.2.7")), "192.0.2.7");
         assert_eq!(address_group(Some("192.0.2.7")), "192.0.2.7");
         assert_eq!(address_group(None), "-");
+        assert_eq!(
+            group_of("2001:db8:1:2::1"),
+            group_of("2001:db8:1:2:ffff::9")
+        );
+        assert_ne!(group_of("2001:db8:1:2::1"), group_of("2001:db8:1:3::1"));
+        assert_eq!(group_of("::ffff:192.0.2.7"), group_of("192.0.2.7"));
+        // A v6 /64 can never equal a v4 address.
+        assert_ne!(group_of("::c000:207"), group_of("192.0.2.7"));
+        assert_eq!(group_of("not an address"), None);
     }
 
     #[test]

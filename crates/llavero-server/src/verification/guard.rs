@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use moka::sync::Cache;
 
-use crate::throttle::address_group;
+use crate::throttle::group_of;
 
 /// How long failures count.
 pub const WINDOW: Duration = Duration::from_secs(60);
@@ -37,7 +37,7 @@ struct Failures {
 #[derive(Debug)]
 pub struct Guard {
     per_window: u32,
-    failures: Cache<String, Arc<Failures>>,
+    failures: Cache<u128, Arc<Failures>>,
 }
 
 impl Guard {
@@ -57,8 +57,10 @@ impl Guard {
         if self.per_window == 0 {
             return Ok(());
         }
-        let Some(ip) = ip else { return Ok(()) };
-        match self.failures.get(&address_group(Some(ip))) {
+        let Some(group) = ip.and_then(group_of) else {
+            return Ok(());
+        };
+        match self.failures.get(&group) {
             Some(f) if f.count.load(Ordering::Relaxed) >= self.per_window => {
                 let left = WINDOW.saturating_sub(f.since.elapsed());
                 Err(crate::throttle::retry_after_secs(left).max(1))
@@ -72,8 +74,10 @@ impl Guard {
         if self.per_window == 0 {
             return;
         }
-        let Some(ip) = ip else { return };
-        let entry = self.failures.get_with(address_group(Some(ip)), || {
+        let Some(group) = ip.and_then(group_of) else {
+            return;
+        };
+        let entry = self.failures.get_with(group, || {
             Arc::new(Failures {
                 since: Instant::now(),
                 count: AtomicU32::new(0),
