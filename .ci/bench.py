@@ -377,8 +377,11 @@ def bench_backend(backend, results, port):
                 r["unknown"] = wrk(port, lua_cold(unknown), f"{tag}: verify random unknown keys, one client address")
                 r["unknown_anon"] = wrk(port, lua_cold(unknown, client_ip=None), f"{tag}: verify random unknown keys, no client_ip")
                 repeated = one_unknown(unknown)
+                before = key_index_reads(backend)
+                # Looked up once, then remembered as unknown for the cache TTL
+                # (10 s), longer than the run.
                 http_json(port, "POST", "/api/v1/verify", {"key": repeated}, VERIFY_HDR)
-                before, looked = key_index_reads(backend), lookups(port)
+                looked = lookups(port)
                 r["unknown_repeat"] = wrk(port, lua_post("/api/v1/verify", {"key": repeated}, VERIFY_HDR), f"{tag}: verify one unknown key, repeated")
                 r["unknown_repeat"]["looked_up"] = lookups(port) - looked
                 r["unknown_repeat"]["db_reads"] = key_index_reads(backend) - before if before is not None else None
@@ -541,9 +544,10 @@ def write_report(floor, floor1, results, prop, pg_tps, rss, signin, outage):
             f"{unk['errors']:,} answers 429/401)", unk["rps"] >= 0.8 * FLOOR_RANDOM["rps"])
     rep = pgr.get("unknown_repeat")
     if rep and rep.get("db_reads") is not None:
-        row("repeated unknown keys cause no database work (api_keys scans in pg_stat_user_tables, and llavero_key_lookups_total, during the run)",
+        row("repeated unknown keys cause no database work (api_keys scans in pg_stat_user_tables, and llavero_key_lookups_total, during the run; "
+            "the first lookup, before the run, is in the scans)",
             f"{rep['db_reads']} scans, {rep['looked_up']} lookups for {rep['rps'] * float(DURATION.rstrip('s')):,.0f} verifications",
-            rep["db_reads"] == 0 and rep["looked_up"] == 0)
+            rep["db_reads"] <= 1 and rep["looked_up"] == 0)
     if signin:
         row(f"{signin['n']} concurrent sign-ins: peak RSS ≤ 128 MB",
             f"{signin['peak']:.1f} MB peak (idle {signin['idle']:.1f} MB); {signin['checked']} checked, {signin['busy']} answered 503 busy, in {signin['took']:.1f} s",
