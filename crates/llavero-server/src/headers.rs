@@ -22,14 +22,27 @@ object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 const HSTS: &str = "max-age=31536000";
 
-/// Adds the security headers to an answer for `path` (keeping any the
+/// What a request's path says about its answer's headers (taken before the
+/// request is handled, so the path need not be kept).
+#[derive(Debug, Clone, Copy)]
+pub struct Place {
+    api: bool,
+    docs: bool,
+}
+
+impl Place {
+    pub fn of(path: &str) -> Place {
+        Place {
+            api: path.starts_with("/api/"),
+            docs: path == "/docs" || path.starts_with("/docs/"),
+        }
+    }
+}
+
+/// Adds the security headers to an answer for `place` (keeping any the
 /// handler set itself).
-pub fn secure(headers: &mut HeaderMap, path: &str, https: bool) {
-    let csp = if path == "/docs" || path.starts_with("/docs/") {
-        DOCS_CSP
-    } else {
-        CSP
-    };
+pub fn secure(headers: &mut HeaderMap, place: Place, https: bool) {
+    let csp = if place.docs { DOCS_CSP } else { CSP };
     let mut set = |name: HeaderName, value: &'static str| {
         if !headers.contains_key(&name) {
             headers.insert(name, HeaderValue::from_static(value));
@@ -42,7 +55,7 @@ pub fn secure(headers: &mut HeaderMap, path: &str, https: bool) {
     if https {
         set(header::STRICT_TRANSPORT_SECURITY, HSTS);
     }
-    if path.starts_with("/api/") {
+    if place.api {
         set(header::CACHE_CONTROL, "no-store");
     }
 }
@@ -54,12 +67,12 @@ mod tests {
     #[test]
     fn api_answers_are_not_stored_and_https_adds_hsts() {
         let mut h = HeaderMap::new();
-        secure(&mut h, "/api/v1/api-keys", true);
+        secure(&mut h, Place::of("/api/v1/api-keys"), true);
         assert_eq!(h.get("cache-control").unwrap(), "no-store");
         assert_eq!(h.get("strict-transport-security").unwrap(), HSTS);
         assert_eq!(h.get("content-security-policy").unwrap(), CSP);
         let mut h = HeaderMap::new();
-        secure(&mut h, "/", false);
+        secure(&mut h, Place::of("/"), false);
         assert!(h.get("cache-control").is_none());
         assert!(h.get("strict-transport-security").is_none());
         assert!(CSP.contains("frame-ancestors 'none'") && !CSP.contains("unsafe-inline"));

@@ -28,10 +28,16 @@ pub fn default_concurrency() -> usize {
         .min(4)
 }
 
-/// No turn came within [`MAX_WAIT`].
-#[derive(Debug, Clone, Copy, thiserror::Error)]
-#[error("too many password checks at once")]
-pub struct Busy;
+/// Why password work did not run to its end.
+#[derive(Debug, thiserror::Error)]
+pub enum Busy {
+    /// No turn came within [`MAX_WAIT`].
+    #[error("too many password checks at once")]
+    NoTurn,
+    /// The work panicked (a bug): answered 500, never taking a worker down.
+    #[error("password work failed: {0}")]
+    Failed(String),
+}
 
 /// The password work slots of one process.
 #[derive(Debug, Clone)]
@@ -53,8 +59,8 @@ impl PasswordWork {
     ) -> Result<T, Busy> {
         let slot = tokio::time::timeout(MAX_WAIT, self.slots.clone().acquire_owned())
             .await
-            .map_err(|_| Busy)?
-            .map_err(|_| Busy)?;
+            .map_err(|_| Busy::NoTurn)?
+            .map_err(|_| Busy::NoTurn)?;
         let done = tokio::task::spawn_blocking(move || {
             let mut space = Workspace::default();
             let out = work(&mut space);
@@ -64,11 +70,7 @@ impl PasswordWork {
             out
         })
         .await;
-        match done {
-            Ok(out) => Ok(out),
-            // The work panicked: surface the panic as the caller's own.
-            Err(e) => std::panic::resume_unwind(e.into_panic()),
-        }
+        done.map_err(|e| Busy::Failed(e.to_string()))
     }
 }
 

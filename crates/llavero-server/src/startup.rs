@@ -281,11 +281,11 @@ fn run(listener: TcpListener, state: AppState, settings: &Settings) -> anyhow::R
             })
             // Security headers on every answer, errors included.
             .wrap_fn(move |req, srv| {
-                let path = req.path().to_owned();
+                let place = headers::Place::of(req.path());
                 let fut = srv.call(req);
                 async move {
                     let mut res = fut.await?;
-                    headers::secure(res.headers_mut(), &path, https);
+                    headers::secure(res.headers_mut(), place, https);
                     Ok(res)
                 }
             })

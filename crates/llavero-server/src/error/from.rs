@@ -55,9 +55,7 @@ impl From<UserCreateError> for ApiError {
                 ApiError::new(ErrorCode::UsernameTaken, "the username is taken")
             }
             UserCreateError::Hash(cause) => ApiError::internal(cause),
-            UserCreateError::Busy(Busy) => {
-                ApiError::busy("password hashing", passwords::BUSY_RETRY_AFTER_SECS)
-            }
+            UserCreateError::Busy(busy) => busy.into(),
             UserCreateError::Store(s) => s.into(),
         }
     }
@@ -72,9 +70,7 @@ impl From<UserUpdateError> for ApiError {
                 "this is the last enabled admin: promote another user first",
             ),
             UserUpdateError::Hash(cause) => ApiError::internal(cause),
-            UserUpdateError::Busy(Busy) => {
-                ApiError::busy("password hashing", passwords::BUSY_RETRY_AFTER_SECS)
-            }
+            UserUpdateError::Busy(busy) => busy.into(),
             UserUpdateError::Store(s) => s.into(),
         }
     }
@@ -90,11 +86,18 @@ impl From<SignInError> for ApiError {
             SignInError::Disabled => {
                 ApiError::new(ErrorCode::AccountDisabled, "this account is disabled")
             }
-            SignInError::Busy(Busy) => {
-                ApiError::busy("password checks", passwords::BUSY_RETRY_AFTER_SECS)
-            }
+            SignInError::Busy(busy) => busy.into(),
             SignInError::Internal(cause) => ApiError::internal(cause),
             SignInError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<Busy> for ApiError {
+    fn from(e: Busy) -> Self {
+        match e {
+            Busy::NoTurn => ApiError::busy("password checks", passwords::BUSY_RETRY_AFTER_SECS),
+            failed @ Busy::Failed(_) => ApiError::internal(failed),
         }
     }
 }
