@@ -124,25 +124,19 @@ pub fn verify_dummy_in(space: &mut Workspace, password: &str) {
     let _ = verify_in(space, password, DUMMY);
 }
 
-/// [`hash_in`] with a workspace of its own (for one-off use: the command
-/// line, the first start).
+/// [`hash_in`] with a workspace of its own (for one-off use, such as the
+/// benchmark's seeder).
 pub fn hash(password: &str) -> Result<String, HashError> {
     hash_in(&mut Workspace::default(), password)
-}
-
-/// [`verify_in`] with a workspace of its own.
-pub fn verify(password: &str, phc: &str) -> bool {
-    verify_in(&mut Workspace::default(), password, phc)
-}
-
-/// [`verify_dummy_in`] with a workspace of its own.
-pub fn verify_dummy(password: &str) {
-    verify_dummy_in(&mut Workspace::default(), password);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn verify(password: &str, phc: &str) -> bool {
+        verify_in(&mut Workspace::default(), password, phc)
+    }
     use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 
     #[test]
@@ -185,6 +179,6 @@ mod tests {
     #[test]
     fn the_dummy_hash_parses_so_it_costs_a_real_verification() {
         assert!(PasswordHash::new(DUMMY).is_ok());
-        verify_dummy("anything");
+        verify_dummy_in(&mut Workspace::default(), "anything");
     }
 }

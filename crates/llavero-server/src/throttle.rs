@@ -10,7 +10,7 @@
 //! grouped as one client holds them: an IPv4 address alone, an IPv6 /64
 //! whole (one host gets a whole /64 to rotate through).
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 use llavero_store::throttle::Limit;
@@ -31,34 +31,43 @@ pub const PER_ADDRESS: Limit = Limit {
     window: WINDOW,
 };
 
-/// The client group an address belongs to (see the module docs), as a
-/// number: an IPv4 address, or an IPv6 /64 prefix (a different range).
-pub fn group_of(ip: &str) -> Option<u128> {
-    match ip.parse::<IpAddr>().ok()? {
-        IpAddr::V4(v4) => Some(u128::from(u32::from(v4))),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => Some(u128::from(u32::from(v4))),
-            // The /64 prefix, marked in the host half (bit 63), which no IPv4
-            // address reaches.
-            None => Some((u128::from(v6) & !u128::from(u64::MAX)) | (1 << 63)),
-        },
+/// The client group an address belongs to (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Group {
+    V4(Ipv4Addr),
+    /// An IPv6 /64: the address's first four segments.
+    V6([u16; 4]),
+}
+
+impl std::fmt::Display for Group {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Group::V4(v4) => write!(f, "{v4}"),
+            Group::V6([a, b, c, d]) => write!(f, "{a:x}:{b:x}:{c:x}:{d:x}::/64"),
+        }
     }
 }
 
-/// The client group an address belongs to, as text for bucket names; `-`
-/// when the address is unknown.
-pub fn address_group(ip: Option<&str>) -> String {
-    match ip.and_then(|ip| ip.parse::<IpAddr>().ok()) {
-        Some(IpAddr::V4(v4)) => v4.to_string(),
-        Some(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
-            Some(v4) => v4.to_string(),
+/// The group of `ip`, if it is an address (an IPv4-mapped IPv6 address is
+/// its IPv4 address).
+pub fn group_of(ip: &str) -> Option<Group> {
+    Some(match ip.parse::<IpAddr>().ok()? {
+        IpAddr::V4(v4) => Group::V4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => Group::V4(v4),
             None => {
                 let s = v6.segments();
-                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+                Group::V6([s[0], s[1], s[2], s[3]])
             }
         },
-        None => "-".to_owned(),
-    }
+    })
+}
+
+/// The client group of `ip` as text, for bucket names; `-` when the
+/// address is unknown.
+pub fn address_group(ip: Option<&str>) -> String {
+    ip.and_then(group_of)
+        .map_or_else(|| "-".to_owned(), |g| g.to_string())
 }
 
 /// The sign-in buckets of `username` from `ip`: (account, address), then
@@ -115,6 +124,10 @@ mod tests {
         assert_eq!(group_of("::ffff:192.0.2.7"), group_of("192.0.2.7"));
         // A v6 /64 can never equal a v4 address.
         assert_ne!(group_of("::c000:207"), group_of("192.0.2.7"));
+        assert_eq!(
+            address_group(Some("2001:db8:1:2:aaaa::1")),
+            "2001:db8:1:2::/64"
+        );
         assert_eq!(group_of("not an address"), None);
     }
 

@@ -11,8 +11,8 @@
 //!   the thief new keys or accounts that outlive its revocation.
 //! - [`Service`]: a gateway presenting the `/verify` service token.
 //!
-//! Key checking itself lives in [`keys`], shared with `/verify`; cookies and
-//! session tokens in [`session`].
+//! Key checking itself is the verifier's (`crate::verification`), shared
+//! with `/verify`; cookies and session lifetimes are in [`session`].
 
 pub mod session;
 

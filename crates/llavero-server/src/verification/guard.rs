@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use moka::sync::Cache;
 
-use crate::throttle::group_of;
+use crate::throttle::{group_of, Group};
 
 /// How long failures count.
 pub const WINDOW: Duration = Duration::from_secs(60);
@@ -37,7 +37,7 @@ struct Failures {
 #[derive(Debug)]
 pub struct Guard {
     per_window: u32,
-    failures: Cache<u128, Arc<Failures>>,
+    failures: Cache<Group, Arc<Failures>>,
 }
 
 impl Guard {
