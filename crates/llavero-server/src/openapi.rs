@@ -136,6 +136,9 @@ fn operations(
         &mut item.patch,
         &mut item.put,
         &mut item.delete,
+        &mut item.head,
+        &mut item.options,
+        &mut item.trace,
     ]
     .into_iter()
     .flatten()
@@ -244,7 +247,33 @@ fn document_value() -> serde_json::Value {
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
     let mut value = serde_json::to_value(&doc).unwrap_or_default();
     camel_case_links(&mut value);
+    unique_operation_ids(&mut value);
     value
+}
+
+/// An operation declared for several methods at once (`forward_auth`, any
+/// method) gets its id once per method from utoipa; OpenAPI wants each id
+/// unique, so each becomes `<id>_<method>`.
+fn unique_operation_ids(doc: &mut serde_json::Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) else {
+        return;
+    };
+    for item in paths.values_mut().filter_map(|i| i.as_object_mut()) {
+        let mut count = std::collections::HashMap::<String, usize>::new();
+        for op in item.values() {
+            if let Some(id) = op.get("operationId").and_then(|v| v.as_str()) {
+                *count.entry(id.to_owned()).or_default() += 1;
+            }
+        }
+        for (method, op) in item.iter_mut() {
+            let Some(id) = op.get("operationId").and_then(|v| v.as_str()) else {
+                continue;
+            };
+            if count.get(id).is_some_and(|n| *n > 1) {
+                op["operationId"] = serde_json::Value::String(format!("{id}_{method}"));
+            }
+        }
+    }
 }
 
 /// utoipa 5.5 writes a Link's `operationId`/`operationRef` in snake case;

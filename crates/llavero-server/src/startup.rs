@@ -139,6 +139,7 @@ impl Application {
             pepper,
             key_prefix: settings.key_prefix.clone(),
             api_endpoint: api_endpoint.clone(),
+            own_api: settings.own_api(bound),
             brand: settings.brand.clone(),
             verify_token: settings.verify_token.clone(),
             trusted_proxies: Arc::new(settings.trusted_proxies.clone()),

@@ -18,7 +18,10 @@ pub struct AppState {
     pub store: Store,
     pub pepper: Pepper,
     pub key_prefix: KeyPrefix,
+    /// The URL shown atop the key list (`/info`).
     pub api_endpoint: String,
+    /// This service's own `/api/v1` URL, for `Location` headers.
+    pub own_api: String,
     pub brand: String,
     pub verify_token: Option<Secret<String>>,
     pub trusted_proxies: Arc<Vec<IpNet>>,

@@ -9,6 +9,8 @@
 //!   users, which needs a signed-in session: a request authenticated by a
 //!   key is refused (403 `key_not_allowed`), so a stolen key cannot mint
 //!   the thief new keys or accounts that outlive its revocation.
+//! - [`KeyHolder`]: a caller authenticated by an API key only (a session
+//!   cookie is ignored): what a gateway's forward-auth request carries.
 //! - [`Service`]: a gateway presenting the `/verify` service token.
 //!
 //! Key checking itself is the verifier's (`crate::verification`), shared
@@ -100,19 +102,24 @@ fn presented_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     }
 }
 
+/// The caller authenticated by `raw`, a presented key, from address `ip`.
+async fn by_key(state: &AppState, raw: &str, ip: Option<String>) -> Result<Caller, ApiError> {
+    match state.verifier.verify(raw, ip.as_deref()).await? {
+        Verdict::Valid { owner, key } => Ok(Caller {
+            user: owner,
+            api_key: Some(key),
+            session: None,
+            ip,
+        }),
+        Verdict::Refused(why) => Err(refusal(why)),
+    }
+}
+
 async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
     let state = state_of(&req)?;
     let ip = client_ip(&req, &state.trusted_proxies);
     if let Some(raw) = presented_key(&req)? {
-        return match state.verifier.verify(&raw, ip.as_deref()).await? {
-            Verdict::Valid { owner, key } => Ok(Caller {
-                user: owner,
-                api_key: Some(key),
-                session: None,
-                ip,
-            }),
-            Verdict::Refused(why) => Err(refusal(why)),
-        };
+        return by_key(&state, &raw, ip).await;
     }
     if let Some(token) = state.sessions.token_from(&req) {
         let hash = TokenHash::of(&state.pepper, &token);
@@ -231,6 +238,33 @@ impl FromRequest for AdminManager {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move { Ok(AdminManager(managing(admin(authenticate(req).await?)?)?)) })
+    }
+}
+
+/// A caller authenticated by an API key, never by a session: a gateway's
+/// forward-auth request passes the client's headers on, cookies included,
+/// and a browser's session must not open an API meant for keys.
+#[derive(Debug, Clone)]
+pub struct KeyHolder(pub Caller);
+
+async fn key_holder(req: HttpRequest) -> Result<KeyHolder, ApiError> {
+    let state = state_of(&req)?;
+    let Some(raw) = presented_key(&req)? else {
+        return Err(ApiError::new(
+            ErrorCode::AuthenticationRequired,
+            format!("an API key is required, in {API_KEY_HEADER} or Authorization: Bearer"),
+        ));
+    };
+    let ip = client_ip(&req, &state.trusted_proxies);
+    Ok(KeyHolder(by_key(&state, &raw, ip).await?))
+}
+
+impl FromRequest for KeyHolder {
+    type Error = ApiError;
+    type Future = LocalFuture<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        Box::pin(key_holder(req.clone()))
     }
 }
 

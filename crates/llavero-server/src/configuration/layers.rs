@@ -25,6 +25,7 @@ pub const KEYS: &[&str] = &[
     "database_url",
     "listen",
     "public_url",
+    "api_endpoint",
     "key_prefix",
     "key_pepper",
     "verify_token",

@@ -62,6 +62,9 @@ pub struct Settings {
     /// The base URL users and programs reach this service at, without
     /// `/api/v1`; `None`: derived from the bound address.
     pub public_url: Option<String>,
+    /// The portal API's URL behind the gateway, shown atop the key list
+    /// (`GET /info`'s `api_endpoint`); `None`: Llavero's own `/api/v1`.
+    pub api_endpoint: Option<String>,
     pub key_prefix: KeyPrefix,
     /// `None`: generate one beside the SQLite file (refused for PostgreSQL).
     pub key_pepper: Option<Secret<String>>,
@@ -146,17 +149,24 @@ impl Settings {
             ))
         })?;
 
-        let public_url = match var("LLAVERO_PUBLIC_URL") {
-            Some(url) => {
-                if !(url.starts_with("http://") || url.starts_with("https://")) {
-                    return Err(ConfigError(format!(
-                        "LLAVERO_PUBLIC_URL={url:?} must start with http:// or https://"
-                    )));
+        let http_url = |name: &str| -> Result<Option<String>, ConfigError> {
+            match var(name) {
+                Some(url) => {
+                    let scheme = url.strip_prefix("https://").or(url.strip_prefix("http://"));
+                    if scheme.is_none_or(|rest| rest.is_empty())
+                        || url.contains(char::is_whitespace)
+                    {
+                        return Err(ConfigError(format!(
+                            "{name}={url:?} must be a URL starting with http:// or https://"
+                        )));
+                    }
+                    Ok(Some(url.trim_end_matches('/').to_owned()))
                 }
-                Some(url.trim_end_matches('/').to_owned())
+                None => Ok(None),
             }
-            None => None,
         };
+        let public_url = http_url("LLAVERO_PUBLIC_URL")?;
+        let api_endpoint = http_url("LLAVERO_API_ENDPOINT")?;
 
         let key_prefix = match var("LLAVERO_KEY_PREFIX") {
             Some(p) => {
@@ -224,6 +234,7 @@ impl Settings {
             database,
             listen,
             public_url,
+            api_endpoint,
             key_prefix,
             key_pepper: var("LLAVERO_KEY_PEPPER").map(Secret::new),
             verify_token: verify_token.map(Secret::new),
@@ -260,9 +271,18 @@ impl Settings {
             .unwrap_or_else(|| derived_public_url(bound))
     }
 
-    /// The URL programs call: `<public_url>/api/v1`.
-    pub fn api_endpoint(&self, bound: SocketAddr) -> String {
+    /// This service's own API: `<public_url>/api/v1` (what `Location`
+    /// headers point at).
+    pub fn own_api(&self, bound: SocketAddr) -> String {
         format!("{}/api/v1", self.public_url(bound))
+    }
+
+    /// The URL shown atop the key list: `LLAVERO_API_ENDPOINT` (the
+    /// portal's API behind its gateway), else [`Settings::own_api`].
+    pub fn api_endpoint(&self, bound: SocketAddr) -> String {
+        self.api_endpoint
+            .clone()
+            .unwrap_or_else(|| self.own_api(bound))
     }
 
     /// Whether cookies must carry `Secure` (the public URL is https).

@@ -33,6 +33,23 @@ fn wildcard_listen_shows_localhost_and_public_url_wins() {
 }
 
 #[test]
+fn the_shown_api_endpoint_may_be_the_portals() {
+    let s = settings(&[
+        ("LLAVERO_PUBLIC_URL", "https://keys.example.com"),
+        ("LLAVERO_API_ENDPOINT", "https://api.example.com/v2/"),
+    ])
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.api_endpoint(s.listen), "https://api.example.com/v2");
+    assert_eq!(s.own_api(s.listen), "https://keys.example.com/api/v1");
+    for bad in ["api.example.com", "https://", "ftp://x", "https://a b"] {
+        let e = settings(&[("LLAVERO_API_ENDPOINT", bad)])
+            .map(|_| ())
+            .unwrap_err();
+        assert!(e.to_string().contains("LLAVERO_API_ENDPOINT"), "{e}");
+    }
+}
+
+#[test]
 fn bad_values_name_their_variable() {
     for (k, v) in [
         ("LLAVERO_LISTEN", "nope"),

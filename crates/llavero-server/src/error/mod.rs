@@ -24,6 +24,10 @@ pub use extractors::{json_error, path_error, query_error};
 /// The media type of error bodies.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// The header naming a forward-auth refusal's code, for gateways that pass
+/// on only the status and headers of an authorization answer (nginx).
+pub const ERROR_HEADER: &str = "x-llavero-error";
+
 /// Seconds a client is told to wait when the database cannot answer.
 pub const DATABASE_RETRY_AFTER_SECS: u64 = 5;
 
@@ -35,6 +39,8 @@ pub struct ApiError {
     errors: Vec<FieldError>,
     retry_after_secs: Option<u64>,
     allow: Option<String>,
+    /// Also name the code in [`ERROR_HEADER`] (forward-auth answers).
+    code_header: bool,
     cause: Option<anyhow::Error>,
 }
 
@@ -102,6 +108,7 @@ impl ApiError {
             errors: Vec::new(),
             retry_after_secs: None,
             allow: None,
+            code_header: false,
             cause: None,
         }
     }
@@ -195,6 +202,14 @@ impl ApiError {
         }
     }
 
+    /// The same error, naming its code in the [`ERROR_HEADER`] header too.
+    pub fn with_code_header(self) -> Self {
+        ApiError {
+            code_header: true,
+            ..self
+        }
+    }
+
     /// The stable code.
     pub fn code(&self) -> ErrorCode {
         self.code
@@ -223,6 +238,9 @@ impl ApiError {
         }
         if let Some(allow) = &self.allow {
             res.insert_header((header::ALLOW, allow.clone()));
+        }
+        if self.code_header {
+            res.insert_header((ERROR_HEADER, self.code.as_str()));
         }
         if status_of(self.code) == StatusCode::UNAUTHORIZED {
             res.insert_header((

@@ -90,7 +90,7 @@ pub async fn create(
     Ok(HttpResponse::Created()
         .insert_header((
             "location",
-            format!("{}/api-keys/{}", state.api_endpoint, created.key.id),
+            format!("{}/api-keys/{}", state.own_api, created.key.id),
         ))
         .insert_header(("cache-control", "no-store"))
         .json(ApiKeyCreated {

@@ -10,6 +10,7 @@ pub mod activity;
 pub mod api_keys;
 pub mod auth;
 pub mod fallback;
+pub mod forward_auth;
 pub mod health;
 pub mod info;
 pub mod users;
@@ -29,6 +30,7 @@ use crate::error::ApiError;
 /// OpenAPI document sorts paths itself; this order does not show there.
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(verify::verify)
+        .service(forward_auth::Routes)
         .service(auth::me)
         .service(info::info)
         .service(auth::login)

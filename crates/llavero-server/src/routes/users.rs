@@ -98,10 +98,7 @@ pub async fn create(
     )
     .await?;
     Ok(HttpResponse::Created()
-        .insert_header((
-            "location",
-            format!("{}/users/{}", state.api_endpoint, user.id),
-        ))
+        .insert_header(("location", format!("{}/users/{}", state.own_api, user.id)))
         .json(UserResponse { data: user }))
 }
 

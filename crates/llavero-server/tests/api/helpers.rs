@@ -435,3 +435,23 @@ pub async fn metric(base: &str, name: &str) -> u64 {
         .and_then(|n| n.trim().parse().ok())
         .unwrap_or_else(|| panic!("no {name} in:\n{text}"))
 }
+
+/// The value of metric `name{labels}` (`labels` as written between the
+/// braces, e.g. `outcome="allowed"`) at `base`'s `/metrics`; 0 when absent.
+pub async fn metric_labelled(base: &str, name: &str, labels: &str) -> u64 {
+    let text = reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(
+        text.contains(&format!("# TYPE {name} ")),
+        "no {name} in:\n{text}"
+    );
+    let prefix = format!("{name}{{{labels}}} ");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
+}

@@ -15,6 +15,8 @@ mod bad_input;
 mod cli;
 mod crash;
 mod cross_user;
+mod forward_auth;
+mod gateways;
 mod info;
 mod openapi;
 mod outage;

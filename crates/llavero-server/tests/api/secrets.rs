@@ -1,7 +1,7 @@
 //! No secret reaches the database or the logs in plain text.
 //!
 //! Drives every path that handles a secret (key creation and use by both
-//! headers, verify, sign-in, user creation, password changes by an admin and
+//! headers, verify, forward-auth, sign-in, user creation, password changes by an admin and
 //! by the user), then scans the
 //! SQLite file (and its WAL) byte for byte, every row of every PostgreSQL
 //! table as text, and every log line this process captured at debug level.
@@ -21,6 +21,14 @@ api_test! {
         let bearer = reqwest::Client::new().get(app.url("/api-keys")).bearer_auth(&secret).send().await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(bearer.status(), 200);
         assert_eq!(json(app.verify(json!({ "key": secret, "client_ip": "198.51.100.1" })).await).await["data"]["code"], "VALID");
+        let gateway = reqwest::Client::new().post(app.url("/forward-auth/v1/x")).header("MC-Api-Key", &secret).send().await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(gateway.status(), 200);
+        let answer = format!("{:?}", gateway.headers());
+        assert!(!answer.contains(&secret[4..36]), "forward-auth echoes the key: {answer}");
+        let refused = reqwest::Client::new().get(app.url("/forward-auth")).bearer_auth(format!("{}x", &secret)).send().await.unwrap_or_else(|e| panic!("{e}"));
+        let refused_headers = format!("{:?}", refused.headers());
+        let refused = format!("{refused_headers} {}", refused.text().await.unwrap_or_default());
+        assert!(!refused.contains(&secret[4..36]), "a forward-auth refusal echoes the key: {refused}");
         // A secret in the wrong place must not be echoed in an error either.
         let misplaced = client.post(app.url("/api-keys")).json(&json!({ "name": 1, "expires_at": secret })).send().await.unwrap_or_else(|e| panic!("{e}"));
         let misplaced = misplaced.text().await.unwrap_or_default();
