@@ -2,6 +2,9 @@
 
 export const ADMIN_PASSWORD = 'e2e-admin-password';
 
+/** LLAVERO_API_ENDPOINT of the test server: the portal API behind its gateway. */
+export const API_ENDPOINT = 'https://api.portal.example/v1';
+
 /** The server's address, set by the global setup before any test runs. */
 export function base(): string {
   const url = process.env.LLAVERO_E2E_BASE;

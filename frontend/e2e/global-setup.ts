@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ADMIN_PASSWORD } from './constants';
+import { ADMIN_PASSWORD, API_ENDPOINT } from './constants';
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const data = mkdtempSync(join(tmpdir(), 'llavero-e2e-'));
@@ -18,6 +18,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       LLAVERO_LISTEN: '127.0.0.1:0',
       LLAVERO_DATABASE_URL: `sqlite://${data}/llavero.db?mode=rwc`,
       LLAVERO_WEB_DIR: 'dist',
+      // The portal API behind its gateway: what the credentials screen shows.
+      LLAVERO_API_ENDPOINT: API_ENDPOINT,
       LLAVERO_ADMIN_USERNAME: 'admin',
       LLAVERO_ADMIN_PASSWORD: ADMIN_PASSWORD,
       RUST_LOG: 'error',

@@ -249,3 +249,35 @@ api_test! {
         assert_refused(res, 401, "key_unknown").await;
     }
 }
+
+api_test! {
+    async fn every_shipped_gateway_config_forwards_every_identity_header(app) {
+        // The identity headers a live allow carries, against what each
+        // configuration in docs/gateways copies onto the upstream request:
+        // a header added here and forgotten there fails this test.
+        let admin = app.admin().await;
+        let (_, secret) = app.create_key(&admin, "configs").await;
+        let res = forward(&app, Method::GET, "/forward-auth", Some(&secret)).await;
+        assert_eq!(res.status(), 200);
+        let identity: Vec<String> = res.headers().keys().map(|h| h.as_str().to_owned()).filter(|h| h.starts_with("x-llavero-")).collect();
+        assert_eq!(identity.len(), 6, "{identity:?}");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/gateways");
+        let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}")).to_lowercase();
+        let (nginx, caddy, traefik, envoy) = (read("nginx.conf"), read("Caddyfile"), read("traefik.yml"), read("envoy.yaml"));
+        for h in &identity {
+            let var = format!("$upstream_http_{}", h.replace('-', "_"));
+            assert!(nginx.contains(&var) && nginx.contains(&format!("proxy_set_header {h} ")), "nginx.conf does not forward {h}");
+            let copy = caddy.lines().find(|l| l.trim_start().starts_with("copy_headers")).unwrap_or("");
+            assert!(copy.split_whitespace().any(|w| w == h), "Caddyfile does not copy {h}");
+            assert!(traefik.contains(&format!("- {h}\n")), "traefik.yml does not copy {h}");
+        }
+        assert!(envoy.contains("- prefix: x-llavero-"), "envoy.yaml does not copy the x-llavero- headers");
+        // Each asks this endpoint, and passes the key and the client address.
+        assert!(traefik.contains("/api/v1/forward-auth\"") && traefik.contains("trustforwardheader: false"));
+        assert!(envoy.contains("path_prefix: /api/v1/forward-auth\n") && envoy.contains("- exact: mc-api-key") && envoy.contains("- exact: x-forwarded-for"));
+        assert!(envoy.contains("status_on_error: { code: serviceunavailable }"));
+        // And each keeps the key from the upstream.
+        assert!(traefik.contains("mc-api-key: \"\"") && traefik.contains("authorization: \"\""));
+        assert_eq!(header(&res, "x-envoy-auth-headers-to-remove"), "mc-api-key, authorization");
+    }
+}

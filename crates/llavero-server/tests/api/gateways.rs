@@ -442,6 +442,12 @@ async fn through(app: TestApp, upstream: Upstream, gateway: Gateway) {
     );
     if gateway.name == "nginx" {
         assert_refused(res, 503, "authorization_unavailable", &upstream, hits).await;
+    } else {
+        assert_eq!(
+            res.status(),
+            502,
+            "Caddy's answer when its forward_auth upstream is down"
+        );
     }
 }
 

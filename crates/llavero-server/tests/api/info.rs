@@ -14,6 +14,54 @@ api_test! {
     }
 }
 
+#[tokio::test]
+async fn the_shown_endpoint_is_the_portals_while_links_stay_llaveros() {
+    use crate::helpers::{spawn_app_with, Backend};
+    let app = spawn_app_with(
+        Backend::Sqlite,
+        &[("LLAVERO_API_ENDPOINT", "https://api.portal.example/v1/")],
+    )
+    .await;
+    let body = json(
+        reqwest::get(app.url("/info"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+    )
+    .await;
+    assert_eq!(
+        body["data"]["api_endpoint"],
+        "https://api.portal.example/v1"
+    );
+    // What Llavero itself serves is still found at Llavero's own address.
+    let admin = app.admin().await;
+    let res = admin
+        .post(app.url("/api-keys"))
+        .json(&serde_json::json!({ "name": "k" }))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(res.status(), 201);
+    let location = res
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    assert!(
+        location.starts_with(&format!("{}/api-keys/", app.api)),
+        "{location}"
+    );
+    assert_eq!(
+        admin
+            .get(location)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .status(),
+        200
+    );
+}
+
 api_test! {
     async fn unknown_routes_answer_a_problem_with_a_request_id(app) {
         let res = reqwest::get(app.url("/nothing-here")).await.unwrap_or_else(|e| panic!("{e}"));
