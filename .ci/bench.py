@@ -6,7 +6,8 @@ Starts release builds of Llavero (on PostgreSQL and on SQLite, seeded with
 the same verify body), drives each with wrk from a second process, measures
 pgbench -S on the same PostgreSQL, cross-replica revocation time, server
 memory, peak memory under 300 concurrent sign-ins, the database work of
-unknown keys and how fast an outage is answered, and writes docs/benchmarks.md. A benchmark, not a test: it asserts
+unknown keys, how fast an outage is answered and what forward-auth behind
+nginx costs, and writes docs/benchmarks.md. A benchmark, not a test: it asserts
 nothing, it reports each figure beside its target.
 """
 
@@ -438,6 +439,86 @@ def propagation(port_a, port_b, rounds=100):
     return res
 
 
+def gateway(port):
+    """nginx in front of a trivial upstream, with and without forward-auth.
+
+    One nginx (docs/gateways/nginx.conf, the file the tests run, with one
+    worker) serves three ports: the protected API (auth_request to Llavero,
+    on PostgreSQL, then the upstream), the same API without auth, and the
+    upstream itself (`return 200`). wrk drives both front ports with the
+    same valid key, at the usual connections (throughput) and at one
+    (the latency a request pays for the check)."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not os.path.exists(nginx):
+        raise SystemExit("nginx is required for the gateway benchmark: apt-get install -y nginx (or `just setup`)")
+    front, plain, upstream = port + 10, port + 11, port + 12
+    url = fresh_db("postgres", 0)
+    server = Server(url, port, {"LLAVERO_TRUSTED_PROXIES": "127.0.0.1"})
+    d = os.path.join(WORK, "nginx")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(ROOT, "docs", "gateways", "nginx.conf")) as f:
+        site = f.read()
+    for a, b in ((f"server 127.0.0.1:8080;", f"server 127.0.0.1:{port};"),
+                 ("server 127.0.0.1:9000;", f"server 127.0.0.1:{upstream};"),
+                 ("listen 8000;", f"listen 127.0.0.1:{front};")):
+        assert a in site, a
+        site = site.replace(a, b)
+    site += f"""
+server {{
+    listen 127.0.0.1:{plain};
+    location / {{
+        proxy_set_header X-Forwarded-For $remote_addr;
+        proxy_set_header Host $host;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_pass http://portal_api;
+    }}
+}}
+server {{
+    listen 127.0.0.1:{upstream};
+    location / {{ return 200 "ok\\n"; }}
+}}
+"""
+    with open(os.path.join(d, "site.conf"), "w") as f:
+        f.write(site)
+    with open(os.path.join(d, "nginx.conf"), "w") as f:
+        f.write(f"daemon off;\nmaster_process off;\npid {d}/nginx.pid;\nerror_log {d}/error.log warn;\n"
+                f"events {{ worker_connections 1024; }}\nhttp {{\n access_log off;\n client_body_temp_path {d}/b;\n"
+                f" proxy_temp_path {d}/p;\n fastcgi_temp_path {d}/f;\n uwsgi_temp_path {d}/u;\n scgi_temp_path {d}/s;\n"
+                f" include {d}/site.conf;\n}}\n")
+    proc = subprocess.Popen([nginx, "-p", d, "-c", os.path.join(d, "nginx.conf")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", front), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        cookie = session(port, "admin", ADMIN_PASSWORD)
+        _, key = new_key(port, cookie, "gateway")
+        script = lua_get("/v1/servers", {"MC-Api-Key": key})
+        for p_, want in ((front, 200), (plain, 200)):
+            c = http.client.HTTPConnection("127.0.0.1", p_, timeout=5)
+            c.request("GET", "/v1/servers", headers={"MC-Api-Key": key})
+            status = c.getresponse().status
+            assert status == want, (p_, status)
+        out = {
+            "auth": wrk(front, script, "nginx + forward-auth"),
+            "plain": wrk(plain, script, "nginx, no auth"),
+            "auth1": wrk(front, script, "nginx + forward-auth, 1 connection", 1),
+            "plain1": wrk(plain, script, "nginx, no auth, 1 connection", 1),
+        }
+        c = http.client.HTTPConnection("127.0.0.1", front, timeout=5)
+        c.request("GET", "/v1/servers")
+        out["refused"] = c.getresponse().status
+        return out
+    finally:
+        proc.terminate()
+        proc.wait()
+        server.stop()
+
+
 def pgbench():
     psql("DROP DATABASE IF EXISTS llavero_pgbench WITH (FORCE)")
     psql("CREATE DATABASE llavero_pgbench")
@@ -467,7 +548,7 @@ def fmt(r, floor):
     return f"{r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['rps'] / floor['rps']:.2f}×"
 
 
-def write_report(floor, floor1, results, prop, pg_tps, rss, signin, outage):
+def write_report(floor, floor1, results, prop, pg_tps, rss, signin, outage, gw=None):
     big = max(SIZES)
     lines = [
         "# Benchmarks",
@@ -556,6 +637,14 @@ def write_report(floor, floor1, results, prop, pg_tps, rss, signin, outage):
         row("database unreachable: verify answered within 1 s (p99), never a 500 (200s: the first 2 s, until the missed heartbeat switches the cache off)",
             f"p50 {outage['p50']:.0f} ms, p99 {outage['p99']:.0f} ms, max {outage['max']:.0f} ms over {outage['n']} (statuses {outage['codes']})",
             outage["p99"] <= 1000 and set(outage["codes"]) <= {200, 503})
+    if gw:
+        a, p, a1, p1 = gw["auth"], gw["plain"], gw["auth1"], gw["plain1"]
+        row(f"gateway: nginx + forward-auth ≥ 0.5× the same nginx without auth ({CONNECTIONS} connections, one valid key, trivial upstream)",
+            f"{a['rps']:,.0f} vs {p['rps']:,.0f} req/s ({a['rps'] / p['rps']:.2f}×); p99 {a['p99']:.2f} vs {p['p99']:.2f} ms",
+            a["rps"] >= 0.5 * p["rps"] and a["errors"] == 0)
+        row("gateway: forward-auth adds ≤ 0.5 ms to p50 (1 connection: the check's own latency)",
+            f"{a1['p50'] - p1['p50']:.2f} ms ({a1['p50']:.2f} vs {p1['p50']:.2f} ms; {a1['rps']:,.0f} vs {p1['rps']:,.0f} req/s)",
+            a1["p50"] - p1["p50"] <= 0.5)
     if prop:
         row("revocation refused on another replica ≤ 100 ms (p99)", f"p50 {prop['p50']:.2f} ms, p99 {prop['p99']:.2f} ms over {prop['n']} revocations", prop["p99"] <= 100)
     lines += ["", "Non-2xx answers during load: " + (", ".join(
@@ -567,6 +656,10 @@ def write_report(floor, floor1, results, prop, pg_tps, rss, signin, outage):
 
 def main():
     os.chdir(ROOT)
+    if os.environ.get("BENCH_ONLY") == "gateway":
+        # `BENCH_ONLY=gateway just bench`: this part alone, printed, not written.
+        print(json.dumps(gateway(18181), indent=1))
+        return
     floor_port, port, port_b = 18180, 18181, 18182
     floors = {}
     unknown = unknown_keys()
@@ -594,8 +687,9 @@ def main():
     prop = propagation(port, port_b) if "postgres" in backends else None
     signin = sign_in_memory(port) if "postgres" in backends else None
     outage = outage_latency(port) if "postgres" in backends else None
+    gw = gateway(port) if "postgres" in backends else None
     rss = {b: results.get((b, 100_000), {}).get("rss_mb") for b in backends}
-    write_report(floor, floor1, results, prop, pg_tps, rss, signin, outage)
+    write_report(floor, floor1, results, prop, pg_tps, rss, signin, outage, gw)
     shutil.rmtree(WORK, ignore_errors=True)
 
 

@@ -7,8 +7,15 @@
 //! itself inline, so it alone gets `style-src 'unsafe-inline'`. Every API
 //! answer is `Cache-Control: no-store` (they carry keys, names and
 //! addresses), and HSTS is sent when the public URL is https.
+//!
+//! A forward-auth *allow* is the exception: an empty answer that only a
+//! gateway reads (it copies the identity headers and drops the rest), so
+//! it carries `Cache-Control: no-store` alone — every header less is work
+//! less for the gateway on every request it forwards. Its refusals, which
+//! gateways pass on to clients, get everything.
 
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use actix_web::http::StatusCode;
 
 /// The policy of the web app and every API answer.
 pub const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
@@ -28,6 +35,7 @@ const HSTS: &str = "max-age=31536000";
 pub struct Place {
     api: bool,
     docs: bool,
+    gateway: bool,
 }
 
 impl Place {
@@ -35,13 +43,18 @@ impl Place {
         Place {
             api: path.starts_with("/api/"),
             docs: path == "/docs" || path.starts_with("/docs/"),
+            gateway: path == "/api/v1/forward-auth" || path.starts_with("/api/v1/forward-auth/"),
         }
     }
 }
 
-/// Adds the security headers to an answer for `place` (keeping any the
-/// handler set itself).
-pub fn secure(headers: &mut HeaderMap, place: Place, https: bool) {
+/// Adds the security headers to an answer with `status` for `place`
+/// (keeping any the handler set itself).
+pub fn secure(headers: &mut HeaderMap, status: StatusCode, place: Place, https: bool) {
+    if place.gateway && status == StatusCode::OK {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        return;
+    }
     let csp = if place.docs { DOCS_CSP } else { CSP };
     let mut set = |name: HeaderName, value: &'static str| {
         if !headers.contains_key(&name) {
@@ -67,14 +80,44 @@ mod tests {
     #[test]
     fn api_answers_are_not_stored_and_https_adds_hsts() {
         let mut h = HeaderMap::new();
-        secure(&mut h, Place::of("/api/v1/api-keys"), true);
+        secure(&mut h, StatusCode::OK, Place::of("/api/v1/api-keys"), true);
         assert_eq!(h.get("cache-control").unwrap(), "no-store");
         assert_eq!(h.get("strict-transport-security").unwrap(), HSTS);
         assert_eq!(h.get("content-security-policy").unwrap(), CSP);
         let mut h = HeaderMap::new();
-        secure(&mut h, Place::of("/"), false);
+        secure(&mut h, StatusCode::OK, Place::of("/"), false);
         assert!(h.get("cache-control").is_none());
         assert!(h.get("strict-transport-security").is_none());
         assert!(CSP.contains("frame-ancestors 'none'") && !CSP.contains("unsafe-inline"));
+    }
+
+    #[test]
+    fn a_forward_auth_allow_carries_no_browser_headers_but_a_refusal_does() {
+        let mut h = HeaderMap::new();
+        secure(
+            &mut h,
+            StatusCode::OK,
+            Place::of("/api/v1/forward-auth/v1/x"),
+            true,
+        );
+        assert_eq!(h.len(), 1);
+        assert_eq!(h.get("cache-control").unwrap(), "no-store");
+        let mut h = HeaderMap::new();
+        secure(
+            &mut h,
+            StatusCode::UNAUTHORIZED,
+            Place::of("/api/v1/forward-auth"),
+            true,
+        );
+        assert_eq!(h.get("content-security-policy").unwrap(), CSP);
+        assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff");
+        let mut h = HeaderMap::new();
+        secure(
+            &mut h,
+            StatusCode::OK,
+            Place::of("/api/v1/forward-authx"),
+            false,
+        );
+        assert_eq!(h.get("content-security-policy").unwrap(), CSP);
     }
 }

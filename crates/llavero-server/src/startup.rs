@@ -286,7 +286,8 @@ fn run(listener: TcpListener, state: AppState, settings: &Settings) -> anyhow::R
                 let fut = srv.call(req);
                 async move {
                     let mut res = fut.await?;
-                    headers::secure(res.headers_mut(), place, https);
+                    let status = res.status();
+                    headers::secure(res.headers_mut(), status, place, https);
                     Ok(res)
                 }
             })
