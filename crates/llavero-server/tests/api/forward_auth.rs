@@ -46,6 +46,8 @@ async fn assert_allowed(res: Response, owner: &str, role: &str, key_id: &str) {
         .parse::<uuid::Uuid>()
         .is_ok());
     assert!(header(&res, "x-llavero-error").is_empty());
+    // Only a gateway reads an allow: no browser headers to parse.
+    assert!(header(&res, "content-security-policy").is_empty());
     let body = res.bytes().await.unwrap_or_else(|e| panic!("{e}"));
     assert!(body.is_empty(), "an allowed answer has no body: {body:?}");
 }
@@ -57,6 +59,9 @@ async fn assert_refused(res: Response, status: u16, code: &str) {
         header(&res, "x-llavero-user").is_empty(),
         "a refusal names nobody"
     );
+    // A refusal may reach a browser through the gateway: it is hardened.
+    assert_eq!(header(&res, "x-content-type-options"), "nosniff");
+    assert!(!header(&res, "content-security-policy").is_empty());
     if status == 401 {
         assert_eq!(header(&res, "www-authenticate"), "Bearer realm=\"llavero\"");
     }
