@@ -40,13 +40,25 @@ fn substitute(text: &str, from: &str, to: &str) -> String {
     text.replace(from, to)
 }
 
-/// A port free now on 127.0.0.1 (for programs that cannot report the one
-/// they bound).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("finding a free port: {e}"))
+/// A port for a gateway, which cannot report a port the OS chose: one
+/// below the kernel's ephemeral range, which no `bind(0)` and no outgoing
+/// connection of another test can hold. Two gateways drawing the same one
+/// is a bind error, and [`start`] draws again (never a "free port" probe,
+/// whose port another test can take before the gateway binds it).
+fn gateway_port() -> u16 {
+    let range =
+        std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").unwrap_or_default();
+    let low: u32 = range
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(32768);
+    assert!(
+        low > 12_000,
+        "the ephemeral port range starts at {low}: no room below it for the gateways"
+    );
+    let span = low - 10_000;
+    (10_000 + (uuid::Uuid::new_v4().as_u128() % u128::from(span)) as u32) as u16
 }
 
 /// The upstream API: answers every request with what it received, and
@@ -123,20 +135,23 @@ impl Gateway {
         std::fs::read_to_string(self.dir.join("gateway.log")).unwrap_or_default()
     }
 
-    /// Waits until the gateway accepts connections.
-    async fn ready(mut self) -> Gateway {
+    /// Waits until the gateway has bound its port (`bound` says so from
+    /// its scratch directory and log) and accepts connections; `false`
+    /// when it exited because another gateway holds the port.
+    async fn started(&mut self, bound: &dyn Fn(&Path, &str) -> bool) -> bool {
         let deadline = Instant::now() + Duration::from_secs(20);
         let addr = self.base.trim_start_matches("http://").to_owned();
         loop {
-            if tokio::net::TcpStream::connect(&addr).await.is_ok() {
-                return self;
-            }
             if let Ok(Some(status)) = self.child.try_wait() {
-                panic!(
-                    "{} exited ({status}) before listening:\n{}",
-                    self.name,
-                    self.log()
-                );
+                let log = self.log();
+                if log.to_lowercase().contains("address already in use") {
+                    return false;
+                }
+                panic!("{} exited ({status}) before listening:\n{log}", self.name);
+            }
+            if bound(&self.dir, &self.log()) && tokio::net::TcpStream::connect(&addr).await.is_ok()
+            {
+                return true;
             }
             assert!(
                 Instant::now() < deadline,
@@ -147,6 +162,26 @@ impl Gateway {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
+}
+
+/// Starts a gateway (`make` writes its configuration for a port into a
+/// fresh scratch directory and returns the command), drawing another port
+/// while the one drawn is taken.
+async fn start(
+    name: &'static str,
+    make: impl Fn(u16, &Path) -> Command,
+    bound: &dyn Fn(&Path, &str) -> bool,
+) -> Gateway {
+    for _ in 0..8 {
+        let port = gateway_port();
+        let dir = scratch(name);
+        let cmd = make(port, &dir);
+        let mut gateway = spawn(name, cmd, dir, port);
+        if gateway.started(bound).await {
+            return gateway;
+        }
+    }
+    panic!("{name}: eight ports drawn, every one taken");
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -186,72 +221,76 @@ fn spawn(name: &'static str, mut cmd: Command, dir: PathBuf, port: u16) -> Gatew
 /// nginx running `docs/gateways/nginx.conf` in front of `upstream`.
 async fn nginx(llavero: &str, upstream: &str) -> Gateway {
     let bin = binary("nginx", "nginx");
-    let dir = scratch("nginx");
-    let port = free_port();
-    let shipped =
-        std::fs::read_to_string(config_file("nginx.conf")).unwrap_or_else(|e| panic!("{e}"));
-    let site = substitute(
-        &shipped,
-        "server 127.0.0.1:8080;",
-        &format!("server {llavero};"),
-    );
-    let site = substitute(
-        &site,
-        "server 127.0.0.1:9000;",
-        &format!("server {upstream};"),
-    );
-    let site = substitute(&site, "listen 8000;", &format!("listen 127.0.0.1:{port};"));
-    std::fs::write(dir.join("llavero.conf"), site).unwrap_or_else(|e| panic!("{e}"));
-    // The harness around the operator's include: one foreground process
-    // (as root, no worker user to switch to), every path in the scratch dir.
-    let d = dir.display();
-    let main = format!(
+    let make = |port: u16, dir: &Path| {
+        let shipped =
+            std::fs::read_to_string(config_file("nginx.conf")).unwrap_or_else(|e| panic!("{e}"));
+        let site = substitute(
+            &shipped,
+            "server 127.0.0.1:8080;",
+            &format!("server {llavero};"),
+        );
+        let site = substitute(
+            &site,
+            "server 127.0.0.1:9000;",
+            &format!("server {upstream};"),
+        );
+        let site = substitute(&site, "listen 8000;", &format!("listen 127.0.0.1:{port};"));
+        std::fs::write(dir.join("llavero.conf"), site).unwrap_or_else(|e| panic!("{e}"));
+        // The harness around the operator's include: one foreground process
+        // (as root, no worker user to switch to), every path in the scratch dir.
+        let d = dir.display();
+        let main = format!(
         "daemon off;\nmaster_process off;\npid {d}/nginx.pid;\nerror_log {d}/gateway.log warn;\n\
          events {{ worker_connections 256; }}\n\
          http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n\
            fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n\
            include {d}/llavero.conf;\n}}\n"
     );
-    std::fs::write(dir.join("nginx.conf"), main).unwrap_or_else(|e| panic!("{e}"));
-    let mut cmd = Command::new(bin);
-    cmd.arg("-p")
-        .arg(&dir)
-        .arg("-c")
-        .arg(dir.join("nginx.conf"));
-    spawn("nginx", cmd, dir, port).ready().await
+        std::fs::write(dir.join("nginx.conf"), main).unwrap_or_else(|e| panic!("{e}"));
+        let mut cmd = Command::new(&bin);
+        cmd.arg("-p").arg(dir).arg("-c").arg(dir.join("nginx.conf"));
+        cmd
+    };
+    // nginx writes its pid file only once its sockets are bound.
+    start("nginx", make, &|dir, _| dir.join("nginx.pid").exists()).await
 }
 
 /// Caddy running `docs/gateways/Caddyfile` in front of `upstream`.
 async fn caddy(llavero: &str, upstream: &str) -> Gateway {
     let bin = binary("caddy", "caddy");
-    let dir = scratch("caddy");
-    let port = free_port();
-    let shipped =
-        std::fs::read_to_string(config_file("Caddyfile")).unwrap_or_else(|e| panic!("{e}"));
-    let site = substitute(
-        &shipped,
-        "forward_auth 127.0.0.1:8080 {",
-        &format!("forward_auth {llavero} {{"),
-    );
-    let site = substitute(
-        &site,
-        "reverse_proxy 127.0.0.1:9000 {",
-        &format!("reverse_proxy {upstream} {{"),
-    );
-    let site = substitute(
-        &site,
-        "\n:8000 {\n",
-        &format!("\n:{port} {{\n\tbind 127.0.0.1\n"),
-    );
-    let file = dir.join("Caddyfile");
-    std::fs::write(&file, site).unwrap_or_else(|e| panic!("{e}"));
-    let mut cmd = Command::new(bin);
-    cmd.args(["run", "--adapter", "caddyfile", "--config"])
-        .arg(&file);
-    for var in ["HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME"] {
-        cmd.env(var, &dir);
-    }
-    spawn("caddy", cmd, dir, port).ready().await
+    let make = |port: u16, dir: &Path| {
+        let shipped =
+            std::fs::read_to_string(config_file("Caddyfile")).unwrap_or_else(|e| panic!("{e}"));
+        let site = substitute(
+            &shipped,
+            "forward_auth 127.0.0.1:8080 {",
+            &format!("forward_auth {llavero} {{"),
+        );
+        let site = substitute(
+            &site,
+            "reverse_proxy 127.0.0.1:9000 {",
+            &format!("reverse_proxy {upstream} {{"),
+        );
+        let site = substitute(
+            &site,
+            "\n:8000 {\n",
+            &format!("\n:{port} {{\n\tbind 127.0.0.1\n"),
+        );
+        let file = dir.join("Caddyfile");
+        std::fs::write(&file, site).unwrap_or_else(|e| panic!("{e}"));
+        let mut cmd = Command::new(&bin);
+        cmd.args(["run", "--adapter", "caddyfile", "--config"])
+            .arg(&file);
+        for var in ["HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME"] {
+            cmd.env(var, dir);
+        }
+        cmd
+    };
+    // Caddy says so once its listeners are up.
+    start("caddy", make, &|_, log| {
+        log.contains("serving initial configuration")
+    })
+    .await
 }
 
 /// A client calling from [`CLIENT_IP`] (or `from`).
