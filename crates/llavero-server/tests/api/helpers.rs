@@ -421,14 +421,19 @@ impl TestApp {
     }
 }
 
-/// The value of metric `name` (a line `name value`) at `base`'s `/metrics`.
-pub async fn metric(base: &str, name: &str) -> u64 {
-    let text = reqwest::get(format!("{base}/metrics"))
+/// `base`'s `/metrics` exposition text.
+async fn metrics_text(base: &str) -> String {
+    reqwest::get(format!("{base}/metrics"))
         .await
         .unwrap_or_else(|e| panic!("{e}"))
         .text()
         .await
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// The value of metric `name` (a line `name value`) at `base`'s `/metrics`.
+pub async fn metric(base: &str, name: &str) -> u64 {
+    let text = metrics_text(base).await;
     let prefix = format!("{name} ");
     text.lines()
         .find_map(|l| l.strip_prefix(&prefix))
@@ -439,12 +444,7 @@ pub async fn metric(base: &str, name: &str) -> u64 {
 /// The value of metric `name{labels}` (`labels` as written between the
 /// braces, e.g. `outcome="allowed"`) at `base`'s `/metrics`; 0 when absent.
 pub async fn metric_labelled(base: &str, name: &str, labels: &str) -> u64 {
-    let text = reqwest::get(format!("{base}/metrics"))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .text()
-        .await
-        .unwrap_or_default();
+    let text = metrics_text(base).await;
     assert!(
         text.contains(&format!("# TYPE {name} ")),
         "no {name} in:\n{text}"
