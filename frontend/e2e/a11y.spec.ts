@@ -20,6 +20,12 @@ test('axe finds no violations on any screen or dialog', async ({ page, account, 
   await noViolations(page, 'revealed key');
   await credentials.row('axe-key').getByRole('button', { name: 'Editar clave API' }).click();
   await noViolations(page, 'rename dialog');
+  await credentials.dialog().getByText('Opciones avanzadas').click();
+  await credentials.dialog().getByLabel('Solo estos permisos').check();
+  await noViolations(page, 'rename dialog, advanced options open');
+  await page.keyboard.press('Escape');
+  await credentials.row('axe-key').getByRole('button', { name: 'Rotar clave API' }).click();
+  await noViolations(page, 'roll dialog');
   await page.keyboard.press('Escape');
   await credentials.row('axe-key').getByRole('button', { name: 'Eliminar clave de API' }).click();
   await noViolations(page, 'revoke dialog');

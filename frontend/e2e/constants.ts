@@ -2,6 +2,13 @@
 
 export const ADMIN_PASSWORD = 'e2e-admin-password';
 
+/** LLAVERO_SCOPES of the test server: the portal API's scope catalogue. */
+export const SCOPES = [
+  { name: 'compute:read', description: { es: 'Ver máquinas y discos', en: 'See machines and disks' } },
+  { name: 'compute:write', description: { es: 'Crear y cambiar máquinas', en: 'Create and change machines' } },
+  { name: 'dns:edit', description: { es: 'Cambiar registros DNS', en: 'Change DNS records' } },
+];
+
 /** LLAVERO_API_ENDPOINT of the test server: the portal API behind its gateway. */
 export const API_ENDPOINT = 'https://api.portal.example/v1';
 

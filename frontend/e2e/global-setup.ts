@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ADMIN_PASSWORD, API_ENDPOINT } from './constants';
+import { ADMIN_PASSWORD, API_ENDPOINT, SCOPES } from './constants';
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const data = mkdtempSync(join(tmpdir(), 'llavero-e2e-'));
@@ -26,6 +26,11 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       // many-keys.spec makes 120 keys in seconds; the per-minute limit itself
       // is tested in the API suite.
       LLAVERO_KEY_CREATE_PER_MINUTE: '0',
+      // The portal's scopes, described in both languages (JSON, as the
+      // configuration file's list of tables).
+      LLAVERO_SCOPES: JSON.stringify(SCOPES),
+      // limits.spec plays the gateway: this process's X-Forwarded-For is believed.
+      LLAVERO_TRUSTED_PROXIES: '127.0.0.1',
     },
   });
   let stderr = '';

@@ -7,7 +7,7 @@
 use gloo_net::http::{Request, RequestBuilder, Response};
 use llavero_types::{
     ApiKey, ApiKeyCreated, ApiKeyList, ApiKeyResponse, CreateApiKey, ErrorCode, InfoResponse,
-    LoginRequest, Me, MeResponse, RenameApiKey,
+    LoginRequest, Me, MeResponse, RollApiKey, ScopeList, UpdateApiKey,
 };
 use serde::de::value::StrDeserializer;
 use serde::de::DeserializeOwned;
@@ -147,25 +147,29 @@ pub async fn list_keys(cursor: Option<String>) -> Result<ApiKeyList, ApiError> {
 }
 
 /// `POST /api-keys`: the new key and its secret (shown once).
-pub async fn create_key(name: String) -> Result<ApiKeyCreated, ApiError> {
+pub async fn create_key(body: CreateApiKey) -> Result<ApiKeyCreated, ApiError> {
+    with_body(Request::post(&format!("{BASE}/api-keys")), &body).await
+}
+
+/// `PATCH /api-keys/{id}`: only the fields present change.
+pub async fn update_key(id: Uuid, body: UpdateApiKey) -> Result<ApiKey, ApiError> {
+    with_body::<_, ApiKeyResponse>(Request::patch(&format!("{BASE}/api-keys/{id}")), &body)
+        .await
+        .map(|r| r.data)
+}
+
+/// `POST /api-keys/{id}/roll`: the key with its new secret (shown once).
+pub async fn roll_key(id: Uuid, grace_seconds: i64) -> Result<ApiKeyCreated, ApiError> {
     with_body(
-        Request::post(&format!("{BASE}/api-keys")),
-        &CreateApiKey {
-            name,
-            expires_at: None,
-        },
+        Request::post(&format!("{BASE}/api-keys/{id}/roll")),
+        &RollApiKey { grace_seconds },
     )
     .await
 }
 
-/// `PATCH /api-keys/{id}`.
-pub async fn rename_key(id: Uuid, name: String) -> Result<ApiKey, ApiError> {
-    with_body::<_, ApiKeyResponse>(
-        Request::patch(&format!("{BASE}/api-keys/{id}")),
-        &RenameApiKey { name },
-    )
-    .await
-    .map(|r| r.data)
+/// `GET /scopes`: the catalogue a key may be limited to.
+pub async fn scopes() -> Result<ScopeList, ApiError> {
+    get("/scopes").await
 }
 
 /// `DELETE /api-keys/{id}`.

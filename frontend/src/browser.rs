@@ -52,6 +52,29 @@ pub fn local_datetime(iso: &str, lang_tag: &str) -> String {
     date.to_locale_string(lang_tag, &JsValue::UNDEFINED).into()
 }
 
+/// An RFC 3339 instant as a date in the user's language.
+pub fn local_date(iso: &str, lang_tag: &str) -> String {
+    let date = js_sys::Date::new(&JsValue::from_str(iso));
+    if date.get_time().is_nan() {
+        return iso.to_owned();
+    }
+    date.to_locale_date_string(lang_tag, &JsValue::UNDEFINED)
+        .into()
+}
+
+/// Now, in milliseconds since the epoch (the browser's clock).
+pub fn now_millis() -> f64 {
+    js_sys::Date::now()
+}
+
+/// The last second of a `YYYY-MM-DD` day in the user's time zone, in
+/// milliseconds since the epoch; `None` if it is not a date.
+pub fn end_of_local_day_millis(day: &str) -> Option<f64> {
+    let date = js_sys::Date::new(&JsValue::from_str(&format!("{day}T23:59:59")));
+    let ms = date.get_time();
+    (!ms.is_nan()).then_some(ms)
+}
+
 /// The element that has focus, to give it back after a dialog closes.
 pub fn active_element() -> Option<web_sys::HtmlElement> {
     window()?.document()?.active_element()?.dyn_into().ok()

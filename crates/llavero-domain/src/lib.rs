@@ -15,6 +15,7 @@
 pub mod base62;
 pub mod hashing;
 pub mod key;
+pub mod limits;
 pub mod names;
 pub mod password;
 pub mod random;
@@ -22,5 +23,6 @@ pub mod secret;
 
 pub use hashing::{KeyHash, Pepper, TokenHash};
 pub use key::{GeneratedKey, KeyFormatError, KeyPrefix, ParsedKey};
+pub use limits::{Cidrs, Scopes};
 pub use names::{KeyName, Password, Username, ValidationError};
 pub use secret::Secret;

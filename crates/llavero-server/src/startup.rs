@@ -147,6 +147,7 @@ impl Application {
             https: settings.secure_cookies(),
             passwords: PasswordWork::new(settings.hash_concurrency),
             key_create_per_minute: settings.key_create_per_minute,
+            key_policy: Arc::new(settings.key_policy.clone()),
             metrics: Arc::new(Metrics::default()),
             verifier: verifier.clone(),
         };

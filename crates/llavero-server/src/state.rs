@@ -8,6 +8,7 @@ use llavero_domain::{KeyPrefix, Pepper, Secret};
 use llavero_store::Store;
 
 use crate::auth::session::SessionPolicy;
+use crate::configuration::KeyPolicy;
 use crate::metrics::Metrics;
 use crate::passwords::PasswordWork;
 use crate::verification::Verifier;
@@ -31,6 +32,8 @@ pub struct AppState {
     pub passwords: PasswordWork,
     /// Keys one user may create per minute (0: no limit).
     pub key_create_per_minute: u32,
+    /// The scope catalogue and key lifetimes.
+    pub key_policy: Arc<KeyPolicy>,
     pub metrics: Arc<Metrics>,
     pub verifier: Arc<Verifier>,
 }

@@ -64,6 +64,20 @@ impl Store {
     }
 }
 
+/// Longest stored detail, in characters (the column's length).
+pub const DETAIL_MAX: usize = 400;
+
+/// `detail` cut to [`DETAIL_MAX`] characters, ending in `…` when cut (a
+/// key's limits can be longer than the column).
+fn fit_detail(detail: String) -> String {
+    if detail.chars().count() <= DETAIL_MAX {
+        return detail;
+    }
+    let mut cut: String = detail.chars().take(DETAIL_MAX - 1).collect();
+    cut.push('…');
+    cut
+}
+
 impl Tx {
     /// Appends an event.
     #[tracing::instrument(skip(self, event), fields(action = event.action.as_str()))]
@@ -78,7 +92,7 @@ impl Tx {
             api_key_id: Set(event.api_key_id),
             target_type: Set(event.target_type.map(str::to_owned)),
             target_id: Set(event.target_id),
-            detail: Set(event.detail),
+            detail: Set(event.detail.map(fit_detail)),
         };
         activity::Entity::insert(am)
             .exec_without_returning(&self.txn)

@@ -4,9 +4,13 @@
 //! by `(user_id, id)` for everything an owner does, so another user's key is
 //! simply "not found". Revocation sets `revoked_at`; revoked rows vanish from
 //! every owner-facing query but stay for `verify` to answer REVOKED.
+//!
+//! A roll moves the current digest to `previous_key_hash` (with the end of
+//! its grace period) and stores the new one, in one statement; a lookup
+//! finds a key by either digest and says which one matched.
 
 use chrono::{DateTime, Utc};
-use llavero_domain::KeyHash;
+use llavero_domain::{Cidrs, KeyHash, Scopes};
 use llavero_types::{ApiKey, User};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -21,6 +25,8 @@ use crate::{conflict_or, now, Backend, Page, PageRequest, Store, StoreError, Tx}
 
 impl From<api_key::Model> for ApiKey {
     fn from(m: api_key::Model) -> Self {
+        let scopes = Scopes::from_stored(m.scopes.as_deref());
+        let cidrs = Cidrs::from_stored(m.allowed_cidrs.as_deref());
         ApiKey {
             id: m.id,
             name: m.name,
@@ -29,6 +35,10 @@ impl From<api_key::Model> for ApiKey {
             last_used_at: m.last_used_at,
             last_used_ip: m.last_used_ip,
             expires_at: m.expires_at,
+            scopes: scopes.to_list(),
+            allowed_cidrs: cidrs.to_list(),
+            // Shown only while the previous secret still works.
+            previous_secret_expires_at: m.previous_valid_until.filter(|at| *at > now()),
         }
     }
 }
@@ -41,6 +51,16 @@ pub struct NewApiKey<'a> {
     pub hint: &'a str,
     pub hash: KeyHash,
     pub expires_at: Option<DateTime<Utc>>,
+    pub scopes: &'a Scopes,
+    pub cidrs: &'a Cidrs,
+}
+
+/// A key's limits, as a change sets them.
+#[derive(Debug, Clone)]
+pub struct KeyLimits {
+    pub scopes: Scopes,
+    pub cidrs: Cidrs,
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// A key found by digest, with its owner, whatever its state. (The owner's
@@ -51,6 +71,12 @@ pub struct KeyLookup {
     pub key: ApiKey,
     pub revoked: bool,
     pub owner: User,
+    /// The key's scopes and networks, parsed once for every check.
+    pub scopes: Scopes,
+    pub cidrs: Cidrs,
+    /// Set when the digest is the secret a roll replaced: it works until
+    /// this instant.
+    pub superseded_until: Option<DateTime<Utc>>,
 }
 
 fn live_key_of(user_id: Uuid, id: Uuid) -> sea_orm::Condition {
@@ -80,6 +106,10 @@ impl Store {
             last_used_at: Set(None),
             last_used_ip: Set(None),
             revoked_at: Set(None),
+            scopes: Set(None),
+            allowed_cidrs: Set(None),
+            previous_key_hash: Set(None),
+            previous_valid_until: Set(None),
         });
         api_key::Entity::insert_many(rows)
             .exec_without_returning(&self.db)
@@ -116,13 +146,14 @@ impl Store {
         Ok(row.map(Into::into))
     }
 
-    /// The keys with these digests and their owners, revoked or not, in one
-    /// query: each found key comes back beside its digest; unknown digests
-    /// are simply absent.
+    /// The keys with these digests (current or previous) and their owners,
+    /// revoked or not, in one query: each found key comes back beside the
+    /// digest that found it; unknown digests are simply absent.
     ///
     /// The digests travel as one parameter (a comma-separated list on
     /// PostgreSQL, a JSON array on SQLite), so every batch size shares one
-    /// prepared statement. Each condition uses its backend's own placeholder.
+    /// prepared statement. Each condition uses its backend's own placeholder;
+    /// each column has its own unique index, which both backends combine.
     #[tracing::instrument(skip_all, fields(count = hashes.len()))]
     pub async fn api_key_lookup_many(
         &self,
@@ -134,34 +165,52 @@ impl Store {
         let hex: Vec<String> = hashes.iter().map(KeyHash::to_hex).collect();
         let (condition, list) = match self.db.get_database_backend() {
             DbBackend::Postgres => (
-                r#""api_keys"."key_hash" = ANY(string_to_array($1, ','))"#,
+                r#"("api_keys"."key_hash" = ANY(string_to_array($1, ',')) OR "api_keys"."previous_key_hash" = ANY(string_to_array($2, ',')))"#,
                 hex.join(","),
             ),
             _ => (
-                r#""api_keys"."key_hash" IN (SELECT value FROM json_each(?))"#,
+                r#"("api_keys"."key_hash" IN (SELECT value FROM json_each(?)) OR "api_keys"."previous_key_hash" IN (SELECT value FROM json_each(?)))"#,
                 // Hex digits need no escaping inside JSON strings.
                 format!("[\"{}\"]", hex.join("\",\"")),
             ),
         };
         let rows = api_key::Entity::find()
-            .filter(Expr::cust_with_values(condition, [list]))
+            .filter(Expr::cust_with_values(condition, [list.clone(), list]))
             .find_also_related(user::Entity)
             .all(&self.db)
             .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(key, owner)| {
-                let hash = KeyHash::from_hex(&key.key_hash)?;
-                Some((
+        let mut found = Vec::with_capacity(rows.len());
+        for (key, owner) in rows {
+            let Some(owner) = owner else { continue };
+            let owner = UserRecord::from(owner).user;
+            let current = KeyHash::from_hex(&key.key_hash).filter(|h| hashes.contains(h));
+            let previous = key
+                .previous_key_hash
+                .as_deref()
+                .and_then(KeyHash::from_hex)
+                .filter(|h| hashes.contains(h));
+            let lookup = KeyLookup {
+                revoked: key.revoked_at.is_some(),
+                scopes: Scopes::from_stored(key.scopes.as_deref()),
+                cidrs: Cidrs::from_stored(key.allowed_cidrs.as_deref()),
+                superseded_until: None,
+                owner,
+                key: key.clone().into(),
+            };
+            if let (Some(hash), Some(until)) = (previous, key.previous_valid_until) {
+                found.push((
                     hash,
                     KeyLookup {
-                        revoked: key.revoked_at.is_some(),
-                        key: key.into(),
-                        owner: UserRecord::from(owner?).user,
+                        superseded_until: Some(until),
+                        ..lookup.clone()
                     },
-                ))
-            })
-            .collect())
+                ));
+            }
+            if let Some(hash) = current {
+                found.push((hash, lookup));
+            }
+        }
+        Ok(found)
     }
 
     /// Records many uses at once (the coalesced last-use buffer): one
@@ -218,6 +267,10 @@ impl Tx {
             last_used_at: Set(None),
             last_used_ip: Set(None),
             revoked_at: Set(None),
+            scopes: Set(new.scopes.to_stored()),
+            allowed_cidrs: Set(new.cidrs.to_stored()),
+            previous_key_hash: Set(None),
+            previous_valid_until: Set(None),
         };
         // A digest collision would need a 178-bit secret to repeat: report it
         // as a conflict rather than overwrite anything.
@@ -265,5 +318,61 @@ impl Tx {
             .exec(&self.txn)
             .await?;
         Ok(())
+    }
+
+    /// Sets key `id`'s scopes, networks and expiry (lock it first).
+    #[tracing::instrument(skip(self))]
+    pub async fn api_key_set_limits(&self, id: Uuid, limits: &KeyLimits) -> Result<(), StoreError> {
+        api_key::Entity::update_many()
+            .col_expr(
+                api_key::Column::Scopes,
+                Expr::value(limits.scopes.to_stored()),
+            )
+            .col_expr(
+                api_key::Column::AllowedCidrs,
+                Expr::value(limits.cidrs.to_stored()),
+            )
+            .col_expr(api_key::Column::ExpiresAt, Expr::value(limits.expires_at))
+            .filter(api_key::Column::Id.eq(id))
+            .exec(&self.txn)
+            .await?;
+        Ok(())
+    }
+
+    /// Gives key `id` a new secret (lock it first): the current digest
+    /// becomes the previous one, working until `previous_until`; a secret
+    /// replaced before stops at once. Returns the key as it now is.
+    #[tracing::instrument(skip(self, hash, hint))]
+    pub async fn api_key_roll(
+        &self,
+        id: Uuid,
+        hash: KeyHash,
+        hint: &str,
+        previous_until: DateTime<Utc>,
+    ) -> Result<ApiKey, StoreError> {
+        // Both backends evaluate every SET expression against the row as it
+        // was: `previous_key_hash` takes the old `key_hash`.
+        api_key::Entity::update_many()
+            .col_expr(
+                api_key::Column::PreviousKeyHash,
+                Expr::col(api_key::Column::KeyHash).into(),
+            )
+            .col_expr(
+                api_key::Column::PreviousValidUntil,
+                Expr::value(previous_until),
+            )
+            .col_expr(api_key::Column::KeyHash, Expr::value(hash.to_hex()))
+            .col_expr(api_key::Column::Hint, Expr::value(hint))
+            .filter(api_key::Column::Id.eq(id))
+            .exec(&self.txn)
+            .await
+            .map_err(|e| conflict_or(e, "key digest already exists"))?;
+        let row = api_key::Entity::find_by_id(id)
+            .one(&self.txn)
+            .await?
+            .ok_or_else(|| {
+                StoreError::Database(sea_orm::DbErr::RecordNotFound(format!("api key {id}")))
+            })?;
+        Ok(row.into())
     }
 }

@@ -26,6 +26,8 @@ async fn check(store: Store) {
                 hint: "mco_…0000",
                 hash: hash_of(i),
                 expires_at: None,
+                scopes: &Default::default(),
+                cidrs: &Default::default(),
             })
             .await
             .unwrap_or_else(|e| panic!("{e}"));

@@ -15,6 +15,13 @@ pub enum ActivityAction {
     ApiKeyCreated,
     ApiKeyRenamed,
     ApiKeyRevoked,
+    /// The key's scopes, networks or expiry changed.
+    ApiKeyLimitsChanged,
+    /// The key got a new secret (the old one may work for a grace period).
+    ApiKeyRolled,
+    /// The key was presented from an address it is not allowed from
+    /// (recorded at most once a minute per key and replica).
+    ApiKeyIpRefused,
     UserCreated,
     UserUpdated,
     /// A user changed their own password.
@@ -33,6 +40,9 @@ impl ActivityAction {
             ActivityAction::ApiKeyCreated => "api_key_created",
             ActivityAction::ApiKeyRenamed => "api_key_renamed",
             ActivityAction::ApiKeyRevoked => "api_key_revoked",
+            ActivityAction::ApiKeyLimitsChanged => "api_key_limits_changed",
+            ActivityAction::ApiKeyRolled => "api_key_rolled",
+            ActivityAction::ApiKeyIpRefused => "api_key_ip_refused",
             ActivityAction::UserCreated => "user_created",
             ActivityAction::UserUpdated => "user_updated",
             ActivityAction::PasswordChanged => "password_changed",
@@ -41,13 +51,16 @@ impl ActivityAction {
     }
 
     /// Every action, for parsing stored names back.
-    pub const ALL: [ActivityAction; 10] = [
+    pub const ALL: [ActivityAction; 13] = [
         ActivityAction::Login,
         ActivityAction::LoginFailed,
         ActivityAction::Logout,
         ActivityAction::ApiKeyCreated,
         ActivityAction::ApiKeyRenamed,
         ActivityAction::ApiKeyRevoked,
+        ActivityAction::ApiKeyLimitsChanged,
+        ActivityAction::ApiKeyRolled,
+        ActivityAction::ApiKeyIpRefused,
         ActivityAction::UserCreated,
         ActivityAction::UserUpdated,
         ActivityAction::PasswordChanged,

@@ -12,6 +12,13 @@ pub struct Info {
     pub brand: String,
     /// The server's version.
     pub version: String,
+    /// The longest lifetime a key may have, in days; null: unlimited.
+    #[serde(default)]
+    pub key_max_lifetime_days: Option<u32>,
+    /// The lifetime a key gets when its creator names none, in days; null:
+    /// never expires.
+    #[serde(default)]
+    pub key_default_lifetime_days: Option<u32>,
 }
 
 /// `{"data": Info}`.

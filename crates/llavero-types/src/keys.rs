@@ -21,6 +21,20 @@ pub struct ApiKey {
     pub last_used_ip: Option<String>,
     /// After this instant the key no longer authenticates; null for never.
     pub expires_at: Option<DateTime<Utc>>,
+    /// What the key may do: null for every privilege of its owner (the
+    /// default), else the scope names it holds (see `GET /scopes`).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(example = json!(["compute:read"])))]
+    pub scopes: Option<Vec<String>>,
+    /// The networks the key may be used from (IPv4/IPv6 CIDRs, canonical
+    /// form); empty: anywhere.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(example = json!(["203.0.113.0/24"])))]
+    pub allowed_cidrs: Vec<String>,
+    /// After a roll with a grace period: until when the previous secret
+    /// still works; null otherwise (or once that time has passed).
+    #[serde(default)]
+    pub previous_secret_expires_at: Option<DateTime<Utc>>,
 }
 
 /// `POST /api/v1/api-keys` body.
@@ -39,16 +53,36 @@ pub struct CreateApiKey {
         )
     )]
     pub name: String,
-    /// Optional expiry; must be in the future.
+    /// The expiry: absent for the operator's default lifetime (none unless
+    /// `LLAVERO_KEY_DEFAULT_LIFETIME_DAYS` is set), null for never (refused
+    /// when a maximum lifetime is set), else an instant in the future and
+    /// within the maximum.
+    #[serde(
+        default,
+        deserialize_with = "crate::patch::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<DateTime<Utc>>))]
+    pub expires_at: Option<Option<DateTime<Utc>>>,
+    /// Absent or null: every privilege of the owner. Else a non-empty list of
+    /// scope names from `GET /scopes`.
     #[serde(default)]
-    pub expires_at: Option<DateTime<Utc>>,
+    pub scopes: Option<Vec<String>>,
+    /// Up to 32 IPv4/IPv6 networks the key may be used from; empty or
+    /// absent: anywhere.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 32))]
+    pub allowed_cidrs: Vec<String>,
 }
 
-/// `PATCH /api/v1/api-keys/{id}` body.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `PATCH /api/v1/api-keys/{id}` body: only the fields present change (an
+/// unknown field is refused, so a typo cannot pass for "no change").
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct RenameApiKey {
+#[serde(deny_unknown_fields)]
+pub struct UpdateApiKey {
     /// 1 to 100 characters after trimming, no control characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(
         feature = "openapi",
         schema(
@@ -57,7 +91,39 @@ pub struct RenameApiKey {
             pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
         )
     )]
-    pub name: String,
+    pub name: Option<String>,
+    /// Null: every privilege of the owner; a list: only those scopes.
+    #[serde(
+        default,
+        deserialize_with = "crate::patch::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<String>>))]
+    pub scopes: Option<Option<Vec<String>>>,
+    /// The networks the key may be used from; empty: anywhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 32))]
+    pub allowed_cidrs: Option<Vec<String>>,
+    /// Null: never (refused when a maximum lifetime is set); else a future
+    /// instant within the maximum.
+    #[serde(
+        default,
+        deserialize_with = "crate::patch::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<DateTime<Utc>>))]
+    pub expires_at: Option<Option<DateTime<Utc>>>,
+}
+
+/// `POST /api/v1/api-keys/{id}/roll` body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RollApiKey {
+    /// How long the current secret keeps working beside the new one, in
+    /// seconds: 0 (stops at once) to 604800 (7 days).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 604800))]
+    pub grace_seconds: i64,
 }
 
 /// `{"data": ApiKey}`.

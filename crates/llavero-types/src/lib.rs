@@ -13,15 +13,20 @@ mod activity;
 mod auth;
 mod info;
 mod keys;
+pub mod patch;
 mod problem;
+mod scopes;
 mod users;
 mod verify;
 
 pub use activity::{ActivityAction, ActivityEvent, ActivityList, Actor};
 pub use auth::{ChangePassword, LoginRequest, Me, MeResponse};
 pub use info::{Info, InfoResponse};
-pub use keys::{ApiKey, ApiKeyCreated, ApiKeyList, ApiKeyResponse, CreateApiKey, RenameApiKey};
+pub use keys::{
+    ApiKey, ApiKeyCreated, ApiKeyList, ApiKeyResponse, CreateApiKey, RollApiKey, UpdateApiKey,
+};
 pub use problem::{ErrorCode, FieldError, Problem};
+pub use scopes::{Described, Scope, ScopeList};
 pub use users::{CreateUser, Role, UpdateUser, User, UserList, UserResponse};
 pub use verify::{VerifyCode, VerifyRequest, VerifyResponse, VerifyResult};
 

@@ -77,8 +77,13 @@ pub enum ErrorCode {
     AccountDisabled,
     /// 403: this needs the admin role.
     AdminRequired,
-    /// 403: an API key cannot do this (managing keys or users): sign in.
+    /// 403: an API key cannot do this (managing keys or users): sign in,
+    /// or use a key granted `llavero:manage`.
     KeyNotAllowed,
+    /// 403: the key may not be used from this client address.
+    IpNotAllowed,
+    /// 403: the key lacks the scope this needs (or would grant more than it holds).
+    ScopeMissing,
     /// 404: no such resource (or not the caller's).
     NotFound,
     /// 405: the path exists, the method does not (see `Allow`).
@@ -103,6 +108,14 @@ pub enum ErrorCode {
     ExpiresAtInvalid,
     /// 422: `client_ip` is not an IP address.
     ClientIpInvalid,
+    /// 422: `scopes` names an unknown scope, or is an empty list.
+    ScopesInvalid,
+    /// 422: `allowed_cidrs` holds something not a network, or too many.
+    AllowedCidrsInvalid,
+    /// 422: `grace_seconds` is outside 0 to 604800.
+    GraceSecondsInvalid,
+    /// 422: `required_scope` is not a scope name.
+    RequiredScopeInvalid,
     /// 422: an update that changes nothing.
     NothingToChange,
     /// 422: `current_password` is not the account's password.
@@ -141,6 +154,8 @@ impl ErrorCode {
             ErrorCode::AccountDisabled => "account_disabled",
             ErrorCode::AdminRequired => "admin_required",
             ErrorCode::KeyNotAllowed => "key_not_allowed",
+            ErrorCode::IpNotAllowed => "ip_not_allowed",
+            ErrorCode::ScopeMissing => "scope_missing",
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::UsernameTaken => "username_taken",
@@ -153,6 +168,10 @@ impl ErrorCode {
             ErrorCode::PasswordInvalid => "password_invalid",
             ErrorCode::ExpiresAtInvalid => "expires_at_invalid",
             ErrorCode::ClientIpInvalid => "client_ip_invalid",
+            ErrorCode::ScopesInvalid => "scopes_invalid",
+            ErrorCode::AllowedCidrsInvalid => "allowed_cidrs_invalid",
+            ErrorCode::GraceSecondsInvalid => "grace_seconds_invalid",
+            ErrorCode::RequiredScopeInvalid => "required_scope_invalid",
             ErrorCode::NothingToChange => "nothing_to_change",
             ErrorCode::CurrentPasswordInvalid => "current_password_invalid",
             ErrorCode::RateLimited => "rate_limited",
@@ -172,6 +191,10 @@ impl ErrorCode {
             "password" | "new_password" => ErrorCode::PasswordInvalid,
             "expires_at" => ErrorCode::ExpiresAtInvalid,
             "client_ip" => ErrorCode::ClientIpInvalid,
+            "scopes" => ErrorCode::ScopesInvalid,
+            "allowed_cidrs" => ErrorCode::AllowedCidrsInvalid,
+            "grace_seconds" => ErrorCode::GraceSecondsInvalid,
+            "required_scope" => ErrorCode::RequiredScopeInvalid,
             "current_password" => ErrorCode::CurrentPasswordInvalid,
             _ => ErrorCode::InvalidInput,
         }
@@ -209,6 +232,8 @@ mod tests {
             ErrorCode::AccountDisabled,
             ErrorCode::AdminRequired,
             ErrorCode::KeyNotAllowed,
+            ErrorCode::IpNotAllowed,
+            ErrorCode::ScopeMissing,
             ErrorCode::NotFound,
             ErrorCode::MethodNotAllowed,
             ErrorCode::UsernameTaken,
@@ -221,6 +246,10 @@ mod tests {
             ErrorCode::PasswordInvalid,
             ErrorCode::ExpiresAtInvalid,
             ErrorCode::ClientIpInvalid,
+            ErrorCode::ScopesInvalid,
+            ErrorCode::AllowedCidrsInvalid,
+            ErrorCode::GraceSecondsInvalid,
+            ErrorCode::RequiredScopeInvalid,
             ErrorCode::NothingToChange,
             ErrorCode::CurrentPasswordInvalid,
             ErrorCode::RateLimited,

@@ -13,8 +13,14 @@ pub struct VerifyRequest {
     #[cfg_attr(feature = "openapi", schema(format = Password))]
     pub key: String,
     /// The end client's IP as the gateway saw it; recorded as the key's last IP.
+    /// Required while the key is limited to networks (`allowed_cidrs`):
+    /// without it such a key is refused `IP_NOT_ALLOWED`.
     #[serde(default)]
     pub client_ip: Option<String>,
+    /// A scope the request needs: a key without it is refused
+    /// `SCOPE_MISSING` (a key with every privilege has every API scope).
+    #[serde(default)]
+    pub required_scope: Option<String>,
 }
 
 impl std::fmt::Debug for VerifyRequest {
@@ -22,6 +28,7 @@ impl std::fmt::Debug for VerifyRequest {
         f.debug_struct("VerifyRequest")
             .field("key", &"[redacted]")
             .field("client_ip", &self.client_ip)
+            .field("required_scope", &self.required_scope)
             .finish()
     }
 }
@@ -43,6 +50,11 @@ pub enum VerifyCode {
     UserDisabled,
     /// Not a key of this installation (wrong prefix, length, alphabet or checksum).
     Malformed,
+    /// The key is limited to networks the client address is not in (or no
+    /// `client_ip` was given).
+    IpNotAllowed,
+    /// The key lacks the `required_scope`.
+    ScopeMissing,
 }
 
 impl VerifyCode {
@@ -55,6 +67,8 @@ impl VerifyCode {
             VerifyCode::Expired => "EXPIRED",
             VerifyCode::UserDisabled => "USER_DISABLED",
             VerifyCode::Malformed => "MALFORMED",
+            VerifyCode::IpNotAllowed => "IP_NOT_ALLOWED",
+            VerifyCode::ScopeMissing => "SCOPE_MISSING",
         }
     }
 }

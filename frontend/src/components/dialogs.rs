@@ -1,5 +1,7 @@
-//! The three dialogs of the credentials screen: generate (field "Nombre"),
-//! rename ("Editar clave API") and revoke ("Eliminar clave de API").
+//! The dialogs of the credentials screen: generate (field "Nombre", and the
+//! collapsed "Opciones avanzadas"), edit ("Editar clave API": the name and
+//! the same options) and revoke ("Eliminar clave de API"). Rolling is in
+//! `roll`.
 //!
 //! Names are checked here as the server checks them (not blank, at most 100
 //! characters) so the user hears about it before a round trip; the server's
@@ -8,9 +10,10 @@
 use leptos::prelude::*;
 use std::future::Future;
 
-use llavero_types::{ApiKey, ApiKeyCreated, ErrorCode};
+use llavero_types::{ApiKey, ApiKeyCreated, CreateApiKey, ErrorCode, UpdateApiKey};
 
 use crate::api::{self, ApiError};
+use crate::components::limits::{KeyOptions, LimitsForm, LimitsState};
 use crate::components::modal::Modal;
 use crate::components::new_key::NewKey;
 use crate::i18n::{use_i18n, I18n, Text};
@@ -20,6 +23,7 @@ use crate::i18n::{use_i18n, I18n, Text};
 pub enum Dialog {
     Generate,
     Rename(ApiKey),
+    Roll(ApiKey),
     Revoke(ApiKey),
 }
 
@@ -37,7 +41,22 @@ pub fn name_problem(name: &str) -> Option<Text> {
 
 /// What a failed call shows in a dialog: our own words for the codes the
 /// app expects, the server's detail for anything else.
-fn error_text(i18n: I18n, e: &ApiError, fallback: &'static str) -> String {
+pub(crate) fn error_text(i18n: I18n, e: &ApiError, fallback: &'static str) -> String {
+    let coded = |code: ErrorCode| match code {
+        ErrorCode::ScopesInvalid => Some(Text::ScopesInvalid),
+        ErrorCode::AllowedCidrsInvalid => Some(Text::CidrsInvalid),
+        ErrorCode::ExpiresAtInvalid => Some(Text::ExpiryInvalid),
+        ErrorCode::ScopeMissing => Some(Text::ScopeMissing),
+        _ => None,
+    };
+    if let ApiError::Problem {
+        code: Some(code), ..
+    } = e
+    {
+        if let Some(text) = coded(*code) {
+            return i18n.t(text).to_owned();
+        }
+    }
     match e {
         ApiError::Problem {
             code: Some(ErrorCode::NotFound),
@@ -106,11 +125,14 @@ impl NameState {
     }
 }
 
-/// The shared body of the generate and rename dialogs: one "Nombre" field.
+/// The shared body of the generate and rename dialogs: one "Nombre" field,
+/// then the advanced options.
 #[component]
 fn NameForm(
     state: NameState,
     submit_label: Text,
+    limits: LimitsState,
+    options: KeyOptions,
     #[prop(into)] on_submit: Callback<()>,
     #[prop(into)] on_cancel: Callback<()>,
 ) -> impl IntoView {
@@ -128,6 +150,7 @@ fn NameForm(
                 prop:value=move || name.get()
                 on:input=move |ev| { name.set(event_target_value(&ev)); error.set(None); }/>
             <p id="key-name-help" class="muted small">{move || i18n.t(Text::NameHelp)}</p>
+            <LimitsForm state=limits options/>
             <p id="key-name-error" class="field-error" role="alert">{move || error.get().unwrap_or_default()}</p>
             <div class="dialog-actions">
                 <button type="button" class="secondary" on:click=move |_| on_cancel.run(())>{move || i18n.t(Text::Cancel)}</button>
@@ -137,50 +160,88 @@ fn NameForm(
     }
 }
 
-/// "Generar clave de API": asks for a name, creates the key, hands it over.
+/// "Generar clave de API": asks for a name (and, if opened, the advanced
+/// options), creates the key, hands it over.
 #[component]
 pub fn GenerateDialog(
+    options: KeyOptions,
     #[prop(into)] on_close: Callback<()>,
     #[prop(into)] on_created: Callback<(ApiKey, NewKey)>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let state = NameState::new(String::new());
+    let limits = LimitsState::for_new(&options);
     let submit = move |()| {
-        state.submit(i18n, api::create_key, move |created: ApiKeyCreated| {
-            let notice = NewKey {
-                name: created.data.name.clone(),
-                secret: created.secret,
-            };
-            on_created.run((created.data, notice));
-        });
+        let asked = match limits.read() {
+            Ok(asked) => asked,
+            Err(text) => return state.error.set(Some(i18n.t(text).to_owned())),
+        };
+        state.submit(
+            i18n,
+            move |name| {
+                api::create_key(CreateApiKey {
+                    name,
+                    expires_at: asked.expires_at,
+                    scopes: asked.scopes,
+                    allowed_cidrs: asked.allowed_cidrs,
+                })
+            },
+            move |created: ApiKeyCreated| {
+                let notice = NewKey {
+                    name: created.data.name.clone(),
+                    secret: created.secret,
+                };
+                on_created.run((created.data, notice));
+            },
+        );
     };
     view! {
         <Modal id="generate" title=Signal::derive(move || i18n.t(Text::GenerateKey)) on_cancel=on_close>
-            <NameForm state submit_label=Text::Generate on_submit=submit on_cancel=on_close/>
+            <NameForm state limits options submit_label=Text::Generate on_submit=submit on_cancel=on_close/>
         </Modal>
     }
 }
 
-/// "Editar clave API": renames; Enter saves, Escape cancels.
+/// "Editar clave API": the name and the advanced options; Enter saves,
+/// Escape cancels. Only what changed is sent.
 #[component]
 pub fn RenameDialog(
     key: ApiKey,
+    options: KeyOptions,
     #[prop(into)] on_close: Callback<()>,
     #[prop(into)] on_renamed: Callback<ApiKey>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let state = NameState::new(key.name.clone());
+    let limits = LimitsState::for_key(&key);
     let id = key.id;
     let submit = move |()| {
+        let asked = match limits.read() {
+            Ok(asked) => asked,
+            Err(text) => return state.error.set(Some(i18n.t(text).to_owned())),
+        };
+        let before = key.clone();
         state.submit(
             i18n,
-            move |name| api::rename_key(id, name),
+            move |name| {
+                let changed = |now: bool| now.then_some(());
+                api::update_key(
+                    id,
+                    UpdateApiKey {
+                        scopes: changed(asked.scopes != before.scopes).map(|()| asked.scopes),
+                        allowed_cidrs: changed(asked.allowed_cidrs != before.allowed_cidrs)
+                            .map(|()| asked.allowed_cidrs),
+                        expires_at: asked.expires_at,
+                        name: Some(name),
+                    },
+                )
+            },
             move |renamed| on_renamed.run(renamed),
         );
     };
     view! {
         <Modal id="rename" title=Signal::derive(move || i18n.t(Text::EditKey)) on_cancel=on_close>
-            <NameForm state submit_label=Text::Save on_submit=submit on_cancel=on_close/>
+            <NameForm state limits options submit_label=Text::Save on_submit=submit on_cancel=on_close/>
         </Modal>
     }
 }

@@ -31,6 +31,11 @@ pub fn pencil() -> impl IntoView {
     svg("M4 20h4L19 9l-4-4L4 16v4zM13.5 6.5l4 4")
 }
 
+/// Two turning arrows: roll (a new secret for the same key).
+pub fn rotate() -> impl IntoView {
+    svg("M20 11a8 8 0 0 0-14.9-4M4 4v4h4M4 13a8 8 0 0 0 14.9 4M20 20v-4h-4")
+}
+
 /// A bin: delete.
 pub fn trash() -> impl IntoView {
     svg("M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3")

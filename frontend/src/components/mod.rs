@@ -6,5 +6,7 @@ pub mod endpoint;
 pub mod header;
 pub mod icons;
 pub mod key_table;
+pub mod limits;
 pub mod modal;
 pub mod new_key;
+pub mod roll;

@@ -23,6 +23,12 @@ pub fn NewKeyNotice(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let revealed = RwSignal::new(false);
+    // Every secret arrives hidden, even one that replaces a revealed one
+    // (a second key generated, or a roll, before dismissing the first).
+    Effect::new(move |_| {
+        key.track();
+        revealed.set(false);
+    });
     let shown = move || {
         key.with(|k| match k {
             Some(k) if revealed.get() => k.secret.clone(),

@@ -10,7 +10,9 @@ use crate::app::use_session;
 use crate::components::dialogs::{Dialog, GenerateDialog, RenameDialog, RevokeDialog};
 use crate::components::endpoint::Endpoint;
 use crate::components::key_table::KeyTable;
+use crate::components::limits::KeyOptions;
 use crate::components::new_key::{NewKey, NewKeyNotice};
+use crate::components::roll::RollDialog;
 use crate::i18n::{use_i18n, Text};
 use crate::route::{use_nav, Page};
 
@@ -34,6 +36,21 @@ pub fn Credentials() -> impl IntoView {
         info.get()
             .and_then(Result::ok)
             .map(|info| info.data.api_endpoint)
+    });
+    // What the advanced options may offer: the operator's lifetimes (from
+    // /info) and scopes (from /scopes); without them, the defaults.
+    let catalogue = LocalResource::new(api::scopes);
+    let options = Signal::derive(move || {
+        let info = info.get().and_then(Result::ok).map(|i| i.data);
+        KeyOptions {
+            scopes: catalogue
+                .get()
+                .and_then(Result::ok)
+                .map(|c| c.data)
+                .unwrap_or_default(),
+            max_days: info.as_ref().and_then(|i| i.key_max_lifetime_days),
+            default_days: info.as_ref().and_then(|i| i.key_default_lifetime_days),
+        }
     });
     let keys = RwSignal::new(Vec::<ApiKey>::new());
     let next = RwSignal::new(None::<String>);
@@ -93,6 +110,15 @@ pub fn Credentials() -> impl IntoView {
         });
         dialog.set(None);
     });
+    let rolled = Callback::new(move |(key, notice): (ApiKey, NewKey)| {
+        keys.update(|list| {
+            if let Some(slot) = list.iter_mut().find(|k| k.id == key.id) {
+                *slot = key;
+            }
+        });
+        new_key.set(Some(notice));
+        dialog.set(None);
+    });
     let revoked = Callback::new(move |key: ApiKey| {
         keys.update(|list| list.retain(|k| k.id != key.id));
         dialog.set(None);
@@ -142,8 +168,9 @@ pub fn Credentials() -> impl IntoView {
             </Show>
         </section>
         {move || match dialog.get() {
-            Some(Dialog::Generate) => view! { <GenerateDialog on_close=close on_created=created/> }.into_any(),
-            Some(Dialog::Rename(key)) => view! { <RenameDialog key on_close=close on_renamed=renamed/> }.into_any(),
+            Some(Dialog::Generate) => view! { <GenerateDialog options=options.get_untracked() on_close=close on_created=created/> }.into_any(),
+            Some(Dialog::Rename(key)) => view! { <RenameDialog key options=options.get_untracked() on_close=close on_renamed=renamed/> }.into_any(),
+            Some(Dialog::Roll(key)) => view! { <RollDialog key on_close=close on_rolled=rolled/> }.into_any(),
             Some(Dialog::Revoke(key)) => view! { <RevokeDialog key on_close=close on_revoked=revoked/> }.into_any(),
             None => ().into_any(),
         }}

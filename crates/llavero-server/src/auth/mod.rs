@@ -6,9 +6,12 @@
 //!   every key and session.
 //! - [`Admin`]: a caller whose role is `admin`.
 //! - [`Manager`] and [`AdminManager`]: the same, for what changes keys or
-//!   users, which needs a signed-in session: a request authenticated by a
-//!   key is refused (403 `key_not_allowed`), so a stolen key cannot mint
-//!   the thief new keys or accounts that outlive its revocation.
+//!   users, which needs a signed-in session or a key its owner granted
+//!   `llavero:manage`: any other key is refused (403 `key_not_allowed`), so
+//!   a stolen key cannot mint the thief new keys or accounts that outlive
+//!   its revocation. A key with scopes but without `llavero:manage` may not
+//!   use Llavero's own API at all (403 `scope_missing`): it was made for
+//!   the portal's API only.
 //! - [`KeyHolder`]: a caller authenticated by an API key only (a session
 //!   cookie is ignored): what a gateway's forward-auth request carries.
 //! - [`Service`]: a gateway presenting the `/verify` service token.
@@ -23,7 +26,8 @@ use std::pin::Pin;
 
 use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
 use llavero_domain::hashing::constant_time_eq;
-use llavero_domain::TokenHash;
+use llavero_domain::limits::MANAGE;
+use llavero_domain::{Scopes, TokenHash};
 use llavero_types::{ApiKey, ErrorCode, Role, User};
 use uuid::Uuid;
 
@@ -44,6 +48,8 @@ pub struct Caller {
     pub user: User,
     /// The key that authenticated the request, if a key did.
     pub api_key: Option<ApiKey>,
+    /// That key's scopes (`All` for a session).
+    pub scopes: Scopes,
     /// The session's id, if a session cookie did.
     pub session: Option<Uuid>,
     /// The client address.
@@ -102,16 +108,23 @@ fn presented_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     }
 }
 
-/// The caller authenticated by `raw`, a presented key, from address `ip`.
-async fn by_key(state: &AppState, raw: &str, ip: Option<String>) -> Result<Caller, ApiError> {
-    match state.verifier.verify(raw, ip.as_deref()).await? {
-        Verdict::Valid { owner, key } => Ok(Caller {
+/// The caller authenticated by `raw`, a presented key, from address `ip`,
+/// for something that needs every scope in `needed`.
+async fn by_key(
+    state: &AppState,
+    raw: &str,
+    ip: Option<String>,
+    needed: &[String],
+) -> Result<Caller, ApiError> {
+    match state.verifier.verify(raw, ip.as_deref(), needed).await? {
+        Verdict::Valid { owner, key, scopes } => Ok(Caller {
             user: owner,
             api_key: Some(key),
+            scopes,
             session: None,
             ip,
         }),
-        Verdict::Refused(why) => Err(refusal(why)),
+        Verdict::Refused(why) => Err(refusal(why, needed)),
     }
 }
 
@@ -119,7 +132,15 @@ async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
     let state = state_of(&req)?;
     let ip = client_ip(&req, &state.trusted_proxies);
     if let Some(raw) = presented_key(&req)? {
-        return by_key(&state, &raw, ip).await;
+        let caller = by_key(&state, &raw, ip, &[]).await?;
+        // A key limited to the portal's scopes was not made for this API.
+        if matches!(caller.scopes, Scopes::Only(_)) && !caller.scopes.allows(MANAGE) {
+            return Err(ApiError::new(
+                ErrorCode::ScopeMissing,
+                format!("this API key is limited to the portal's scopes; Llavero's own API needs {MANAGE}"),
+            ));
+        }
+        return Ok(caller);
     }
     if let Some(token) = state.sessions.token_from(&req) {
         let hash = TokenHash::of(&state.pepper, &token);
@@ -135,6 +156,7 @@ async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
                 Ok(Caller {
                     user: owner.user,
                     api_key: None,
+                    scopes: Scopes::All,
                     session: Some(live.id),
                     ip,
                 })
@@ -155,8 +177,17 @@ async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
     ))
 }
 
-/// Why a presented key was refused, for the 401 detail.
-fn refusal(why: Refusal) -> ApiError {
+/// Why a presented key was refused, for the problem's detail.
+fn refusal(why: Refusal, needed: &[String]) -> ApiError {
+    if why == Refusal::ScopeMissing {
+        return ApiError::new(
+            ErrorCode::ScopeMissing,
+            format!(
+                "the API key lacks a required scope (needed: {})",
+                needed.join(" ")
+            ),
+        );
+    }
     let (code, detail) = match why {
         Refusal::Malformed => (
             ErrorCode::KeyMalformed,
@@ -166,6 +197,15 @@ fn refusal(why: Refusal) -> ApiError {
         Refusal::Revoked => (ErrorCode::KeyRevoked, "the API key has been revoked"),
         Refusal::Expired => (ErrorCode::KeyExpired, "the API key has expired"),
         Refusal::OwnerDisabled => (ErrorCode::OwnerDisabled, "the API key's owner is disabled"),
+        Refusal::Superseded => (
+            ErrorCode::KeyRevoked,
+            "this API key's secret was replaced by a roll and its grace period has ended",
+        ),
+        Refusal::IpNotAllowed => (
+            ErrorCode::IpNotAllowed,
+            "the API key may not be used from this address",
+        ),
+        Refusal::ScopeMissing => (ErrorCode::ScopeMissing, "the API key lacks a scope"),
     };
     ApiError::new(code, detail)
 }
@@ -204,12 +244,13 @@ fn admin(caller: Caller) -> Result<Caller, ApiError> {
     }
 }
 
-/// A caller allowed to change keys: signed in with a session, not a key.
+/// A caller allowed to change keys: signed in with a session, or holding a
+/// key granted `llavero:manage`.
 #[derive(Debug, Clone)]
 pub struct Manager(pub Caller);
 
 fn managing(caller: Caller) -> Result<Caller, ApiError> {
-    if caller.api_key.is_some() {
+    if caller.api_key.is_some() && !caller.scopes.allows(MANAGE) {
         Err(ApiError::key_not_allowed())
     } else {
         Ok(caller)
@@ -227,7 +268,7 @@ impl FromRequest for Manager {
 }
 
 /// An admin allowed to change users and their keys: signed in with a
-/// session, not a key.
+/// session, or holding a key granted `llavero:manage`.
 #[derive(Debug, Clone)]
 pub struct AdminManager(pub Caller);
 
@@ -247,6 +288,35 @@ impl FromRequest for AdminManager {
 #[derive(Debug, Clone)]
 pub struct KeyHolder(pub Caller);
 
+/// What a gateway asks a forward-auth check to require: every scope named
+/// in `X-Llavero-Require-Scope` and in `?scope=` (each may list several,
+/// separated by spaces or commas). Both count, so a client that adds a
+/// header or a query of its own (nginx passes the client's headers on) can
+/// only make the check stricter, never lift the gateway's requirement.
+pub const REQUIRE_SCOPE_HEADER: &str = "X-Llavero-Require-Scope";
+
+fn required_scopes(req: &HttpRequest) -> Vec<String> {
+    let mut needed: Vec<String> = Vec::new();
+    let mut add = |list: &str| {
+        needed.extend(
+            list.split([' ', ','])
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
+        );
+    };
+    for value in req.headers().get_all(REQUIRE_SCOPE_HEADER) {
+        // A value that is not text names no scope anyone holds.
+        add(value.to_str().unwrap_or("\u{fffd}"));
+    }
+    for (name, value) in form_urlencoded::parse(req.query_string().as_bytes()) {
+        if name == "scope" {
+            add(&value);
+        }
+    }
+    needed
+}
+
 async fn key_holder(req: HttpRequest) -> Result<KeyHolder, ApiError> {
     let state = state_of(&req)?;
     let Some(raw) = presented_key(&req)? else {
@@ -256,7 +326,8 @@ async fn key_holder(req: HttpRequest) -> Result<KeyHolder, ApiError> {
         ));
     };
     let ip = client_ip(&req, &state.trusted_proxies);
-    Ok(KeyHolder(by_key(&state, &raw, ip).await?))
+    let needed = required_scopes(&req);
+    Ok(KeyHolder(by_key(&state, &raw, ip, &needed).await?))
 }
 
 impl FromRequest for KeyHolder {

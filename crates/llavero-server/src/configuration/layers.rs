@@ -37,6 +37,9 @@ pub const KEYS: &[&str] = &[
     "session_idle_minutes",
     "hash_concurrency",
     "key_create_per_minute",
+    "scopes",
+    "key_max_lifetime_days",
+    "key_default_lifetime_days",
     "key_failures_per_minute",
     "cache_ttl_secs",
     "usage_flush_ms",
@@ -48,8 +51,8 @@ pub const KEYS: &[&str] = &[
 
 /// A setting's value as text, whatever type the layer gave it: TOML numbers
 /// and booleans, and figment's parsing of environment values, all become
-/// the text the validation reads; a list (`trusted_proxies`) is joined
-/// with commas.
+/// the text the validation reads; a list of strings (`trusted_proxies`)
+/// is joined with commas, a list of tables (`scopes`) becomes JSON.
 struct Text(String);
 
 impl<'de> Deserialize<'de> for Text {
@@ -80,10 +83,18 @@ impl<'de> Deserialize<'de> for Text {
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Text, A::Error> {
                 let mut items = Vec::new();
-                while let Some(Text(item)) = seq.next_element()? {
+                while let Some(item) = seq.next_element::<serde_json::Value>()? {
                     items.push(item);
                 }
-                Ok(Text(items.join(",")))
+                // A list of strings is joined with commas, like the
+                // variable; anything richer (the scope catalogue's tables)
+                // is passed on as JSON.
+                let strings: Option<Vec<&str>> =
+                    items.iter().map(serde_json::Value::as_str).collect();
+                Ok(Text(match strings {
+                    Some(strings) => strings.join(","),
+                    None => serde_json::Value::Array(items).to_string(),
+                }))
             }
         }
         d.deserialize_any(V)

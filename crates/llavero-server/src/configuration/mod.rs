@@ -11,8 +11,10 @@
 //! without touching the process environment.
 
 mod layers;
+pub mod policy;
 
 pub use layers::load;
+pub use policy::KeyPolicy;
 
 use std::net::SocketAddr;
 use std::ops::RangeInclusive;
@@ -85,6 +87,8 @@ pub struct Settings {
     /// Failed key checks one client address may make per minute before it
     /// is answered 429 without a lookup (0: no limit).
     pub key_failures_per_minute: u32,
+    /// The scope catalogue and key lifetimes.
+    pub key_policy: KeyPolicy,
     /// The product name shown by the web app.
     pub brand: String,
     /// Database pool size; half of it serves batched key lookups.
@@ -208,6 +212,21 @@ impl Settings {
         let key_failures_per_minute =
             number("LLAVERO_KEY_FAILURES_PER_MINUTE", 0..=1_000_000)?.unwrap_or(120) as u32;
 
+        let max_lifetime = number("LLAVERO_KEY_MAX_LIFETIME_DAYS", 1..=36_500)?;
+        let default_lifetime = number("LLAVERO_KEY_DEFAULT_LIFETIME_DAYS", 1..=36_500)?;
+        if let (Some(max), Some(default)) = (max_lifetime, default_lifetime) {
+            if default > max {
+                return Err(ConfigError(format!(
+                    "LLAVERO_KEY_DEFAULT_LIFETIME_DAYS={default} exceeds LLAVERO_KEY_MAX_LIFETIME_DAYS={max}"
+                )));
+            }
+        }
+        let key_policy = KeyPolicy {
+            scopes: policy::parse_scopes(var("LLAVERO_SCOPES").as_deref())?,
+            max_lifetime_days: max_lifetime.map(|d| d as u32),
+            default_lifetime_days: default_lifetime.map(|d| d as u32),
+        };
+
         let cache_secs = number("LLAVERO_CACHE_TTL_SECS", 0..=300)?.unwrap_or(10);
         let flush_ms = number("LLAVERO_USAGE_FLUSH_MS", 10..=60_000)?.unwrap_or(1000);
         let db_max_connections = number("LLAVERO_DB_MAX_CONNECTIONS", 2..=256)?;
@@ -247,6 +266,7 @@ impl Settings {
             hash_concurrency,
             key_create_per_minute,
             key_failures_per_minute,
+            key_policy,
             brand: var("LLAVERO_BRAND").unwrap_or_else(|| "Llavero".to_owned()),
             db_max_connections: db_max_connections
                 .map_or(if is_sqlite { 4 } else { 16 }, |n| n as u32),

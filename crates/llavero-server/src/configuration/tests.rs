@@ -264,3 +264,41 @@ fn limits_have_defaults_and_bounds() {
     assert_eq!(s.session_idle, Duration::from_secs(900));
     assert!(settings(&[("LLAVERO_HASH_CONCURRENCY", "0")]).is_err());
 }
+
+#[test]
+fn the_scope_catalogue_comes_from_the_file_with_descriptions_or_the_variable() {
+    let f = file(
+        "key_max_lifetime_days = 90\n\
+         scopes = [\n  { name = \"compute:read\", description = { es = \"Ver máquinas\", en = \"See machines\" } },\n  \"dns:edit\",\n]\n",
+    );
+    let s = layers::load_with(
+        Some(f.path()),
+        figment::providers::Env::prefixed("LLAVERO_T9_"),
+    )
+    .unwrap();
+    let names: Vec<&str> = s
+        .key_policy
+        .scopes
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(names, ["compute:read", "dns:edit", "llavero:manage"]);
+    assert_eq!(
+        s.key_policy.scopes[0]
+            .description
+            .as_ref()
+            .map(|d| d.en.as_str()),
+        Some("See machines")
+    );
+    assert_eq!(s.key_policy.max_lifetime_days, Some(90));
+    let from_env = settings(&[("LLAVERO_SCOPES", "a:b, c")]).unwrap();
+    assert_eq!(from_env.key_policy.scopes.len(), 3);
+    let bad = settings(&[("LLAVERO_SCOPES", "Nope")]).unwrap_err();
+    assert!(bad.to_string().contains("LLAVERO_SCOPES"), "{bad}");
+    let bad = settings(&[
+        ("LLAVERO_KEY_MAX_LIFETIME_DAYS", "30"),
+        ("LLAVERO_KEY_DEFAULT_LIFETIME_DAYS", "60"),
+    ])
+    .unwrap_err();
+    assert!(bad.to_string().contains("exceeds"), "{bad}");
+}

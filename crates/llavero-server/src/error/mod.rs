@@ -73,7 +73,11 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::KeyExpired
         | C::OwnerDisabled
         | C::ServiceTokenInvalid => StatusCode::UNAUTHORIZED,
-        C::AccountDisabled | C::AdminRequired | C::KeyNotAllowed => StatusCode::FORBIDDEN,
+        C::AccountDisabled
+        | C::AdminRequired
+        | C::KeyNotAllowed
+        | C::IpNotAllowed
+        | C::ScopeMissing => StatusCode::FORBIDDEN,
         C::NotFound => StatusCode::NOT_FOUND,
         C::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         C::UsernameTaken | C::LastAdmin => StatusCode::CONFLICT,
@@ -85,6 +89,10 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::PasswordInvalid
         | C::ExpiresAtInvalid
         | C::ClientIpInvalid
+        | C::ScopesInvalid
+        | C::AllowedCidrsInvalid
+        | C::GraceSecondsInvalid
+        | C::RequiredScopeInvalid
         | C::NothingToChange
         | C::CurrentPasswordInvalid => StatusCode::UNPROCESSABLE_ENTITY,
         C::RateLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -189,7 +197,7 @@ impl ApiError {
     pub fn key_not_allowed() -> Self {
         ApiError::new(
             ErrorCode::KeyNotAllowed,
-            "an API key cannot manage keys or users: sign in to do this",
+            "this API key cannot manage keys or users: sign in, or use a key granted llavero:manage",
         )
     }
 

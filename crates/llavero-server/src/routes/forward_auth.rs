@@ -37,7 +37,7 @@ pub const ROLE: &str = "x-llavero-role";
 pub const KEY_ID: &str = "x-llavero-key-id";
 /// The key's name, percent-encoded (UTF-8): a name is the owner's free text.
 pub const KEY_NAME: &str = "x-llavero-key-name";
-/// `*`: every privilege of the owner (every key today).
+/// `*`: every privilege of the owner; else the key's scopes, space-separated.
 pub const SCOPES: &str = "x-llavero-scopes";
 /// Envoy removes these request headers before the upstream sees them.
 const ENVOY_REMOVE: &str = "x-envoy-auth-headers-to-remove";
@@ -60,6 +60,12 @@ const HEADER_TEXT: &AsciiSet = &NON_ALPHANUMERIC
 /// taken from `X-Forwarded-For` of a trusted proxy
 /// (`LLAVERO_TRUSTED_PROXIES`) and recorded as the key's last IP.
 ///
+/// A gateway location can require scopes: in `X-Llavero-Require-Scope`
+/// and/or `?scope=` (several separated by spaces or commas; every one named
+/// in either place must be held, so a client adding its own can only make
+/// the check stricter). A key limited to networks is checked against the
+/// client address.
+///
 /// Allowed: exactly 200, empty body, with the identity headers. Refused:
 /// a problem answer whose `code` is also in `X-Llavero-Error`. Never cache
 /// either answer: revocation is immediate.
@@ -68,6 +74,10 @@ const HEADER_TEXT: &AsciiSet = &NON_ALPHANUMERIC
     path = "/forward-auth",
     operation_id = "forward_auth",
     tag = "verify",
+    params(
+        ("x-llavero-require-scope" = Option<String>, Header, description = "Scopes the request needs (space- or comma-separated)"),
+        ("scope" = Option<String>, Query, description = "Scopes the request needs, as a query parameter"),
+    ),
     responses(
         (status = 200, description = "Allowed: forward the request with these headers",
             headers(
@@ -84,6 +94,8 @@ const HEADER_TEXT: &AsciiSet = &NON_ALPHANUMERIC
                 ("www-authenticate" = String, description = "`Bearer realm=\"llavero\"`"),
                 ("x-llavero-error" = String, description = "The problem's `code`"),
             )),
+        (status = 403, description = "A good key used from outside its networks (`ip_not_allowed`) or lacking a required scope (`scope_missing`); the code is also in `X-Llavero-Error`", body = Problem, content_type = "application/problem+json",
+            headers(("x-llavero-error" = String, description = "The problem's `code`"))),
     ),
     security(("api_key" = []), ("bearer" = []))
 )]
@@ -96,10 +108,15 @@ fn forward_auth() {}
     path = "/forward-auth/{tail}",
     operation_id = "forward_auth_path",
     tag = "verify",
-    params(("tail" = String, Path, description = "The original request's path (Envoy's `path_prefix` appends it); ignored")),
+    params(
+        ("tail" = String, Path, description = "The original request's path (Envoy's `path_prefix` appends it); ignored"),
+        ("x-llavero-require-scope" = Option<String>, Header, description = "Scopes the request needs (space- or comma-separated)"),
+        ("scope" = Option<String>, Query, description = "Scopes the request needs, as a query parameter"),
+    ),
     responses(
         (status = 200, description = "Allowed (see `forward_auth`)"),
         (status = 401, description = "Refused (see `forward_auth`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Refused: `ip_not_allowed` or `scope_missing` (see `forward_auth`)", body = Problem, content_type = "application/problem+json"),
     ),
     security(("api_key" = []), ("bearer" = []))
 )]
@@ -157,7 +174,8 @@ pub fn identity_headers(caller: &Caller) -> Vec<(HeaderName, HeaderValue)> {
         ),
         (
             HeaderName::from_static(SCOPES),
-            HeaderValue::from_static("*"),
+            // Scope names are `[a-z0-9_.:-]`: always header-safe.
+            text(&caller.scopes.header_value()),
         ),
         (
             HeaderName::from_static(ENVOY_REMOVE),
@@ -223,7 +241,11 @@ mod tests {
                 last_used_at: None,
                 last_used_ip: None,
                 expires_at: None,
+                scopes: Some(vec!["compute:read".into(), "dns:edit".into()]),
+                allowed_cidrs: Vec::new(),
+                previous_secret_expires_at: None,
             }),
+            scopes: llavero_domain::Scopes::Only(vec!["compute:read".into(), "dns:edit".into()]),
             session: None,
             ip: None,
         };
@@ -236,7 +258,7 @@ mod tests {
         };
         assert_eq!(get(USER).as_deref(), Some("ana.perez@acme"));
         assert_eq!(get(ROLE).as_deref(), Some("user"));
-        assert_eq!(get(SCOPES).as_deref(), Some("*"));
+        assert_eq!(get(SCOPES).as_deref(), Some("compute:read dns:edit"));
         assert_eq!(
             get(KEY_NAME).as_deref(),
             Some("Facturaci%C3%B3n%0D%0AX-Llavero-Role%3A%20admin%20%C3%B1")

@@ -13,6 +13,8 @@ pub mod fallback;
 pub mod forward_auth;
 pub mod health;
 pub mod info;
+pub mod key_input;
+pub mod scopes;
 pub mod users;
 pub mod verify;
 
@@ -40,8 +42,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(api_keys::list)
         .service(api_keys::create)
         .service(api_keys::get)
-        .service(api_keys::rename)
+        .service(api_keys::update)
+        .service(api_keys::roll)
         .service(api_keys::revoke)
+        .service(scopes::list)
         .service(activity::list)
         .service(users::list)
         .service(users::create)

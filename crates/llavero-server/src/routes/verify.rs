@@ -14,9 +14,13 @@ use crate::verification::Verdict;
 ///
 /// For platform gateways holding the service token. Answers 200 with a
 /// verdict for any key: `VALID` (with the owner, their role *now*, and the
-/// key), or why not — `MALFORMED` (refused offline, before any lookup),
-/// `NOT_FOUND`, `REVOKED`, `EXPIRED`, `USER_DISABLED`. A valid use is
-/// recorded as the key's last use, with `client_ip` as its address.
+/// key, whose `scopes` say what it may do), or why not — `MALFORMED`
+/// (refused offline, before any lookup), `NOT_FOUND`, `REVOKED` (also a
+/// secret a roll replaced, once its grace period ends), `EXPIRED`,
+/// `USER_DISABLED`, `IP_NOT_ALLOWED` (the key is limited to networks and
+/// `client_ip` is outside them, or absent), `SCOPE_MISSING` (the key lacks
+/// `required_scope`). A valid use is recorded as the key's last use, with
+/// `client_ip` as its address.
 #[utoipa::path(
     operation_id = "key_verify",
     tag = "verify",
@@ -26,7 +30,7 @@ use crate::verification::Verdict;
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or wrong service token", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not sent as application/json", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`client_ip` is not an IP address", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`client_ip` is not an IP address, or `required_scope` not a scope name", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Verification is not configured on this server", body = Problem, content_type = "application/problem+json"),
     ),
     security(("service_token" = []))
@@ -39,7 +43,21 @@ pub async fn verify(
     state: web::Data<AppState>,
     body: web::Json<VerifyRequest>,
 ) -> Result<web::Json<VerifyResponse>, ApiError> {
-    let VerifyRequest { key, client_ip } = body.into_inner();
+    let VerifyRequest {
+        key,
+        client_ip,
+        required_scope,
+    } = body.into_inner();
+    let needed: Vec<String> = match required_scope.as_deref().map(str::trim) {
+        None | Some("") => Vec::new(),
+        Some(scope) if llavero_domain::limits::is_scope_name(scope) => vec![scope.to_owned()],
+        Some(_) => {
+            return Err(ApiError::field(
+                "required_scope",
+                "must be a scope name (^[a-z][a-z0-9_.:-]{0,63}$)",
+            ))
+        }
+    };
     let client_ip = match client_ip
         .as_deref()
         .map(str::trim)
@@ -54,10 +72,10 @@ pub async fn verify(
     };
     let verdict = state
         .verifier
-        .verify(key.trim(), client_ip.as_deref())
+        .verify(key.trim(), client_ip.as_deref(), &needed)
         .await?;
     let result = match verdict {
-        Verdict::Valid { owner, key } => VerifyResult {
+        Verdict::Valid { owner, key, .. } => VerifyResult {
             valid: true,
             code: VerifyCode::Valid,
             role: Some(owner.role),

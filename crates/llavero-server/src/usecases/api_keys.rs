@@ -1,12 +1,14 @@
-//! Key changes: create, rename, revoke (by the owner or by an admin — one path).
+//! Key lifecycle: create and revoke (by the owner or by an admin — one
+//! path). Changes to an existing key (rename, limits, roll) are in
+//! `key_changes`.
 
-use chrono::{DateTime, Utc};
 use llavero_domain::{key, KeyHash, KeyName};
-use llavero_store::api_keys::NewApiKey;
+use llavero_store::api_keys::{KeyLimits, NewApiKey};
 use llavero_store::StoreError;
 use llavero_types::{ActivityAction, ApiKey};
 use uuid::Uuid;
 
+use super::key_policy::{BeyondGrant, Grant};
 use super::Acting;
 use crate::state::AppState;
 use crate::throttle;
@@ -15,8 +17,9 @@ use crate::verification::Invalidation;
 /// Why a key could not be created.
 #[derive(Debug, thiserror::Error)]
 pub enum CreateKeyError {
-    #[error("the expiry is not in the future")]
-    ExpiryInPast,
+    /// A key asked for more than it holds.
+    #[error(transparent)]
+    BeyondGrant(#[from] BeyondGrant),
     /// The owner created too many keys in the last minute.
     #[error("too many keys created; retry in {0} s")]
     Throttled(u64),
@@ -27,12 +30,20 @@ pub enum CreateKeyError {
     Store(#[from] StoreError),
 }
 
-/// Why a key could not be renamed or revoked.
+/// Why a key could not be changed or revoked.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyChangeError {
     /// No such live key of that owner (another user's key is "not found" too).
     #[error("no such API key")]
     NotFound,
+    /// A key asked for more than it holds.
+    #[error(transparent)]
+    BeyondGrant(#[from] BeyondGrant),
+    /// The owner made too many secrets in the last minute.
+    #[error("too many keys created; retry in {0} s")]
+    Throttled(u64),
+    #[error("generating the key")]
+    Generate(#[source] anyhow::Error),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -44,32 +55,62 @@ pub struct CreatedKey {
     pub secret: llavero_domain::Secret<String>,
 }
 
-/// Generates a key for `owner_id`; the secret is returned once and stored
-/// only as its HMAC. At most `state.key_create_per_minute` a minute per
-/// owner (the number of keys is not limited).
-#[tracing::instrument(skip(state, acting), fields(owner_id = %owner_id))]
-pub async fn create(
-    state: &AppState,
-    acting: &Acting,
-    owner_id: Uuid,
-    name: &KeyName,
-    expires_at: Option<DateTime<Utc>>,
-) -> Result<CreatedKey, CreateKeyError> {
-    if expires_at.is_some_and(|at| at <= llavero_store::now()) {
-        return Err(CreateKeyError::ExpiryInPast);
-    }
+/// Takes one secret from `owner_id`'s per-minute allowance; `Err(secs)`
+/// when it is spent.
+pub(crate) async fn take_allowance(state: &AppState, owner_id: Uuid) -> Result<(), StoreOr<u64>> {
     if state.key_create_per_minute > 0 {
         let (bucket, limit) = throttle::key_create_bucket(owner_id, state.key_create_per_minute);
         if let Err(wait) = state.store.throttle_take(&[(&bucket, limit)]).await? {
-            return Err(CreateKeyError::Throttled(throttle::retry_after_secs(wait)));
+            return Err(StoreOr::Other(throttle::retry_after_secs(wait)));
         }
     }
-    let generated = key::generate(&state.key_prefix)
-        .map_err(|e| CreateKeyError::Generate(anyhow::anyhow!("random source: {e}")))?;
-    let parsed = key::parse(&state.key_prefix, generated.secret.expose()).map_err(|e| {
-        CreateKeyError::Generate(anyhow::anyhow!("generated key fails its own format: {e}"))
-    })?;
+    Ok(())
+}
+
+/// A store failure, or something else.
+#[derive(Debug)]
+pub(crate) enum StoreOr<T> {
+    Store(StoreError),
+    Other(T),
+}
+
+impl<T> From<StoreError> for StoreOr<T> {
+    fn from(e: StoreError) -> Self {
+        StoreOr::Store(e)
+    }
+}
+
+/// A fresh secret and its digest.
+pub(crate) fn new_secret(
+    state: &AppState,
+) -> anyhow::Result<(llavero_domain::GeneratedKey, KeyHash)> {
+    let generated =
+        key::generate(&state.key_prefix).map_err(|e| anyhow::anyhow!("random source: {e}"))?;
+    let parsed = key::parse(&state.key_prefix, generated.secret.expose())
+        .map_err(|e| anyhow::anyhow!("generated key fails its own format: {e}"))?;
     let hash = KeyHash::of(&state.pepper, &parsed);
+    Ok((generated, hash))
+}
+
+/// Generates a key for `owner_id` with `limits` (already checked against
+/// the policy); the secret is returned once and stored only as its HMAC.
+/// At most `state.key_create_per_minute` a minute per owner (the number of
+/// keys is not limited).
+#[tracing::instrument(skip(state, acting, grant, limits), fields(owner_id = %owner_id))]
+pub async fn create(
+    state: &AppState,
+    acting: &Acting,
+    grant: &Grant,
+    owner_id: Uuid,
+    name: &KeyName,
+    limits: KeyLimits,
+) -> Result<CreatedKey, CreateKeyError> {
+    grant.check(&limits)?;
+    take_allowance(state, owner_id).await.map_err(|e| match e {
+        StoreOr::Store(s) => CreateKeyError::Store(s),
+        StoreOr::Other(secs) => CreateKeyError::Throttled(secs),
+    })?;
+    let (generated, hash) = new_secret(state).map_err(CreateKeyError::Generate)?;
     let tx = state.store.begin().await?;
     let created = tx
         .api_key_insert(NewApiKey {
@@ -77,13 +118,15 @@ pub async fn create(
             name: name.as_str(),
             hint: &generated.hint,
             hash,
-            expires_at,
+            expires_at: limits.expires_at,
+            scopes: &limits.scopes,
+            cidrs: &limits.cidrs,
         })
         .await?;
     tx.activity_record(acting.event(
         ActivityAction::ApiKeyCreated,
         Some(("api_key", created.id)),
-        Some(format!("name: {}", created.name)),
+        Some(format!("name: {}{}", created.name, describe(&limits))),
     ))
     .await?;
     tx.commit().await?;
@@ -99,35 +142,6 @@ pub async fn create(
         key: created,
         secret: generated.secret,
     })
-}
-
-/// Renames `owner_id`'s live key `key_id`.
-#[tracing::instrument(skip(state, acting))]
-pub async fn rename(
-    state: &AppState,
-    acting: &Acting,
-    owner_id: Uuid,
-    key_id: Uuid,
-    name: &KeyName,
-) -> Result<ApiKey, KeyChangeError> {
-    let tx = state.store.begin().await?;
-    let mut key = tx
-        .api_key_lock(owner_id, key_id)
-        .await?
-        .ok_or(KeyChangeError::NotFound)?;
-    tx.api_key_set_name(key_id, name.as_str()).await?;
-    let before = std::mem::replace(&mut key.name, name.as_str().to_owned());
-    tx.activity_record(acting.event(
-        ActivityAction::ApiKeyRenamed,
-        Some(("api_key", key_id)),
-        Some(format!("name: {before} → {}", key.name)),
-    ))
-    .await?;
-    let what = Invalidation::Key(key_id);
-    tx.notify_invalidation(&what.payload()).await?;
-    tx.commit().await?;
-    state.verifier.invalidate(what);
-    Ok(key)
 }
 
 /// Revokes `owner_id`'s live key `key_id`: refused at once on this replica,
@@ -163,4 +177,22 @@ pub async fn revoke(
     state.verifier.invalidate(what);
     state.metrics.key_revoked();
     Ok(key)
+}
+
+/// The limits in an activity detail: only what differs from the default.
+pub(crate) fn describe(limits: &KeyLimits) -> String {
+    let mut out = String::new();
+    if let llavero_domain::Scopes::Only(list) = &limits.scopes {
+        out.push_str(&format!(", scopes: {}", list.join(" ")));
+    }
+    if !limits.cidrs.is_empty() {
+        out.push_str(&format!(
+            ", allowed_cidrs: {}",
+            limits.cidrs.to_list().join(" ")
+        ));
+    }
+    if let Some(at) = limits.expires_at {
+        out.push_str(&format!(", expires_at: {}", at.to_rfc3339()));
+    }
+    out
 }

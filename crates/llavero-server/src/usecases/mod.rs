@@ -14,6 +14,8 @@
 //! under the transaction's locks, so concurrent requests cannot both pass.
 
 pub mod api_keys;
+pub mod key_changes;
+pub mod key_policy;
 pub mod sessions;
 pub mod users;
 

@@ -7,6 +7,14 @@
 //! Its one entry point, [`Verifier::verify`], returns a [`Verdict`]: valid
 //! with the key and its owner, or refused with a reason — never both.
 //!
+//! A key's own limits are checked here too, on every use, cached or not:
+//! the secret a roll replaced works until its grace period ends (then it is
+//! refused as revoked), a key limited to networks is refused from any other
+//! address (and the owner sees the attempt in the activity log, at most once
+//! a minute per key and replica, so a flood cannot fill it), and a required
+//! scope must be among the key's. Those two refusals are about a real key
+//! used wrongly, not guessing: they do not count against the address.
+//!
 //! Its background tasks stop through one cancellation token and are joined
 //! by [`Verifier::shutdown`], which also writes the last pending uses.
 //!
@@ -36,11 +44,14 @@ use std::time::Duration;
 
 use llavero_domain::KeyHash;
 
-use llavero_domain::{key, KeyPrefix, Pepper};
+use llavero_domain::{key, KeyPrefix, Pepper, Scopes};
+use llavero_store::activity::NewEvent;
+use llavero_store::api_keys::KeyLookup;
 use llavero_store::{now, Backend, Store, StoreError};
-use llavero_types::{ApiKey, User, VerifyCode};
+use llavero_types::{ActivityAction, Actor, ApiKey, User, VerifyCode};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
 
 pub use cache::Invalidation;
 use cache::KeyCache;
@@ -59,6 +70,12 @@ pub enum Refusal {
     Expired,
     /// The key's owner is disabled.
     OwnerDisabled,
+    /// The secret a roll replaced, after its grace period (a `REVOKED`).
+    Superseded,
+    /// The key is limited to networks the client address is not in.
+    IpNotAllowed,
+    /// The key lacks the required scope.
+    ScopeMissing,
 }
 
 impl Refusal {
@@ -67,7 +84,9 @@ impl Refusal {
         match self {
             Refusal::Malformed => VerifyCode::Malformed,
             Refusal::Unknown => VerifyCode::NotFound,
-            Refusal::Revoked => VerifyCode::Revoked,
+            Refusal::Revoked | Refusal::Superseded => VerifyCode::Revoked,
+            Refusal::IpNotAllowed => VerifyCode::IpNotAllowed,
+            Refusal::ScopeMissing => VerifyCode::ScopeMissing,
             Refusal::Expired => VerifyCode::Expired,
             Refusal::OwnerDisabled => VerifyCode::UserDisabled,
         }
@@ -75,12 +94,17 @@ impl Refusal {
 }
 
 /// The answer about one presented key.
+// Valid is the common answer on the hot path: boxing it would add an
+// allocation to nearly every verification to shrink the rare refusal.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Verdict {
-    /// The key is good: it acts as `owner`, with the owner's role now.
+    /// The key is good: it acts as `owner`, with the owner's role now,
+    /// within the key's `scopes`.
     Valid {
         owner: User,
         key: ApiKey,
+        scopes: Scopes,
     },
     Refused(Refusal),
 }
@@ -129,9 +153,15 @@ pub struct Verifier {
     lookup_deadline: Duration,
     usage: Arc<UsageBuffer>,
     guard: Guard,
+    /// Keys whose refused address was logged in the last minute.
+    ip_refusals_logged: moka::sync::Cache<Uuid, ()>,
+    store: Store,
     stop: CancellationToken,
     tasks: Mutex<Vec<JoinHandle<()>>>,
 }
+
+/// How often, at most, a key's refused addresses reach the activity log.
+const IP_REFUSAL_LOG_EVERY: Duration = Duration::from_secs(60);
 
 impl Verifier {
     /// Starts the verifier's background tasks on the current runtime.
@@ -158,7 +188,11 @@ impl Verifier {
         let tasks = vec![
             lookup_task,
             tokio::spawn(follower::run(store.clone(), cache.clone(), stop.clone())),
-            tokio::spawn(usage.clone().run(store, settings.usage_flush, stop.clone())),
+            tokio::spawn(
+                usage
+                    .clone()
+                    .run(store.clone(), settings.usage_flush, stop.clone()),
+            ),
         ];
         Verifier {
             pepper,
@@ -168,29 +202,47 @@ impl Verifier {
             lookup_deadline,
             usage,
             guard: Guard::new(settings.failures_per_minute),
+            ip_refusals_logged: moka::sync::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(IP_REFUSAL_LOG_EVERY)
+                .build(),
+            store,
             stop,
             tasks: Mutex::new(tasks),
         }
     }
 
-    /// The verdict on `raw` as of now; a valid use is recorded as a last
-    /// use from `ip` (written within a flush interval). Failed checks are
+    /// The verdict on `raw` as of now, used from `ip`, for something that
+    /// needs every scope in `needed`; a valid use is recorded as a last use
+    /// from `ip` (written within a flush interval). Failed checks are
     /// counted against `ip` (when given); once it is over its limit, a key
     /// that would need a lookup is refused with [`VerifyError::Throttled`].
     #[tracing::instrument(level = "debug", skip_all, fields(ip = ?ip))]
-    pub async fn verify(&self, raw: &str, ip: Option<&str>) -> Result<Verdict, VerifyError> {
+    pub async fn verify(
+        &self,
+        raw: &str,
+        ip: Option<&str>,
+        needed: &[String],
+    ) -> Result<Verdict, VerifyError> {
         let Ok(parsed) = key::parse(&self.prefix, raw) else {
             return Ok(Verdict::Refused(Refusal::Malformed));
         };
         let hash = KeyHash::of(&self.pepper, &parsed);
-        let verdict = self.judge(&hash, ip).await?;
-        if matches!(verdict, Verdict::Refused(_)) {
-            self.guard.fail(ip);
+        let verdict = self.judge(&hash, ip, needed).await?;
+        if let Verdict::Refused(why) = verdict {
+            if !matches!(why, Refusal::IpNotAllowed | Refusal::ScopeMissing) {
+                self.guard.fail(ip);
+            }
         }
         Ok(verdict)
     }
 
-    async fn judge(&self, hash: &KeyHash, ip: Option<&str>) -> Result<Verdict, VerifyError> {
+    async fn judge(
+        &self,
+        hash: &KeyHash,
+        ip: Option<&str>,
+        needed: &[String],
+    ) -> Result<Verdict, VerifyError> {
         let found = match self.cache.get(hash) {
             Some(hit) => hit,
             None if self.cache.is_unknown(hash) => return Ok(Verdict::Refused(Refusal::Unknown)),
@@ -209,28 +261,73 @@ impl Verifier {
                 found
             }
         };
+        let at = now();
         let refusal = if found.revoked {
             Some(Refusal::Revoked)
-        } else if found.key.expires_at.is_some_and(|at| at <= now()) {
+        } else if found.superseded_until.is_some_and(|until| until <= at) {
+            Some(Refusal::Superseded)
+        } else if found.key.expires_at.is_some_and(|expiry| expiry <= at) {
             Some(Refusal::Expired)
         } else if found.owner.disabled {
             Some(Refusal::OwnerDisabled)
+        } else if !found.cidrs.is_empty()
+            && !found
+                .cidrs
+                .allows(ip.and_then(|ip| ip.parse::<std::net::IpAddr>().ok()))
+        {
+            self.log_ip_refusal(&found, ip);
+            Some(Refusal::IpNotAllowed)
+        } else if needed.iter().any(|scope| !found.scopes.allows(scope)) {
+            Some(Refusal::ScopeMissing)
         } else {
             None
         };
         if let Some(refusal) = refusal {
             return Ok(Verdict::Refused(refusal));
         }
-        let at = now();
         self.usage.record(found.key.id, at, ip);
         Ok(Verdict::Valid {
             owner: found.owner.clone(),
+            scopes: found.scopes.clone(),
             key: ApiKey {
                 last_used_at: Some(at),
                 last_used_ip: ip.map(str::to_owned),
                 ..found.key.clone()
             },
         })
+    }
+
+    /// Tells the key's owner, through the activity log, that the key was
+    /// presented from `ip`, outside its networks: at most once a minute per
+    /// key on this replica, written in the background.
+    fn log_ip_refusal(&self, found: &KeyLookup, ip: Option<&str>) {
+        let entry = self.ip_refusals_logged.entry(found.key.id).or_insert(());
+        if !entry.is_fresh() {
+            return;
+        }
+        let event = NewEvent {
+            action: ActivityAction::ApiKeyIpRefused,
+            actor: Some(Actor {
+                id: found.owner.id,
+                username: found.owner.username.clone(),
+            }),
+            ip: ip.map(str::to_owned),
+            api_key_id: Some(found.key.id),
+            target_type: Some("api_key"),
+            target_id: Some(found.key.id),
+            detail: Some(format!("name: {}", found.key.name)),
+        };
+        let store = self.store.clone();
+        tokio::spawn(async move {
+            let written = async {
+                let tx = store.begin().await?;
+                tx.activity_record(event).await?;
+                tx.commit().await
+            };
+            if let Err(e) = written.await {
+                tracing::warn!(error = %e, "could not log a refused key address");
+            }
+        });
     }
 
     /// Drops what this process cached that `what` made stale (other
@@ -294,6 +391,8 @@ mod tests {
                 hint: &generated.hint,
                 hash: KeyHash::of(&pepper, &parsed),
                 expires_at: None,
+                scopes: &Scopes::All,
+                cidrs: &llavero_domain::Cidrs::default(),
             })
             .await
             .unwrap();
@@ -312,11 +411,11 @@ mod tests {
             },
         );
         let verdict = verifier
-            .verify(generated.secret.expose(), Some("203.0.113.9"))
+            .verify(generated.secret.expose(), Some("203.0.113.9"), &[])
             .await
             .unwrap();
         assert!(matches!(verdict, Verdict::Valid { ref key, .. } if key.id == created.id));
-        let bad = verifier.verify("mco_nope", None).await.unwrap();
+        let bad = verifier.verify("mco_nope", None, &[]).await.unwrap();
         assert!(matches!(bad, Verdict::Refused(Refusal::Malformed)));
         tokio::time::timeout(Duration::from_secs(5), verifier.shutdown())
             .await

@@ -23,6 +23,8 @@ api_test! {
             ("get/session", bob.get(app.url(&path))),
             ("rename/session", bob.patch(app.url(&path)).json(&json!({ "name": "pwned" }))),
             ("revoke/session", bob.delete(app.url(&path))),
+            ("limits/session", bob.patch(app.url(&path)).json(&json!({ "scopes": ["compute:read"] }))),
+            ("roll/session", bob.post(app.url(&format!("{path}/roll"))).json(&json!({ "grace_seconds": 0 }))),
             ("get/key", by_key.get(app.url(&path)).header("MC-Api-Key", &bob_secret)),
         ];
         for (what, req) in attempts {
@@ -32,9 +34,21 @@ api_test! {
         let by_key_changes = [
             by_key.patch(app.url(&path)).header("MC-Api-Key", &bob_secret).json(&json!({ "name": "pwned" })),
             by_key.delete(app.url(&path)).header("MC-Api-Key", &bob_secret),
+            by_key.post(app.url(&format!("{path}/roll"))).header("MC-Api-Key", &bob_secret).json(&json!({ "grace_seconds": 0 })),
         ];
         for req in by_key_changes {
             problem(req.send().await.unwrap(), 403, "key_not_allowed").await;
+        }
+        // Bob's key granted llavero:manage manages Bob's keys, not Alice's.
+        let (_, bob_manager) = app.create_key_with(&bob, json!({ "name": "bob-ci", "scopes": ["llavero:manage"] })).await;
+        let by_manager = [
+            by_key.get(app.url(&path)).header("MC-Api-Key", &bob_manager),
+            by_key.patch(app.url(&path)).header("MC-Api-Key", &bob_manager).json(&json!({ "name": "pwned" })),
+            by_key.post(app.url(&format!("{path}/roll"))).header("MC-Api-Key", &bob_manager).json(&json!({ "grace_seconds": 0 })),
+            by_key.delete(app.url(&path)).header("MC-Api-Key", &bob_manager),
+        ];
+        for req in by_manager {
+            problem(req.send().await.unwrap(), 404, "not_found").await;
         }
         assert!(app.list_keys(&bob).await.iter().all(|k| k.id != key.id));
         let alices = app.list_keys(&alice).await;

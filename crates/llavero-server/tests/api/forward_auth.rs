@@ -286,3 +286,68 @@ api_test! {
         assert_eq!(header(&res, "x-envoy-auth-headers-to-remove"), "mc-api-key, authorization");
     }
 }
+
+api_test! {
+    async fn scopes_travel_in_a_header_and_a_location_can_require_them(app) {
+        let admin = app.admin().await;
+        let (_, secret) = app.create_key_with(&admin, json!({ "name": "ro", "scopes": ["dns:edit", "compute:read"] })).await;
+        let check = |scope_header: Option<&'static str>, query: &'static str| {
+            let mut req = Client::new().get(app.url(&format!("/forward-auth/v1/vms{query}"))).header("MC-Api-Key", &secret);
+            if let Some(h) = scope_header {
+                req = req.header("X-Llavero-Require-Scope", h);
+            }
+            req.send()
+        };
+        let res = check(None, "").await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(header(&res, "x-llavero-scopes"), "compute:read dns:edit");
+        for (h, q) in [(Some("compute:read"), ""), (None, "?scope=compute:read"), (None, "?scope=compute:read,dns:edit"), (Some("compute:read dns:edit"), "?scope=dns:edit")] {
+            assert_eq!(check(h, q).await.unwrap().status(), 200, "{h:?} {q}");
+        }
+        // Every scope named, in either place, must be held: a client adding
+        // its own header cannot lift the gateway's query (or the reverse).
+        for (h, q) in [(Some("compute:write"), ""), (None, "?scope=compute:write"), (Some("compute:read"), "?scope=compute:write"), (Some("compute:write"), "?scope=compute:read"), (Some("llavero:manage"), "")] {
+            assert_refused(check(h, q).await.unwrap(), 403, "scope_missing").await;
+        }
+        // A key with every privilege has every API scope.
+        let (_, all) = app.create_key(&admin, "all").await;
+        let res = Client::new().get(app.url("/forward-auth?scope=compute:write")).header("MC-Api-Key", &all).send().await.unwrap();
+        assert_eq!(header(&res, "x-llavero-scopes"), "*");
+        assert_eq!(res.status(), 200);
+    }
+}
+
+/// A key limited to 203.0.113.0/24, checked through a trusted gateway.
+async fn limited_through_a_gateway(backend: Backend) {
+    let app = spawn_app_with(backend, &[("LLAVERO_TRUSTED_PROXIES", "127.0.0.1")]).await;
+    let admin = app.admin().await;
+    let (_, secret) = app
+        .create_key_with(
+            &admin,
+            json!({ "name": "office", "allowed_cidrs": ["203.0.113.0/24"] }),
+        )
+        .await;
+    let from = |ip: &'static str| {
+        Client::new()
+            .get(app.url("/forward-auth/v1/x"))
+            .header("MC-Api-Key", &secret)
+            .header("X-Forwarded-For", ip)
+            .send()
+    };
+    assert_eq!(from("203.0.113.7").await.unwrap().status(), 200);
+    assert_refused(from("198.51.100.1").await.unwrap(), 403, "ip_not_allowed").await;
+    // The gateway's own address is not the client's.
+    let direct = Client::new()
+        .get(app.url("/forward-auth"))
+        .header("MC-Api-Key", &secret)
+        .send()
+        .await
+        .unwrap();
+    assert_refused(direct, 403, "ip_not_allowed").await;
+}
+
+#[tokio::test]
+async fn address_limits_apply_to_the_gateways_client() {
+    limited_through_a_gateway(Backend::Sqlite).await;
+    limited_through_a_gateway(Backend::Postgres).await;
+}

@@ -490,6 +490,91 @@ async fn through(app: TestApp, upstream: Upstream, gateway: Gateway) {
     }
 }
 
+/// A location that needs a scope, and a rolled key, through `gateway`:
+/// the done-when of key limits — a key limited to two scopes and one
+/// network, rolled with a grace, accepted with both secrets and then only
+/// with the new one.
+async fn scoped_and_rolled(app: TestApp, upstream: Upstream, gateway: Gateway) {
+    let url = |path: &str| format!("{}{path}", gateway.base);
+    let (_, owner) = app.user("rosa", llavero_types::Role::User).await;
+    let (key, old) = app
+        .create_key_with(
+            &owner,
+            json!({ "name": "limited", "scopes": ["compute:read", "compute:write"], "allowed_cidrs": ["127.0.0.2/32"] }),
+        )
+        .await;
+    let call = |secret: String, path: &'static str, from: &'static str| {
+        let client = client_from(from);
+        let url = url(path);
+        async move {
+            client
+                .get(url)
+                .header("MC-Api-Key", secret)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+        }
+    };
+    // Its scopes reach the upstream; a location needing another is refused.
+    let res = call(old.clone(), "/v1/servers", CLIENT_IP).await;
+    assert_eq!(res.status(), 200, "{}", gateway.log());
+    let seen = json(res).await;
+    assert_eq!(
+        seen["headers"]["x-llavero-scopes"],
+        "compute:read compute:write"
+    );
+    let hits = upstream.hits();
+    let res = call(old.clone(), "/v1/dns/zones", CLIENT_IP).await;
+    assert_refused(res, 403, "scope_missing", &upstream, hits).await;
+    // From another address: refused, whatever the path.
+    let res = call(old.clone(), "/v1/servers", "127.0.0.3").await;
+    assert_refused(res, 403, "ip_not_allowed", &upstream, hits).await;
+    // A key that holds the scope, and one with every privilege, pass.
+    let (_, dns) = app
+        .create_key_with(&owner, json!({ "name": "dns", "scopes": ["dns:edit"] }))
+        .await;
+    assert_eq!(call(dns, "/v1/dns/zones", CLIENT_IP).await.status(), 200);
+    let (_, all) = app.create_key(&owner, "all").await;
+    assert_eq!(call(all, "/v1/dns/zones", CLIENT_IP).await.status(), 200);
+
+    // Rolled with a 2-second grace: both secrets pass, as the same key...
+    let res = owner
+        .post(app.url(&format!("/api-keys/{}/roll", key.id)))
+        .json(&json!({ "grace_seconds": 2 }))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(res.status(), 201);
+    let new = json(res).await["secret"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    for secret in [&old, &new] {
+        let res = call(secret.clone(), "/v1/servers", CLIENT_IP).await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(
+            json(res).await["headers"]["x-llavero-key-id"],
+            key.id.to_string()
+        );
+    }
+    // ...then only the new one.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let res = call(old.clone(), "/v1/servers", CLIENT_IP).await;
+        if res.status() != 200 {
+            let hits = upstream.hits();
+            assert_refused(res, 401, "key_revoked", &upstream, hits).await;
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the old secret outlived its grace"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(call(new, "/v1/servers", CLIENT_IP).await.status(), 200);
+}
+
 /// Llavero as the gateways' tests run it: the gateway (127.0.0.1) is its
 /// one trusted proxy, and a few failed checks per minute are allowed.
 async fn llavero(backend: crate::helpers::Backend) -> (TestApp, String) {
@@ -511,14 +596,14 @@ async fn llavero(backend: crate::helpers::Backend) -> (TestApp, String) {
 
 /// One gateway test per backend: `<gateway>::sqlite`, `<gateway>::postgres`.
 macro_rules! gateway_test {
-    ($name:ident, $start:ident) => {
+    ($name:ident, $start:ident, $story:ident) => {
         mod $name {
             use super::*;
             async fn run(backend: crate::helpers::Backend) {
                 let (app, addr) = llavero(backend).await;
                 let upstream = Upstream::start();
                 let gateway = $start(&addr, &upstream.addr).await;
-                through(app, upstream, gateway).await;
+                $story(app, upstream, gateway).await;
             }
             #[tokio::test]
             async fn sqlite() {
@@ -532,5 +617,15 @@ macro_rules! gateway_test {
     };
 }
 
-gateway_test!(nginx_auth_request_protects_an_api, nginx);
-gateway_test!(caddy_forward_auth_protects_an_api, caddy);
+gateway_test!(nginx_auth_request_protects_an_api, nginx, through);
+gateway_test!(caddy_forward_auth_protects_an_api, caddy, through);
+gateway_test!(
+    nginx_requires_scopes_and_honours_a_roll,
+    nginx,
+    scoped_and_rolled
+);
+gateway_test!(
+    caddy_requires_scopes_and_honours_a_roll,
+    caddy,
+    scoped_and_rolled
+);

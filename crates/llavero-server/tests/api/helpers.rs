@@ -48,6 +48,8 @@ macro_rules! api_test {
 }
 
 pub const ADMIN: &str = "admin";
+/// The scope catalogue every test server declares.
+pub const SCOPES: &str = "compute:read,compute:write,dns:edit";
 pub const VERIFY_TOKEN: &str = "test-verify-token-0123456789abcdef";
 pub const PG_PEPPER: &str = "test-pepper-for-postgres-0123456789abcdef";
 
@@ -238,6 +240,7 @@ pub async fn spawn_app_with(backend: Backend, extra: &[(&str, &str)]) -> TestApp
     vars.insert("LLAVERO_VERIFY_TOKEN".into(), VERIFY_TOKEN.into());
     vars.insert("LLAVERO_ADMIN_USERNAME".into(), ADMIN.into());
     vars.insert("LLAVERO_ADMIN_PASSWORD".into(), admin_password.clone());
+    vars.insert("LLAVERO_SCOPES".into(), SCOPES.into());
     for (k, v) in extra {
         vars.insert((*k).into(), (*v).into());
     }
@@ -355,6 +358,30 @@ impl TestApp {
         let created: ApiKeyCreated =
             serde_json::from_value(json(res).await).unwrap_or_else(|e| panic!("{e}"));
         (created.data, created.secret)
+    }
+
+    /// Creates a key from a full body; returns it and its secret.
+    pub async fn create_key_with(&self, client: &Client, body: Value) -> (ApiKey, String) {
+        let res = client
+            .post(self.url("/api-keys"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("create key: {e}"));
+        assert_eq!(res.status(), 201, "creating key {body}");
+        let created: ApiKeyCreated =
+            serde_json::from_value(json(res).await).unwrap_or_else(|e| panic!("{e}"));
+        (created.data, created.secret)
+    }
+
+    /// The verify verdict's `code` for a full verify body.
+    pub async fn verify_code_with(&self, body: Value) -> String {
+        let res = self.verify(body).await;
+        assert_eq!(res.status(), 200);
+        json(res).await["data"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     /// `GET path` authenticated by `key` in `MC-Api-Key`, from a cookieless client.

@@ -52,8 +52,21 @@ api_test! {
         let res = mara.post(app.url("/me/password")).json(&json!({ "current_password": new_password, "new_password": own_password })).send().await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(res.status(), 204);
 
+        // A roll: the new secret is as secret as the first, and both are
+        // used while the grace runs.
+        let rolled = mara.post(app.url(&format!("/api-keys/{}/roll", key.id))).json(&json!({ "grace_seconds": 60 })).send().await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(rolled.status(), 201);
+        let rolled = crate::helpers::json(rolled).await;
+        let rolled_hint = rolled["data"]["hint"].as_str().unwrap_or_default().to_owned();
+        let rolled = rolled["secret"].as_str().unwrap_or_default().to_owned();
+        assert_ne!(rolled_hint, key.hint);
+        assert_eq!(app.get_with_key("/me", &rolled).await.status(), 200);
+        let old = app.get_with_key("/me", &secret).await;
+        assert_eq!(old.status(), 200, "{}", old.text().await.unwrap_or_default());
         let mut secrets: Vec<(&str, String)> = vec![
             ("API key", secret.clone()),
+            ("rolled API key", rolled.clone()),
+            ("rolled API key body", rolled[4..36].to_owned()),
             ("API key body", secret[4..36].to_owned()),
             ("user password", "pw-of-mara-123".to_owned()),
             ("new password", new_password.to_owned()),
@@ -93,7 +106,7 @@ api_test! {
                     }
                 }
                 db.close().await.unwrap_or_else(|e| panic!("{e}"));
-                assert!(dump.contains("scan-me") && dump.contains(&key.hint), "the dump does not see the rows");
+                assert!(dump.contains("scan-me") && dump.contains(&rolled_hint), "the dump does not see the rows");
                 dump
             }
         };

@@ -20,6 +20,15 @@ pub struct Model {
     pub last_used_ip: Option<String>,
     /// Set on revocation; the row stays so `verify` can answer REVOKED.
     pub revoked_at: Option<DateTimeUtc>,
+    /// Null: every privilege of the owner; else scope names, space-separated.
+    pub scopes: Option<String>,
+    /// Null: anywhere; else canonical CIDRs, space-separated.
+    pub allowed_cidrs: Option<String>,
+    /// The digest of the secret a roll replaced; unique.
+    #[sea_orm(unique)]
+    pub previous_key_hash: Option<String>,
+    /// Until when that previous secret still works.
+    pub previous_valid_until: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

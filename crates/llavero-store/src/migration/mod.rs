@@ -7,6 +7,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_init;
 mod m20261127_000002_throttle_and_idle;
+mod m20261128_000003_key_limits;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261126_000001_init::Migration),
             Box::new(m20261127_000002_throttle_and_idle::Migration),
+            Box::new(m20261128_000003_key_limits::Migration),
         ]
     }
 }
