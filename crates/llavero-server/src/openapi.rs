@@ -201,7 +201,8 @@ fn add_links(doc: &mut Document) {
             "/api/v1/api-keys",
             &[
                 ("GetKey", "api_key_get"),
-                ("RenameKey", "api_key_rename"),
+                ("UpdateKey", "api_key_update"),
+                ("RollKey", "api_key_roll"),
                 ("RevokeKey", "api_key_revoke"),
             ][..],
         ),

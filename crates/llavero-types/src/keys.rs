@@ -23,17 +23,18 @@ pub struct ApiKey {
     pub expires_at: Option<DateTime<Utc>>,
     /// What the key may do: null for every privilege of its owner (the
     /// default), else the scope names it holds (see `GET /scopes`).
-    #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(example = json!(["compute:read"])))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(required = true, example = json!(["compute:read"]))
+    )]
     pub scopes: Option<Vec<String>>,
     /// The networks the key may be used from (IPv4/IPv6 CIDRs, canonical
     /// form); empty: anywhere.
-    #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(example = json!(["203.0.113.0/24"])))]
     pub allowed_cidrs: Vec<String>,
     /// After a roll with a grace period: until when the previous secret
     /// still works; null otherwise (or once that time has passed).
-    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub previous_secret_expires_at: Option<DateTime<Utc>>,
 }
 
@@ -121,7 +122,7 @@ pub struct UpdateApiKey {
 pub struct RollApiKey {
     /// How long the current secret keeps working beside the new one, in
     /// seconds: 0 (stops at once) to 604800 (7 days).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::patch::whole_number")]
     #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 604800))]
     pub grace_seconds: i64,
 }

@@ -14,9 +14,51 @@ where
     Option::<T>::deserialize(d).map(Some)
 }
 
+/// A whole number, also when sent as `3600.0` (JSON Schema's `integer`
+/// admits it; serde's `i64` would not). A fraction or a number out of
+/// `i64`'s range is refused.
+pub fn whole_number<'de, D>(d: D) -> Result<i64, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    struct Whole;
+    impl serde::de::Visitor<'_> for Whole {
+        type Value = i64;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a whole number")
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<i64, E> {
+            Ok(v)
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<i64, E> {
+            i64::try_from(v).map_err(|_| E::custom("the number is too large"))
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<i64, E> {
+            // i64::MAX as f64 rounds up to 2^63: keep strictly below it.
+            if v.fract() == 0.0 && v >= i64::MIN as f64 && v < i64::MAX as f64 {
+                Ok(v as i64)
+            } else {
+                Err(E::custom("expected a whole number"))
+            }
+        }
+    }
+    d.deserialize_any(Whole)
+}
+
 #[cfg(test)]
 mod tests {
-    use crate::UpdateApiKey;
+    use crate::{RollApiKey, UpdateApiKey};
+
+    #[test]
+    fn whole_numbers_may_be_written_as_floats() {
+        let roll = |s: &str| serde_json::from_str::<RollApiKey>(s).map(|r| r.grace_seconds);
+        assert_eq!(roll(r#"{"grace_seconds": 3600}"#).ok(), Some(3600));
+        assert_eq!(roll(r#"{"grace_seconds": 3600.0}"#).ok(), Some(3600));
+        assert_eq!(roll(r#"{"grace_seconds": -1}"#).ok(), Some(-1));
+        assert!(roll(r#"{"grace_seconds": 1.5}"#).is_err());
+        assert!(roll(r#"{"grace_seconds": 1e300}"#).is_err());
+        assert!(roll(r#"{"grace_seconds": "60"}"#).is_err());
+    }
 
     #[test]
     fn absent_null_and_value_differ() {

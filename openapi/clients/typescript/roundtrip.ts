@@ -1,7 +1,7 @@
 // Round trip through the TypeScript client generated from openapi/llavero.json:
-// sign in, create a key, list it, see the key refused a rename, rename it
-// signed in, verify it, revoke it, and see
-// verify answer REVOKED. `npm run generate` writes generated/ (not committed);
+// sign in, create a key, list it, see the key refused a rename, rename and
+// narrow it signed in, verify it with a required scope, roll it with a grace
+// and verify both secrets, revoke it, and see verify answer REVOKED for both. `npm run generate` writes generated/ (not committed);
 // `tsc --noEmit` type-checks this file against it first.
 import createClient from 'openapi-fetch';
 import type { paths } from './generated/llavero';
@@ -41,16 +41,38 @@ check(!!list.data?.data.some((k) => k.id === id), 'list shows it');
 const refused = await api.PATCH('/api/v1/api-keys/{id}', { params: { path: { id } }, body: { name: 'by-key' }, headers: byKey });
 check(refused.response.status === 403 && refused.error?.code === 'key_not_allowed', 'the key cannot rename keys (403 key_not_allowed)');
 
-const renamed = await api.PATCH('/api/v1/api-keys/{id}', { params: { path: { id } }, body: { name: 'ts-renamed' }, headers: { cookie } });
-check(renamed.data?.data.name === 'ts-renamed', 'rename it (signed in)');
+const renamed = await api.PATCH('/api/v1/api-keys/{id}', {
+  params: { path: { id } },
+  body: { name: 'ts-renamed', scopes: ['compute:read'], allowed_cidrs: ['203.0.113.0/24'] },
+  headers: { cookie },
+});
+check(
+  renamed.data?.data.name === 'ts-renamed' && renamed.data.data.scopes?.[0] === 'compute:read' && renamed.data.data.allowed_cidrs[0] === '203.0.113.0/24',
+  'rename it and limit it to a scope and a network (signed in)',
+);
 
 const gateway = { Authorization: `Bearer ${verifyToken}` };
-const valid = await api.POST('/api/v1/verify', { body: { key: secret, client_ip: '203.0.113.11' }, headers: gateway });
+const valid = await api.POST('/api/v1/verify', { body: { key: secret, client_ip: '203.0.113.11', required_scope: 'compute:read' }, headers: gateway });
 check(valid.data?.data.code === 'VALID' && valid.data.data.valid, 'verify says VALID');
+const missing = await api.POST('/api/v1/verify', { body: { key: secret, client_ip: '203.0.113.11', required_scope: 'compute:write' }, headers: gateway });
+check(missing.data?.data.code === 'SCOPE_MISSING', 'verify says SCOPE_MISSING for another scope');
+
+const rolled = await api.POST('/api/v1/api-keys/{id}/roll', { params: { path: { id } }, body: { grace_seconds: 60 }, headers: { cookie } });
+const fresh = rolled.data?.secret ?? '';
+check(
+  rolled.response.status === 201 && rolled.data?.data.id === id && fresh.startsWith('mco_') && fresh !== secret && !!rolled.data.data.previous_secret_expires_at,
+  'roll it with a 60 s grace: same key, new secret',
+);
+for (const key of [secret, fresh]) {
+  const both = await api.POST('/api/v1/verify', { body: { key, client_ip: '203.0.113.11' }, headers: gateway });
+  check(both.data?.data.code === 'VALID', 'verify says VALID for each secret');
+}
 
 const revoked = await api.DELETE('/api/v1/api-keys/{id}', { params: { path: { id } }, headers: { cookie } });
 check(revoked.response.status === 204, 'revoke it');
 
-const after = await api.POST('/api/v1/verify', { body: { key: secret }, headers: gateway });
-check(after.data?.data.code === 'REVOKED' && !after.data.data.valid, 'verify says REVOKED');
+for (const key of [secret, fresh]) {
+  const after = await api.POST('/api/v1/verify', { body: { key }, headers: gateway });
+  check(after.data?.data.code === 'REVOKED' && !after.data.data.valid, 'verify says REVOKED for each secret');
+}
 console.log(`typescript client round trip: ${passed} passed, 0 failed`);
