@@ -71,7 +71,9 @@ class Server:
                    LLAVERO_KEY_PEPPER=PEPPER, LLAVERO_VERIFY_TOKEN=TOKEN,
                    LLAVERO_ADMIN_PASSWORD=ADMIN_PASSWORD, LLAVERO_WEB_DIR="", RUST_LOG="error",
                    # The create row measures creation itself, not the per-user limit.
-                   LLAVERO_KEY_CREATE_PER_MINUTE="0")
+                   LLAVERO_KEY_CREATE_PER_MINUTE="0",
+                   # The limited-key row: a key with scopes and networks.
+                   LLAVERO_SCOPES="compute:read,compute:write,dns:edit")
         env.update(extra or {})
         self.port = port
         self.proc = subprocess.Popen([os.path.join(REL, "llavero"), "serve"], env=env,
@@ -113,8 +115,8 @@ def session(port, username, password):
     return cookie.split(";")[0]
 
 
-def new_key(port, cookie, name="bench"):
-    status, body, _ = http_json(port, "POST", "/api/v1/api-keys", {"name": name}, {"cookie": cookie})
+def new_key(port, cookie, name="bench", **limits):
+    status, body, _ = http_json(port, "POST", "/api/v1/api-keys", {"name": name, **limits}, {"cookie": cookie})
     assert status == 201, (status, body)
     return body["data"]["id"], body["secret"]
 
@@ -368,6 +370,13 @@ def bench_backend(backend, results, port):
             tag = f"{backend} {size:,} keys"
             r = results.setdefault((backend, size), {})
             r["hot"] = wrk(port, lua_post("/api/v1/verify", {"key": hot, "client_ip": "203.0.113.5"}, VERIFY_HDR), f"{tag}: verify hot")
+            if size == max(SIZES):
+                # Every check a limited key adds: the scope required, the
+                # address matched against its networks (the last of four).
+                _, limited = new_key(port, cookie, "limited", scopes=["compute:read", "compute:write"],
+                                     allowed_cidrs=["10.0.0.0/8", "192.0.2.0/24", "2001:db8::/32", "203.0.113.0/24"])
+                r["hot_limited"] = wrk(port, lua_post("/api/v1/verify", {"key": limited, "client_ip": "203.0.113.5", "required_scope": "compute:write"}, VERIFY_HDR),
+                                       f"{tag}: verify hot, key with scopes and networks")
             r["cold"] = wrk(port, lua_cold(keys_file), f"{tag}: verify cold (random of {size:,})")
             if size == 100_000:
                 r["rss_mb"] = server.rss_mb()
@@ -572,7 +581,8 @@ def write_report(floor, floor1, results, prop, pg_tps, rss, signin, outage, gw=N
         f"| floor, 1 worker | — | — | {fmt(floor1, floor1)} |",
         f"| floor, random keys (wrk's Lua builds each request) | — | — | {fmt(FLOOR_RANDOM, floor)} |",
     ]
-    names = [("hot", "verify, hot key"), ("cold", "verify, random key (cold)"), ("malformed", "verify, malformed key"),
+    names = [("hot", "verify, hot key"), ("hot_limited", "verify, hot key with 2 scopes and 4 networks, a scope required"),
+             ("cold", "verify, random key (cold)"), ("malformed", "verify, malformed key"),
              ("unknown", "verify, random unknown keys, one client address"),
              ("unknown_anon", "verify, random unknown keys, no client_ip"),
              ("unknown_repeat", "verify, one unknown key repeated"),
@@ -596,6 +606,10 @@ def write_report(floor, floor1, results, prop, pg_tps, rss, signin, outage, gw=N
 
     if hot_big:
         row("warm verify ≥ 0.7× floor (PostgreSQL, 1M keys)", f"{hot_big['rps'] / floor['rps']:.2f}×", hot_big["rps"] >= 0.7 * floor["rps"])
+    limited = pgr.get("hot_limited")
+    if limited:
+        row("hot verify of a key with scopes and networks ≥ 0.8× floor (PostgreSQL, 1M keys)",
+            f"{limited['rps'] / floor['rps']:.2f}× (plain key: {hot_big['rps'] / floor['rps']:.2f}×)", limited["rps"] >= 0.8 * floor["rps"])
     hot1 = pgr.get("hot1")
     if hot1 and hot_big:
         row(f"warm verify p99 ≤ 2 ms at {CONNECTIONS} connections (1 worker; the load generator has the other core)",

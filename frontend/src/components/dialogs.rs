@@ -80,6 +80,8 @@ pub(crate) fn error_text(i18n: I18n, e: &ApiError, fallback: &'static str) -> St
 struct NameState {
     name: RwSignal<String>,
     error: RwSignal<Option<String>>,
+    /// The error is the name's (the field is marked invalid), not an option's.
+    name_bad: RwSignal<bool>,
     busy: RwSignal<bool>,
 }
 
@@ -88,6 +90,7 @@ impl NameState {
         NameState {
             name: RwSignal::new(initial),
             error: RwSignal::new(None),
+            name_bad: RwSignal::new(false),
             busy: RwSignal::new(false),
         }
     }
@@ -109,6 +112,7 @@ impl NameState {
         let value = self.name.get_untracked();
         if let Some(problem) = name_problem(&value) {
             self.error.set(Some(i18n.t(problem).to_owned()));
+            self.name_bad.set(true);
             return;
         }
         self.busy.set(true);
@@ -116,6 +120,13 @@ impl NameState {
             match call(value.trim().to_owned()).await {
                 Ok(answer) => done(answer),
                 Err(e) => {
+                    self.name_bad.set(matches!(
+                        e,
+                        ApiError::Problem {
+                            code: Some(ErrorCode::NameInvalid),
+                            ..
+                        }
+                    ));
                     self.error
                         .set(Some(error_text(i18n, &e, i18n.t(Text::GenericError))));
                     self.busy.set(false);
@@ -137,7 +148,12 @@ fn NameForm(
     #[prop(into)] on_cancel: Callback<()>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let NameState { name, error, busy } = state;
+    let NameState {
+        name,
+        error,
+        name_bad,
+        busy,
+    } = state;
     view! {
         <form novalidate on:submit=move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
@@ -146,9 +162,9 @@ fn NameForm(
             <label for="key-name">{move || i18n.t(Text::Name)}</label>
             <input id="key-name" name="name" type="text" autocomplete="off" maxlength="200"
                 aria-describedby="key-name-help key-name-error"
-                aria-invalid=move || error.get().is_some().to_string()
+                aria-invalid=move || name_bad.get().to_string()
                 prop:value=move || name.get()
-                on:input=move |ev| { name.set(event_target_value(&ev)); error.set(None); }/>
+                on:input=move |ev| { name.set(event_target_value(&ev)); error.set(None); name_bad.set(false); }/>
             <p id="key-name-help" class="muted small">{move || i18n.t(Text::NameHelp)}</p>
             <LimitsForm state=limits options/>
             <p id="key-name-error" class="field-error" role="alert">{move || error.get().unwrap_or_default()}</p>
@@ -174,7 +190,10 @@ pub fn GenerateDialog(
     let submit = move |()| {
         let asked = match limits.read() {
             Ok(asked) => asked,
-            Err(text) => return state.error.set(Some(i18n.t(text).to_owned())),
+            Err(text) => {
+                state.name_bad.set(false);
+                return state.error.set(Some(i18n.t(text).to_owned()));
+            }
         };
         state.submit(
             i18n,
@@ -218,7 +237,10 @@ pub fn RenameDialog(
     let submit = move |()| {
         let asked = match limits.read() {
             Ok(asked) => asked,
-            Err(text) => return state.error.set(Some(i18n.t(text).to_owned())),
+            Err(text) => {
+                state.name_bad.set(false);
+                return state.error.set(Some(i18n.t(text).to_owned()));
+            }
         };
         let before = key.clone();
         state.submit(

@@ -99,8 +99,8 @@ impl LimitsState {
                 Some(Some(at(ms)?))
             }
             days => {
-                let days: f64 = days.parse().map_err(|_| Text::ExpiryInvalid)?;
-                Some(Some(at(now + days * 86_400_000.0)?))
+                let days: u32 = days.parse().map_err(|_| Text::ExpiryInvalid)?;
+                Some(Some(at(now + f64::from(days) * 86_400_000.0)?))
             }
         };
         let scopes = if self.all.get_untracked() {
