@@ -1,5 +1,5 @@
-//! Several `llavero` processes on one PostgreSQL: a revocation, or a disabled
-//! owner, is refused on the replica that did it at once and on every other
+//! Several `llavero` processes on one PostgreSQL: a revocation, a disabled
+//! owner, a key's new limits or a roll, is refused on the replica that did it at once and on every other
 //! replica within moments — although each caches verified keys for minutes.
 //!
 //! The bound asserted here is generous (1 s, for a loaded CI machine); the
@@ -176,4 +176,48 @@ async fn sign_in_guesses_are_counted_across_replicas() {
     // One shared count: ten checks in all, not ten per replica.
     assert_eq!(statuses[..10], [401; 10], "{statuses:?}");
     assert_eq!(statuses[10..], [429; 2], "{statuses:?}");
+}
+
+#[tokio::test]
+async fn a_limits_change_and_a_roll_apply_on_every_replica_within_moments() {
+    let (replicas, rita, ids, secret, _db) = three_replicas_with_a_warm_key().await;
+    let key_id = ids["key"]["id"].as_str().unwrap_or_default().to_owned();
+    let path = format!("{}/api/v1/api-keys/{key_id}", replicas[0].base);
+    // Limited to a network the verifying gateway names no address in.
+    let res = rita
+        .patch(&path)
+        .json(&json!({ "allowed_cidrs": ["192.0.2.0/24"] }))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(res.status(), 200);
+    assert_eq!(verify(&replicas[0], &secret).await, "IP_NOT_ALLOWED");
+    for r in &replicas[1..] {
+        let took = until(r, &secret, "IP_NOT_ALLOWED").await;
+        assert!(took < BOUND, "{} took {took:?}", r.base);
+    }
+    // Lifted again, and every replica caches the key anew...
+    let res = rita
+        .patch(&path)
+        .json(&json!({ "allowed_cidrs": [] }))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(res.status(), 200);
+    for r in &replicas {
+        until(r, &secret, "VALID").await;
+    }
+    // ...then rolled without grace: the old secret is refused everywhere.
+    let res = rita
+        .post(format!("{path}/roll"))
+        .json(&json!({ "grace_seconds": 0 }))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(res.status(), 201);
+    assert_eq!(verify(&replicas[0], &secret).await, "REVOKED");
+    for r in &replicas[1..] {
+        let took = until(r, &secret, "REVOKED").await;
+        assert!(took < BOUND, "{} took {took:?}", r.base);
+    }
 }
