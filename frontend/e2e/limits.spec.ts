@@ -64,6 +64,29 @@ test('generate with an expiry, two scopes and one network; see them listed; be r
   expect(anywhere.headers()['x-llavero-scopes']).toBe('*');
 });
 
+test('limit an existing key to one network in "Editar clave API", and be refused from another address', async ({ account, credentials, request }) => {
+  await credentials.signIn(account);
+  await credentials.generate('oficina');
+  const secret = await credentials.revealedKey();
+  const from = (ip: string) =>
+    request.get(`${base()}/api/v1/forward-auth`, { headers: { 'MC-Api-Key': secret, 'X-Forwarded-For': ip } });
+  expect((await from('198.51.100.7')).status()).toBe(200);
+
+  await credentials.row('oficina').getByRole('button', { name: 'Editar clave API' }).click();
+  const dialog = credentials.dialog();
+  await dialog.getByText('Opciones avanzadas').click();
+  await dialog.getByLabel('Direcciones IP permitidas').fill('192.0.2.0/24');
+  await dialog.getByRole('button', { name: 'Guardar' }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(credentials.row('oficina')).toContainText('192.0.2.0/24');
+
+  // The very next use from elsewhere is refused; from inside, allowed.
+  const outside = await from('198.51.100.7');
+  expect(outside.status()).toBe(403);
+  expect(outside.headers()['x-llavero-error']).toBe('ip_not_allowed');
+  expect((await from('192.0.2.44')).status()).toBe(200);
+});
+
 test('a bad network is refused in words, and nothing is created', async ({ page, account, credentials }) => {
   await credentials.signIn(account);
   await credentials.generateButton().click();

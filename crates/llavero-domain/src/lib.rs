@@ -23,6 +23,6 @@ pub mod secret;
 
 pub use hashing::{KeyHash, Pepper, TokenHash};
 pub use key::{GeneratedKey, KeyFormatError, KeyPrefix, ParsedKey};
-pub use limits::{Cidrs, Scopes};
+pub use limits::{Cidrs, KeyLimits, Scopes};
 pub use names::{KeyName, Password, Username, ValidationError};
 pub use secret::Secret;

@@ -15,9 +15,19 @@
 
 use std::net::IpAddr;
 
+use chrono::{DateTime, Utc};
 use ipnet::IpNet;
 
 use crate::names::ValidationError;
+
+/// Everything that limits a key: what it may do, from where, until when.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct KeyLimits {
+    pub scopes: Scopes,
+    pub cidrs: Cidrs,
+    /// `None`: never expires.
+    pub expires_at: Option<DateTime<Utc>>,
+}
 
 /// The built-in scope that lets a key manage its owner's keys (and, for an
 /// admin's key, users).
@@ -143,8 +153,15 @@ impl Scopes {
 }
 
 /// The networks a key may be used from; empty: anywhere.
+///
+/// A stored entry that does not parse (written by hand, or by a future
+/// version) is kept as text and closes the set: such a key is allowed from
+/// nowhere and covers nothing, rather than silently from anywhere.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Cidrs(Vec<IpNet>);
+pub struct Cidrs {
+    nets: Vec<IpNet>,
+    unreadable: Vec<String>,
+}
 
 impl Cidrs {
     /// Parses up to [`MAX_CIDRS`] networks (a bare address is a one-address
@@ -172,42 +189,63 @@ impl Cidrs {
         }
         nets.sort();
         nets.dedup();
-        Ok(Cidrs(nets))
+        Ok(Cidrs {
+            nets,
+            unreadable: Vec::new(),
+        })
+    }
+
+    /// A set that allows no address at all (for limits that cannot be read).
+    pub fn nowhere() -> Self {
+        Cidrs {
+            nets: Vec::new(),
+            unreadable: vec!["(unreadable)".to_owned()],
+        }
     }
 
     /// The stored form: `None` when unlimited, else the networks joined by
     /// single spaces.
     pub fn to_stored(&self) -> Option<String> {
-        (!self.0.is_empty()).then(|| self.to_list().join(" "))
+        (!self.is_empty()).then(|| self.to_list().join(" "))
     }
 
-    /// Reads the stored form back; anything unparsable is dropped (it was
-    /// written by [`Cidrs::to_stored`], so there is none).
+    /// Reads the stored form back. [`Cidrs::to_stored`] wrote it, so every
+    /// entry parses; one that does not closes the set (see the type).
     pub fn from_stored(stored: Option<&str>) -> Self {
-        Cidrs(
-            stored
-                .unwrap_or_default()
-                .split_whitespace()
-                .filter_map(|s| s.parse().ok())
-                .collect(),
-        )
+        let mut cidrs = Cidrs::default();
+        for entry in stored.unwrap_or_default().split_whitespace() {
+            match entry.parse() {
+                Ok(net) => cidrs.nets.push(net),
+                Err(_) => cidrs.unreadable.push(entry.to_owned()),
+            }
+        }
+        cidrs
     }
 
-    /// The wire form.
+    /// The wire form (an unreadable entry is shown as it is stored, so its
+    /// owner can see and replace it).
     pub fn to_list(&self) -> Vec<String> {
-        self.0.iter().map(ToString::to_string).collect()
+        self.nets
+            .iter()
+            .map(ToString::to_string)
+            .chain(self.unreadable.iter().cloned())
+            .collect()
     }
 
+    /// Unlimited: usable from anywhere.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.nets.is_empty() && self.unreadable.is_empty()
     }
 
     /// Whether a use from `ip` is allowed: always when unlimited; else only
     /// from a known address inside one of the networks (an IPv4-mapped IPv6
     /// address counts as its IPv4 address).
     pub fn allows(&self, ip: Option<IpAddr>) -> bool {
-        if self.0.is_empty() {
+        if self.is_empty() {
             return true;
+        }
+        if !self.unreadable.is_empty() {
+            return false;
         }
         let Some(ip) = ip else {
             return false;
@@ -216,20 +254,21 @@ impl Cidrs {
             IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
             v4 => v4,
         };
-        self.0.iter().any(|net| net.contains(&ip))
+        self.nets.iter().any(|net| net.contains(&ip))
     }
 
     /// Whether every network of `other` lies inside one of these (an
     /// unlimited set covers everything; nothing limited covers "anywhere").
     pub fn covers(&self, other: &Cidrs) -> bool {
-        if self.0.is_empty() {
+        if self.is_empty() {
             return true;
         }
-        !other.0.is_empty()
+        self.unreadable.is_empty()
+            && !other.is_empty()
             && other
-                .0
+                .nets
                 .iter()
-                .all(|theirs| self.0.iter().any(|mine| mine.contains(theirs)))
+                .all(|theirs| self.nets.iter().any(|mine| mine.contains(theirs)))
     }
 }
 
@@ -313,5 +352,18 @@ mod tests {
         assert!(!inner.covers(&c));
         assert!(!inner.covers(&Cidrs::default()));
         assert!(Cidrs::default().covers(&c));
+    }
+
+    #[test]
+    fn an_unreadable_stored_network_closes_the_set() {
+        let bad = Cidrs::from_stored(Some("10.0.0.0/8 not-a-net"));
+        assert!(!bad.is_empty());
+        assert!(!bad.allows(Some("10.1.1.1".parse().unwrap())));
+        assert_eq!(bad.to_list(), ["10.0.0.0/8", "not-a-net"]);
+        assert!(Cidrs::parse(&bad.to_list()).is_err());
+        let only_bad = Cidrs::from_stored(Some("garbage"));
+        assert!(!only_bad.allows(Some("127.0.0.1".parse().unwrap())));
+        assert!(!only_bad.covers(&Cidrs::parse(&["10.0.0.0/8".into()]).unwrap()));
+        assert!(!Cidrs::nowhere().allows(None));
     }
 }

@@ -10,7 +10,7 @@
 //! finds a key by either digest and says which one matched.
 
 use chrono::{DateTime, Utc};
-use llavero_domain::{Cidrs, KeyHash, Scopes};
+use llavero_domain::{Cidrs, KeyHash, KeyLimits, Scopes};
 use llavero_types::{ApiKey, User};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -53,14 +53,6 @@ pub struct NewApiKey<'a> {
     pub expires_at: Option<DateTime<Utc>>,
     pub scopes: &'a Scopes,
     pub cidrs: &'a Cidrs,
-}
-
-/// A key's limits, as a change sets them.
-#[derive(Debug, Clone)]
-pub struct KeyLimits {
-    pub scopes: Scopes,
-    pub cidrs: Cidrs,
-    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// A key found by digest, with its owner, whatever its state. (The owner's
@@ -153,7 +145,8 @@ impl Store {
     /// The digests travel as one parameter (a comma-separated list on
     /// PostgreSQL, a JSON array on SQLite), so every batch size shares one
     /// prepared statement. Each condition uses its backend's own placeholder;
-    /// each column has its own unique index, which both backends combine.
+    /// each digest column has its own unique index, and each backend's form
+    /// of the condition searches both (`docs/profile.md`).
     #[tracing::instrument(skip_all, fields(count = hashes.len()))]
     pub async fn api_key_lookup_many(
         &self,
@@ -168,8 +161,11 @@ impl Store {
                 r#"("api_keys"."key_hash" = ANY(string_to_array($1, ',')) OR "api_keys"."previous_key_hash" = ANY(string_to_array($2, ',')))"#,
                 hex.join(","),
             ),
+            // SQLite answers an OR of two IN-subqueries with a scan of the
+            // whole table (measured: 20k → 1.5k lookups a second at 100k
+            // keys); a UNION of two index searches keeps both indexed.
             _ => (
-                r#"("api_keys"."key_hash" IN (SELECT value FROM json_each(?)) OR "api_keys"."previous_key_hash" IN (SELECT value FROM json_each(?)))"#,
+                r#""api_keys"."id" IN (SELECT k."id" FROM "api_keys" AS k WHERE k."key_hash" IN (SELECT value FROM json_each(?)) UNION ALL SELECT k."id" FROM "api_keys" AS k WHERE k."previous_key_hash" IN (SELECT value FROM json_each(?)))"#,
                 // Hex digits need no escaping inside JSON strings.
                 format!("[\"{}\"]", hex.join("\",\"")),
             ),

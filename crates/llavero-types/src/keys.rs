@@ -38,9 +38,11 @@ pub struct ApiKey {
     pub previous_secret_expires_at: Option<DateTime<Utc>>,
 }
 
-/// `POST /api/v1/api-keys` body.
+/// `POST /api/v1/api-keys` body. An unknown field is refused: a misspelt
+/// `scope` must not quietly create a key with every privilege.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct CreateApiKey {
     /// 1 to 100 characters after trimming, no control characters; a good name
     /// says which application uses it.
@@ -69,10 +71,10 @@ pub struct CreateApiKey {
     /// scope names from `GET /scopes`.
     #[serde(default)]
     pub scopes: Option<Vec<String>>,
-    /// Up to 32 IPv4/IPv6 networks the key may be used from; empty or
-    /// absent: anywhere.
-    #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(max_items = 32))]
+    /// Up to 32 IPv4/IPv6 networks the key may be used from; empty, null
+    /// or absent: anywhere.
+    #[serde(default, deserialize_with = "crate::patch::null_as_empty")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 32, value_type = Option<Vec<String>>))]
     pub allowed_cidrs: Vec<String>,
 }
 
@@ -119,6 +121,7 @@ pub struct UpdateApiKey {
 /// `POST /api/v1/api-keys/{id}/roll` body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct RollApiKey {
     /// How long the current secret keeps working beside the new one, in
     /// seconds: 0 (stops at once) to 604800 (7 days).

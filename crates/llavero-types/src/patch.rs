@@ -14,9 +14,19 @@ where
     Option::<T>::deserialize(d).map(Some)
 }
 
+/// A list where null means empty.
+pub fn null_as_empty<'de, T, D>(d: D) -> Result<Vec<T>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: Deserializer<'de>,
+{
+    Option::<Vec<T>>::deserialize(d).map(Option::unwrap_or_default)
+}
+
 /// A whole number, also when sent as `3600.0` (JSON Schema's `integer`
-/// admits it; serde's `i64` would not). A fraction or a number out of
-/// `i64`'s range is refused.
+/// admits it; serde's `i64` would not). A fraction or a number beyond
+/// `i64` reads as -1, which the handler's range check refuses with the
+/// field's own code; a non-number is a type error.
 pub fn whole_number<'de, D>(d: D) -> Result<i64, D::Error>
 where
     D: Deserializer<'de>,
@@ -31,14 +41,14 @@ where
             Ok(v)
         }
         fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<i64, E> {
-            i64::try_from(v).map_err(|_| E::custom("the number is too large"))
+            Ok(i64::try_from(v).unwrap_or(-1))
         }
         fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<i64, E> {
             // i64::MAX as f64 rounds up to 2^63: keep strictly below it.
             if v.fract() == 0.0 && v >= i64::MIN as f64 && v < i64::MAX as f64 {
                 Ok(v as i64)
             } else {
-                Err(E::custom("expected a whole number"))
+                Ok(-1)
             }
         }
     }
@@ -55,8 +65,13 @@ mod tests {
         assert_eq!(roll(r#"{"grace_seconds": 3600}"#).ok(), Some(3600));
         assert_eq!(roll(r#"{"grace_seconds": 3600.0}"#).ok(), Some(3600));
         assert_eq!(roll(r#"{"grace_seconds": -1}"#).ok(), Some(-1));
-        assert!(roll(r#"{"grace_seconds": 1.5}"#).is_err());
-        assert!(roll(r#"{"grace_seconds": 1e300}"#).is_err());
+        // Out of range, for the handler to refuse by field.
+        assert_eq!(roll(r#"{"grace_seconds": 1.5}"#).ok(), Some(-1));
+        assert_eq!(roll(r#"{"grace_seconds": 1e300}"#).ok(), Some(-1));
+        assert_eq!(
+            roll(r#"{"grace_seconds": 18446744073709551615}"#).ok(),
+            Some(-1)
+        );
         assert!(roll(r#"{"grace_seconds": "60"}"#).is_err());
     }
 

@@ -82,8 +82,12 @@ pub enum ErrorCode {
     KeyNotAllowed,
     /// 403: the key may not be used from this client address.
     IpNotAllowed,
-    /// 403: the key lacks the scope this needs (or would grant more than it holds).
+    /// 403: the key lacks the scope this needs.
     ScopeMissing,
+    /// 403: a key asked to grant more than it holds (broader scopes, wider
+    /// networks, a later expiry) or to touch what no key may (an admin's
+    /// account, a password).
+    GrantExceeded,
     /// 404: no such resource (or not the caller's).
     NotFound,
     /// 405: the path exists, the method does not (see `Allow`).
@@ -156,6 +160,7 @@ impl ErrorCode {
             ErrorCode::KeyNotAllowed => "key_not_allowed",
             ErrorCode::IpNotAllowed => "ip_not_allowed",
             ErrorCode::ScopeMissing => "scope_missing",
+            ErrorCode::GrantExceeded => "grant_exceeded",
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::UsernameTaken => "username_taken",
@@ -234,6 +239,7 @@ mod tests {
             ErrorCode::KeyNotAllowed,
             ErrorCode::IpNotAllowed,
             ErrorCode::ScopeMissing,
+            ErrorCode::GrantExceeded,
             ErrorCode::NotFound,
             ErrorCode::MethodNotAllowed,
             ErrorCode::UsernameTaken,

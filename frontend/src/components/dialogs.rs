@@ -46,7 +46,7 @@ pub(crate) fn error_text(i18n: I18n, e: &ApiError, fallback: &'static str) -> St
         ErrorCode::ScopesInvalid => Some(Text::ScopesInvalid),
         ErrorCode::AllowedCidrsInvalid => Some(Text::CidrsInvalid),
         ErrorCode::ExpiresAtInvalid => Some(Text::ExpiryInvalid),
-        ErrorCode::ScopeMissing => Some(Text::ScopeMissing),
+        ErrorCode::ScopeMissing | ErrorCode::GrantExceeded => Some(Text::ScopeMissing),
         _ => None,
     };
     if let ApiError::Problem {

@@ -12,6 +12,9 @@
 //!   its revocation. A key with scopes but without `llavero:manage` may not
 //!   use Llavero's own API at all (403 `scope_missing`): it was made for
 //!   the portal's API only.
+//! - [`SignedIn`]: a caller with a session, never a key (not even one
+//!   granted `llavero:manage`): what acts on the account itself — its
+//!   password, all of its sessions.
 //! - [`KeyHolder`]: a caller authenticated by an API key only (a session
 //!   cookie is ignored): what a gateway's forward-auth request carries.
 //! - [`Service`]: a gateway presenting the `/verify` service token.
@@ -267,8 +270,32 @@ impl FromRequest for Manager {
     }
 }
 
+/// A caller signed in with a session: any key is refused.
+#[derive(Debug, Clone)]
+pub struct SignedIn(pub Caller);
+
+impl FromRequest for SignedIn {
+    type Error = ApiError;
+    type Future = LocalFuture<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let caller = authenticate(req).await?;
+            if caller.api_key.is_some() {
+                return Err(ApiError::new(
+                    ErrorCode::KeyNotAllowed,
+                    "this acts on the account itself and needs a signed-in session; no API key may do it",
+                ));
+            }
+            Ok(SignedIn(caller))
+        })
+    }
+}
+
 /// An admin allowed to change users and their keys: signed in with a
-/// session, or holding a key granted `llavero:manage`.
+/// session, or holding a key granted `llavero:manage` (which
+/// `routes::users` keeps away from admins and passwords).
 #[derive(Debug, Clone)]
 pub struct AdminManager(pub Caller);
 

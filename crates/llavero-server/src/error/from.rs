@@ -31,7 +31,7 @@ impl From<StoreError> for ApiError {
 impl From<CreateKeyError> for ApiError {
     fn from(e: CreateKeyError) -> Self {
         match e {
-            CreateKeyError::BeyondGrant(e) => ApiError::new(ErrorCode::ScopeMissing, e.0),
+            CreateKeyError::BeyondGrant(e) => ApiError::new(ErrorCode::GrantExceeded, e.0),
             CreateKeyError::Throttled(secs) => ApiError::rate_limited(secs),
             CreateKeyError::Generate(cause) => ApiError::internal(cause),
             CreateKeyError::Store(s) => s.into(),
@@ -43,7 +43,7 @@ impl From<KeyChangeError> for ApiError {
     fn from(e: KeyChangeError) -> Self {
         match e {
             KeyChangeError::NotFound => ApiError::new(ErrorCode::NotFound, "no such API key"),
-            KeyChangeError::BeyondGrant(e) => ApiError::new(ErrorCode::ScopeMissing, e.0),
+            KeyChangeError::BeyondGrant(e) => ApiError::new(ErrorCode::GrantExceeded, e.0),
             KeyChangeError::Throttled(secs) => ApiError::rate_limited(secs),
             KeyChangeError::Generate(cause) => ApiError::internal(cause),
             KeyChangeError::Store(s) => s.into(),

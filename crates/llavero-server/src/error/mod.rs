@@ -77,7 +77,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::AdminRequired
         | C::KeyNotAllowed
         | C::IpNotAllowed
-        | C::ScopeMissing => StatusCode::FORBIDDEN,
+        | C::ScopeMissing
+        | C::GrantExceeded => StatusCode::FORBIDDEN,
         C::NotFound => StatusCode::NOT_FOUND,
         C::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         C::UsernameTaken | C::LastAdmin => StatusCode::CONFLICT,

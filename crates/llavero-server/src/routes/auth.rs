@@ -5,7 +5,7 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use llavero_domain::Password;
 use llavero_types::{ChangePassword, FieldError, LoginRequest, Me, MeResponse, Problem};
 
-use crate::auth::{Caller, Manager};
+use crate::auth::{Caller, SignedIn};
 use crate::client_ip::client_ip;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -113,14 +113,14 @@ pub async fn logout(
     responses(
         (status = 204, description = "Every session ended; the cookie is cleared"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Sent with an API key (`key_not_allowed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Sent with an API key, even one granted `llavero:manage` (`key_not_allowed`)", body = Problem, content_type = "application/problem+json"),
     ),
     security(("session_cookie" = []))
 )]
 #[post("/auth/logout-everywhere")]
 #[tracing::instrument(skip_all)]
 pub async fn logout_everywhere(
-    Manager(caller): Manager,
+    SignedIn(caller): SignedIn,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     usecases::sessions::sign_out_everywhere(&state, &caller.acting()).await?;
@@ -142,7 +142,7 @@ pub async fn logout_everywhere(
         (status = 204, description = "Changed; other sessions ended"),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Sent with an API key (`key_not_allowed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Sent with an API key, even one granted `llavero:manage` (`key_not_allowed`)", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not sent as application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Wrong current password (`current_password_invalid`) or a new password that is not allowed (`password_invalid`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many attempts", body = Problem, content_type = "application/problem+json",
@@ -154,7 +154,7 @@ pub async fn logout_everywhere(
 #[post("/me/password")]
 #[tracing::instrument(skip_all)]
 pub async fn change_password(
-    Manager(caller): Manager,
+    SignedIn(caller): SignedIn,
     state: web::Data<AppState>,
     body: web::Json<ChangePassword>,
 ) -> Result<HttpResponse, ApiError> {

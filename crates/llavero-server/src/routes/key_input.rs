@@ -4,8 +4,8 @@
 //! each with its own code (`name_invalid`, `scopes_invalid`,
 //! `allowed_cidrs_invalid`, `expires_at_invalid`).
 
+use llavero_domain::KeyLimits;
 use llavero_domain::{Cidrs, KeyName, Scopes, ValidationError};
-use llavero_store::api_keys::KeyLimits;
 use llavero_types::{CreateApiKey, FieldError, UpdateApiKey};
 
 use crate::auth::Caller;
@@ -57,7 +57,7 @@ pub fn create(policy: &KeyPolicy, body: CreateApiKey) -> Result<(KeyName, KeyLim
     let name = fields.take(KeyName::parse(&body.name));
     let scopes = fields.take(scopes(policy, body.scopes.as_deref()));
     let cidrs = fields.take(Cidrs::parse(&body.allowed_cidrs));
-    let expires_at = fields.take(expiry(policy, body.expires_at, llavero_store::now()));
+    let expires_at = fields.take(expiry(policy, body.expires_at, chrono::Utc::now()));
     fields.finish()?;
     match (name, scopes, cidrs, expires_at) {
         (Some(name), Some(scopes), Some(cidrs), Some(expires_at)) => Ok((
@@ -88,7 +88,7 @@ pub fn update(policy: &KeyPolicy, body: UpdateApiKey) -> Result<KeyChanges, ApiE
         changes.cidrs = fields.take(Cidrs::parse(list));
     }
     if let Some(at) = body.expires_at {
-        changes.expires_at = fields.take(expiry(policy, Some(at), llavero_store::now()));
+        changes.expires_at = fields.take(expiry(policy, Some(at), chrono::Utc::now()));
     }
     fields.finish()?;
     if changes.is_empty() {

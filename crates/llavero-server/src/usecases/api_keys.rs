@@ -2,8 +2,9 @@
 //! path). Changes to an existing key (rename, limits, roll) are in
 //! `key_changes`.
 
+use llavero_domain::KeyLimits;
 use llavero_domain::{key, KeyHash, KeyName};
-use llavero_store::api_keys::{KeyLimits, NewApiKey};
+use llavero_store::api_keys::NewApiKey;
 use llavero_store::StoreError;
 use llavero_types::{ActivityAction, ApiKey};
 use uuid::Uuid;

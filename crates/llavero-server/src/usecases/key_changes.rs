@@ -6,7 +6,7 @@
 //! the very next use everywhere.
 
 use chrono::Duration;
-use llavero_domain::{Cidrs, KeyName, Scopes};
+use llavero_domain::{Cidrs, KeyLimits, KeyName, Scopes};
 use llavero_types::{ActivityAction, ApiKey};
 use uuid::Uuid;
 
@@ -81,7 +81,7 @@ pub async fn update(
     if limits_changed {
         grant.check(&after)?;
         tx.api_key_set_limits(key_id, &after).await?;
-        let shown = |l: &llavero_store::api_keys::KeyLimits| {
+        let shown = |l: &KeyLimits| {
             let d = describe(l);
             if d.is_empty() {
                 "none".to_owned()

@@ -8,8 +8,7 @@
 //! escape its own limits, neither by creating a key nor by rolling one.
 
 use chrono::{DateTime, Duration, Utc};
-use llavero_domain::{Cidrs, Scopes, ValidationError};
-use llavero_store::api_keys::KeyLimits;
+use llavero_domain::{Cidrs, KeyLimits, Scopes, ValidationError};
 
 use crate::configuration::KeyPolicy;
 
@@ -64,7 +63,8 @@ pub fn limits_of(key: &llavero_types::ApiKey) -> KeyLimits {
             None => Scopes::All,
             Some(list) => Scopes::Only(list.clone()),
         },
-        cidrs: Cidrs::parse(&key.allowed_cidrs).unwrap_or_default(),
+        // Unreadable limits grant nothing (never "anywhere").
+        cidrs: Cidrs::parse(&key.allowed_cidrs).unwrap_or_else(|_| Cidrs::nowhere()),
         expires_at: key.expires_at,
     }
 }

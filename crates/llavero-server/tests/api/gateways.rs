@@ -524,8 +524,10 @@ async fn scoped_and_rolled(app: TestApp, upstream: Upstream, gateway: Gateway) {
         "compute:read compute:write"
     );
     let hits = upstream.hits();
-    let res = call(old.clone(), "/v1/dns/zones", CLIENT_IP).await;
-    assert_refused(res, 403, "scope_missing", &upstream, hits).await;
+    for path in ["/v1/dns/zones", "/v1/dns"] {
+        let res = call(old.clone(), path, CLIENT_IP).await;
+        assert_refused(res, 403, "scope_missing", &upstream, hits).await;
+    }
     // From another address: refused, whatever the path.
     let res = call(old.clone(), "/v1/servers", "127.0.0.3").await;
     assert_refused(res, 403, "ip_not_allowed", &upstream, hits).await;
@@ -537,13 +539,14 @@ async fn scoped_and_rolled(app: TestApp, upstream: Upstream, gateway: Gateway) {
     let (_, all) = app.create_key(&owner, "all").await;
     assert_eq!(call(all, "/v1/dns/zones", CLIENT_IP).await.status(), 200);
 
-    // Rolled with a 2-second grace: both secrets pass, as the same key...
-    let res = owner
-        .post(app.url(&format!("/api-keys/{}/roll", key.id)))
-        .json(&json!({ "grace_seconds": 2 }))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    // Rolled with an hour's grace: both secrets pass, as the same key.
+    let roll = |id: uuid::Uuid, grace: u64| {
+        owner
+            .post(app.url(&format!("/api-keys/{id}/roll")))
+            .json(&json!({ "grace_seconds": grace }))
+            .send()
+    };
+    let res = roll(key.id, 3600).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(res.status(), 201);
     let new = json(res).await["secret"]
         .as_str()
@@ -557,10 +560,17 @@ async fn scoped_and_rolled(app: TestApp, upstream: Upstream, gateway: Gateway) {
             key.id.to_string()
         );
     }
-    // ...then only the new one.
+    // Rolled with a second's grace: once it is up, only the new one passes.
+    let (short, short_old) = app.create_key(&owner, "short grace").await;
+    let res = roll(short.id, 1).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(res.status(), 201);
+    let short_new = json(res).await["secret"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let res = call(old.clone(), "/v1/servers", CLIENT_IP).await;
+        let res = call(short_old.clone(), "/v1/servers", CLIENT_IP).await;
         if res.status() != 200 {
             let hits = upstream.hits();
             assert_refused(res, 401, "key_revoked", &upstream, hits).await;
@@ -572,6 +582,10 @@ async fn scoped_and_rolled(app: TestApp, upstream: Upstream, gateway: Gateway) {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    assert_eq!(
+        call(short_new, "/v1/servers", CLIENT_IP).await.status(),
+        200
+    );
     assert_eq!(call(new, "/v1/servers", CLIENT_IP).await.status(), 200);
 }
 

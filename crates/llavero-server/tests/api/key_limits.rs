@@ -83,9 +83,15 @@ api_test! {
         ] {
             refused(admin.post(app.url("/api-keys")).json(&body).send().await.unwrap(), code, field).await;
         }
+        // A misspelt limit is refused, never read as "no limit".
+        for body in [json!({ "name": "k", "scope": ["compute:read"] }), json!({ "name": "k", "allowed_cidr": ["10.0.0.0/8"] })] {
+            problem(admin.post(app.url("/api-keys")).json(&body).send().await.unwrap(), 422, "invalid_input").await;
+        }
         assert!(app.list_keys(&admin).await.is_empty(), "a refused body created a key");
+        let (anywhere, _) = app.create_key_with(&admin, json!({ "name": "null-networks", "allowed_cidrs": null })).await;
+        assert!(anywhere.allowed_cidrs.is_empty());
         // 32 networks is the most, and fine.
-        let (key, _) = app.create_key_with(&admin, json!({ "name": "k", "allowed_cidrs": (0..32).map(|i| format!("10.0.{i}.0/24")).collect::<Vec<_>>() })).await;
+        let (key, _) = app.create_key_with(&admin, json!({ "name": "k32", "allowed_cidrs": (0..32).map(|i| format!("10.0.{i}.0/24")).collect::<Vec<_>>() })).await;
         assert_eq!(key.allowed_cidrs.len(), 32);
     }
 }
@@ -249,14 +255,59 @@ api_test! {
             json!({ "name": "write", "scopes": ["compute:write"], "allowed_cidrs": ["127.0.0.1"] }),
             json!({ "name": "anywhere", "scopes": ["compute:read"] }),
         ] {
-            problem(by_key(&manager, body).send().await.unwrap(), 403, "scope_missing").await;
+            problem(by_key(&manager, body).send().await.unwrap(), 403, "grant_exceeded").await;
         }
         // Nor may it roll (and so read a secret of) a broader key.
         let plain_id = app.list_keys(&ana).await.iter().find(|k| k.name == "plain").unwrap().id;
         let res = reqwest::Client::new().post(app.url(&format!("/api-keys/{plain_id}/roll"))).header("MC-Api-Key", &manager).json(&json!({ "grace_seconds": 0 })).send().await.unwrap();
-        problem(res, 403, "scope_missing").await;
+        problem(res, 403, "grant_exceeded").await;
         assert_eq!(app.list_keys(&ana).await.len(), 3);
+        // What acts on the account itself needs a session, whatever the key.
+        for path in ["/auth/logout-everywhere", "/me/password"] {
+            let res = reqwest::Client::new().post(app.url(path)).header("MC-Api-Key", &manager)
+                .json(&json!({ "current_password": "x", "new_password": "a-long-enough-password" })).send().await.unwrap();
+            problem(res, 403, "key_not_allowed").await;
+        }
         // It reads Llavero's API as its owner.
         assert_eq!(app.get_with_key("/api-keys", &manager).await.status(), 200);
+    }
+}
+
+api_test! {
+    async fn an_admins_key_granted_manage_manages_users_and_no_other_key_does(app) {
+        let admin = app.admin().await;
+        let (_, manager) = app.create_key_with(&admin, json!({ "name": "provisioning", "scopes": ["llavero:manage"] })).await;
+        let (_, plain) = app.create_key(&admin, "plain").await;
+        let (_, user_client) = app.user("uma", Role::User).await;
+        let (_, users_manager) = app.create_key_with(&user_client, json!({ "name": "mine", "scopes": ["llavero:manage"] })).await;
+        let create = |secret: &str, username: &str| {
+            reqwest::Client::new()
+                .post(app.url("/users"))
+                .header("MC-Api-Key", secret.to_owned())
+                .json(&json!({ "username": username, "password": "a-long-enough-password" }))
+                .send()
+        };
+        let res = create(&manager, "by-key").await.unwrap();
+        assert_eq!(res.status(), 201);
+        let created = json(res).await["data"]["id"].as_str().unwrap().to_owned();
+        problem(create(&plain, "by-plain").await.unwrap(), 403, "key_not_allowed").await;
+        // A plain user's manage key manages that user's keys, not users.
+        problem(create(&users_manager, "by-user").await.unwrap(), 403, "admin_required").await;
+        // No key opens a way in that outlives it: no admins, no passwords,
+        // not its own owner's account.
+        let by_manager = reqwest::Client::new();
+        let admin_id = json(admin.get(app.url("/me")).send().await.unwrap()).await["data"]["user"]["id"].as_str().unwrap().to_owned();
+        let attempts = [
+            by_manager.post(app.url("/users")).json(&json!({ "username": "boss", "password": "a-long-enough-password", "role": "admin" })),
+            by_manager.patch(app.url(&format!("/users/{created}"))).json(&json!({ "password": "a-long-enough-password" })),
+            by_manager.patch(app.url(&format!("/users/{created}"))).json(&json!({ "role": "admin" })),
+            by_manager.patch(app.url(&format!("/users/{admin_id}"))).json(&json!({ "disabled": true })),
+        ];
+        for req in attempts {
+            problem(req.header("MC-Api-Key", &manager).send().await.unwrap(), 403, "grant_exceeded").await;
+        }
+        // A plain user's account it may change.
+        let res = by_manager.patch(app.url(&format!("/users/{created}"))).header("MC-Api-Key", &manager).json(&json!({ "disabled": true })).send().await.unwrap();
+        assert_eq!(res.status(), 200);
     }
 }
