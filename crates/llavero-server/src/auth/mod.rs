@@ -120,10 +120,11 @@ async fn by_key(
     needed: &[String],
 ) -> Result<Caller, ApiError> {
     match state.verifier.verify(raw, ip.as_deref(), needed).await? {
-        Verdict::Valid { owner, key, scopes } => Ok(Caller {
+        Verdict::Valid { owner, key } => Ok(Caller {
             user: owner,
+            // Only a key's own path pays for this copy; /verify does not.
+            scopes: key.scopes.clone().map_or(Scopes::All, Scopes::Only),
             api_key: Some(key),
-            scopes,
             session: None,
             ip,
         }),

@@ -75,7 +75,7 @@ pub async fn verify(
         .verify(key.trim(), client_ip.as_deref(), &needed)
         .await?;
     let result = match verdict {
-        Verdict::Valid { owner, key, .. } => VerifyResult {
+        Verdict::Valid { owner, key } => VerifyResult {
             valid: true,
             code: VerifyCode::Valid,
             role: Some(owner.role),

@@ -44,7 +44,7 @@ use std::time::Duration;
 
 use llavero_domain::KeyHash;
 
-use llavero_domain::{key, KeyPrefix, Pepper, Scopes};
+use llavero_domain::{key, KeyPrefix, Pepper};
 use llavero_store::activity::NewEvent;
 use llavero_store::api_keys::KeyLookup;
 use llavero_store::{now, Backend, Store, StoreError};
@@ -100,11 +100,10 @@ impl Refusal {
 #[derive(Debug, Clone)]
 pub enum Verdict {
     /// The key is good: it acts as `owner`, with the owner's role now,
-    /// within the key's `scopes`.
+    /// within the key's scopes (`key.scopes`).
     Valid {
         owner: User,
         key: ApiKey,
-        scopes: Scopes,
     },
     Refused(Refusal),
 }
@@ -288,7 +287,6 @@ impl Verifier {
         self.usage.record(found.key.id, at, ip);
         Ok(Verdict::Valid {
             owner: found.owner.clone(),
-            scopes: found.scopes.clone(),
             key: ApiKey {
                 last_used_at: Some(at),
                 last_used_ip: ip.map(str::to_owned),
@@ -391,7 +389,7 @@ mod tests {
                 hint: &generated.hint,
                 hash: KeyHash::of(&pepper, &parsed),
                 expires_at: None,
-                scopes: &Scopes::All,
+                scopes: &llavero_domain::Scopes::All,
                 cidrs: &llavero_domain::Cidrs::default(),
             })
             .await
