@@ -166,6 +166,7 @@ impl Application {
             listen = %settings.listen,
             port,
             %api_endpoint,
+            own_api = %settings.own_api(bound),
             "Llavero is listening"
         );
         Ok(Application {

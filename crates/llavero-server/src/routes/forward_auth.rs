@@ -132,7 +132,7 @@ async fn check(
     match holder {
         Ok(KeyHolder(caller)) => {
             state.metrics.observe_forward_auth("allowed");
-            tracing::info!(outcome = "allowed", "forward-auth");
+            tracing::debug!(outcome = "allowed", "forward-auth");
             let mut res = HttpResponse::Ok();
             for (name, value) in identity_headers(&caller) {
                 res.insert_header((name, value));
@@ -141,7 +141,7 @@ async fn check(
         }
         Err(e) => {
             state.metrics.observe_forward_auth(e.code().as_str());
-            tracing::info!(outcome = e.code().as_str(), "forward-auth");
+            tracing::debug!(outcome = e.code().as_str(), "forward-auth");
             Err(e.with_code_header())
         }
     }

@@ -81,6 +81,17 @@ impl<T> From<StoreError> for StoreOr<T> {
     }
 }
 
+/// `owner_id`'s live key `key_id`, locked until `tx` ends.
+pub(crate) async fn locked(
+    tx: &llavero_store::Tx,
+    owner_id: Uuid,
+    key_id: Uuid,
+) -> Result<ApiKey, KeyChangeError> {
+    tx.api_key_lock(owner_id, key_id)
+        .await?
+        .ok_or(KeyChangeError::NotFound)
+}
+
 /// A fresh secret and its digest.
 pub(crate) fn new_secret(
     state: &AppState,
@@ -155,10 +166,7 @@ pub async fn revoke(
     key_id: Uuid,
 ) -> Result<ApiKey, KeyChangeError> {
     let tx = state.store.begin().await?;
-    let key = tx
-        .api_key_lock(owner_id, key_id)
-        .await?
-        .ok_or(KeyChangeError::NotFound)?;
+    let key = locked(&tx, owner_id, key_id).await?;
     tx.api_key_set_revoked(key_id).await?;
     let by_owner = acting.actor.as_ref().is_some_and(|a| a.id == owner_id);
     let detail = if by_owner {

@@ -10,7 +10,9 @@ use llavero_domain::{Cidrs, KeyLimits, KeyName, Scopes};
 use llavero_types::{ActivityAction, ApiKey};
 use uuid::Uuid;
 
-use super::api_keys::{describe, new_secret, take_allowance, CreatedKey, KeyChangeError, StoreOr};
+use super::api_keys::{
+    describe, locked, new_secret, take_allowance, CreatedKey, KeyChangeError, StoreOr,
+};
 use super::key_policy::{limits_of, Grant};
 use super::Acting;
 use crate::state::AppState;
@@ -49,10 +51,7 @@ pub async fn update(
     changes: KeyChanges,
 ) -> Result<ApiKey, KeyChangeError> {
     let tx = state.store.begin().await?;
-    let key = tx
-        .api_key_lock(owner_id, key_id)
-        .await?
-        .ok_or(KeyChangeError::NotFound)?;
+    let key = locked(&tx, owner_id, key_id).await?;
     if let Some(name) = &changes.name {
         if name.as_str() != key.name {
             tx.api_key_set_name(key_id, name.as_str()).await?;
@@ -103,10 +102,7 @@ pub async fn update(
     }
     let what = Invalidation::Key(key_id);
     tx.notify_invalidation(&what.payload()).await?;
-    let key = tx
-        .api_key_lock(owner_id, key_id)
-        .await?
-        .ok_or(KeyChangeError::NotFound)?;
+    let key = locked(&tx, owner_id, key_id).await?;
     tx.commit().await?;
     state.verifier.invalidate(what);
     Ok(key)
@@ -133,10 +129,7 @@ pub async fn roll(
         StoreOr::Other(secs) => KeyChangeError::Throttled(secs),
     })?;
     let tx = state.store.begin().await?;
-    let key = tx
-        .api_key_lock(owner_id, key_id)
-        .await?
-        .ok_or(KeyChangeError::NotFound)?;
+    let key = locked(&tx, owner_id, key_id).await?;
     // The new secret carries the key's limits: a key may roll only a key
     // it could have created.
     grant.check(&limits_of(&key))?;
