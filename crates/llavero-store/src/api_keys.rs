@@ -27,19 +27,24 @@ impl From<api_key::Model> for ApiKey {
     fn from(m: api_key::Model) -> Self {
         let scopes = Scopes::from_stored(m.scopes.as_deref());
         let cidrs = Cidrs::from_stored(m.allowed_cidrs.as_deref());
-        ApiKey {
-            id: m.id,
-            name: m.name,
-            hint: m.hint,
-            created_at: m.created_at,
-            last_used_at: m.last_used_at,
-            last_used_ip: m.last_used_ip,
-            expires_at: m.expires_at,
-            scopes: scopes.to_list(),
-            allowed_cidrs: cidrs.to_list(),
-            // Shown only while the previous secret still works.
-            previous_secret_expires_at: m.previous_valid_until.filter(|at| *at > now()),
-        }
+        key_of(m, &scopes, &cidrs)
+    }
+}
+
+/// The key a row holds, with its limits already read from it.
+fn key_of(m: api_key::Model, scopes: &Scopes, cidrs: &Cidrs) -> ApiKey {
+    ApiKey {
+        id: m.id,
+        name: m.name,
+        hint: m.hint,
+        created_at: m.created_at,
+        last_used_at: m.last_used_at,
+        last_used_ip: m.last_used_ip,
+        expires_at: m.expires_at,
+        scopes: scopes.to_list(),
+        allowed_cidrs: cidrs.to_list(),
+        // Shown only while the previous secret still works.
+        previous_secret_expires_at: m.previous_valid_until.filter(|at| *at > now()),
     }
 }
 
@@ -197,16 +202,20 @@ impl Store {
                 .previous_key_hash
                 .as_deref()
                 .and_then(KeyHash::from_hex)
-                .filter(|h| hashes.contains(h));
+                .filter(|h| hashes.contains(h))
+                .zip(key.previous_valid_until);
+            // Each row's limits are read once, for the key and the checks.
+            let scopes = Scopes::from_stored(key.scopes.as_deref());
+            let cidrs = Cidrs::from_stored(key.allowed_cidrs.as_deref());
             let lookup = KeyLookup {
                 revoked: key.revoked_at.is_some(),
-                scopes: Scopes::from_stored(key.scopes.as_deref()),
-                cidrs: Cidrs::from_stored(key.allowed_cidrs.as_deref()),
+                key: key_of(key, &scopes, &cidrs),
+                scopes,
+                cidrs,
                 superseded_until: None,
                 owner,
-                key: key.clone().into(),
             };
-            if let (Some(hash), Some(until)) = (previous, key.previous_valid_until) {
+            if let Some((hash, until)) = previous {
                 found.push((
                     hash,
                     KeyLookup {
@@ -350,7 +359,7 @@ impl Tx {
 
     /// Gives key `id` a new secret (lock it first): the current digest
     /// becomes the previous one, working until `previous_until`; a secret
-    /// replaced before stops at once. Returns the key as it now is.
+    /// replaced before stops at once.
     #[tracing::instrument(skip(self, hash, hint))]
     pub async fn api_key_roll(
         &self,
@@ -358,7 +367,7 @@ impl Tx {
         hash: KeyHash,
         hint: &str,
         previous_until: DateTime<Utc>,
-    ) -> Result<ApiKey, StoreError> {
+    ) -> Result<(), StoreError> {
         // Both backends evaluate every SET expression against the row as it
         // was: `previous_key_hash` takes the old `key_hash`.
         api_key::Entity::update_many()
@@ -376,13 +385,7 @@ impl Tx {
             .exec(&self.txn)
             .await
             .map_err(|e| conflict_or(e, "key digest already exists"))?;
-        let row = api_key::Entity::find_by_id(id)
-            .one(&self.txn)
-            .await?
-            .ok_or_else(|| {
-                StoreError::Database(sea_orm::DbErr::RecordNotFound(format!("api key {id}")))
-            })?;
-        Ok(row.into())
+        Ok(())
     }
 }
 

@@ -242,17 +242,16 @@ pub fn RenameDialog(
                 return state.error.set(Some(i18n.t(text).to_owned()));
             }
         };
-        let before = key.clone();
+        let scopes_changed = asked.scopes != key.scopes;
+        let cidrs_changed = asked.allowed_cidrs != key.allowed_cidrs;
         state.submit(
             i18n,
             move |name| {
-                let changed = |now: bool| now.then_some(());
                 api::update_key(
                     id,
                     UpdateApiKey {
-                        scopes: changed(asked.scopes != before.scopes).map(|()| asked.scopes),
-                        allowed_cidrs: changed(asked.allowed_cidrs != before.allowed_cidrs)
-                            .map(|()| asked.allowed_cidrs),
+                        scopes: scopes_changed.then_some(asked.scopes),
+                        allowed_cidrs: cidrs_changed.then_some(asked.allowed_cidrs),
                         expires_at: asked.expires_at,
                         name: Some(name),
                     },

@@ -183,33 +183,34 @@ async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
 
 /// Why a presented key was refused, for the problem's detail.
 fn refusal(why: Refusal, needed: &[String]) -> ApiError {
-    if why == Refusal::ScopeMissing {
-        return ApiError::new(
+    let (code, detail): (_, std::borrow::Cow<'static, str>) = match why {
+        Refusal::Malformed => (
+            ErrorCode::KeyMalformed,
+            "the API key is malformed (wrong prefix, length or checksum)".into(),
+        ),
+        Refusal::Unknown => (ErrorCode::KeyUnknown, "the API key is not valid".into()),
+        Refusal::Revoked => (ErrorCode::KeyRevoked, "the API key has been revoked".into()),
+        Refusal::Expired => (ErrorCode::KeyExpired, "the API key has expired".into()),
+        Refusal::OwnerDisabled => (
+            ErrorCode::OwnerDisabled,
+            "the API key's owner is disabled".into(),
+        ),
+        Refusal::Superseded => (
+            ErrorCode::KeyRevoked,
+            "this API key's secret was replaced by a roll and its grace period has ended".into(),
+        ),
+        Refusal::IpNotAllowed => (
+            ErrorCode::IpNotAllowed,
+            "the API key may not be used from this address".into(),
+        ),
+        Refusal::ScopeMissing => (
             ErrorCode::ScopeMissing,
             format!(
                 "the API key lacks a required scope (needed: {})",
                 needed.join(" ")
-            ),
-        );
-    }
-    let (code, detail) = match why {
-        Refusal::Malformed => (
-            ErrorCode::KeyMalformed,
-            "the API key is malformed (wrong prefix, length or checksum)",
+            )
+            .into(),
         ),
-        Refusal::Unknown => (ErrorCode::KeyUnknown, "the API key is not valid"),
-        Refusal::Revoked => (ErrorCode::KeyRevoked, "the API key has been revoked"),
-        Refusal::Expired => (ErrorCode::KeyExpired, "the API key has expired"),
-        Refusal::OwnerDisabled => (ErrorCode::OwnerDisabled, "the API key's owner is disabled"),
-        Refusal::Superseded => (
-            ErrorCode::KeyRevoked,
-            "this API key's secret was replaced by a roll and its grace period has ended",
-        ),
-        Refusal::IpNotAllowed => (
-            ErrorCode::IpNotAllowed,
-            "the API key may not be used from this address",
-        ),
-        Refusal::ScopeMissing => (ErrorCode::ScopeMissing, "the API key lacks a scope"),
     };
     ApiError::new(code, detail)
 }

@@ -7,7 +7,7 @@ use llavero_types::ErrorCode;
 
 use super::ApiError;
 use crate::passwords::{self, Busy};
-use crate::usecases::api_keys::{CreateKeyError, KeyChangeError};
+use crate::usecases::api_keys::KeyChangeError;
 use crate::usecases::sessions::{PasswordChangeError, SignInError};
 use crate::usecases::users::{UserCreateError, UserUpdateError};
 use crate::verification::VerifyError;
@@ -24,17 +24,6 @@ impl From<StoreError> for ApiError {
             StoreError::Database(db) => {
                 ApiError::internal(anyhow::Error::new(db).context("database"))
             }
-        }
-    }
-}
-
-impl From<CreateKeyError> for ApiError {
-    fn from(e: CreateKeyError) -> Self {
-        match e {
-            CreateKeyError::BeyondGrant(e) => ApiError::new(ErrorCode::GrantExceeded, e.0),
-            CreateKeyError::Throttled(secs) => ApiError::rate_limited(secs),
-            CreateKeyError::Generate(cause) => ApiError::internal(cause),
-            CreateKeyError::Store(s) => s.into(),
         }
     }
 }

@@ -15,23 +15,7 @@ use crate::state::AppState;
 use crate::throttle;
 use crate::verification::Invalidation;
 
-/// Why a key could not be created.
-#[derive(Debug, thiserror::Error)]
-pub enum CreateKeyError {
-    /// A key asked for more than it holds.
-    #[error(transparent)]
-    BeyondGrant(#[from] BeyondGrant),
-    /// The owner created too many keys in the last minute.
-    #[error("too many keys created; retry in {0} s")]
-    Throttled(u64),
-    /// The OS random source failed, or a generated key failed its own format.
-    #[error("generating the key")]
-    Generate(#[source] anyhow::Error),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-/// Why a key could not be changed or revoked.
+/// Why a key could not be created, changed, rolled or revoked.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyChangeError {
     /// No such live key of that owner (another user's key is "not found" too).
@@ -40,9 +24,10 @@ pub enum KeyChangeError {
     /// A key asked for more than it holds.
     #[error(transparent)]
     BeyondGrant(#[from] BeyondGrant),
-    /// The owner made too many secrets in the last minute.
+    /// The owner made too many secrets (new keys or rolls) in the last minute.
     #[error("too many keys created; retry in {0} s")]
     Throttled(u64),
+    /// The OS random source failed, or a generated key failed its own format.
     #[error("generating the key")]
     Generate(#[source] anyhow::Error),
     #[error(transparent)]
@@ -56,29 +41,15 @@ pub struct CreatedKey {
     pub secret: llavero_domain::Secret<String>,
 }
 
-/// Takes one secret from `owner_id`'s per-minute allowance; `Err(secs)`
-/// when it is spent.
-pub(crate) async fn take_allowance(state: &AppState, owner_id: Uuid) -> Result<(), StoreOr<u64>> {
+/// Takes one secret from `owner_id`'s per-minute allowance.
+pub(crate) async fn take_allowance(state: &AppState, owner_id: Uuid) -> Result<(), KeyChangeError> {
     if state.key_create_per_minute > 0 {
         let (bucket, limit) = throttle::key_create_bucket(owner_id, state.key_create_per_minute);
         if let Err(wait) = state.store.throttle_take(&[(&bucket, limit)]).await? {
-            return Err(StoreOr::Other(throttle::retry_after_secs(wait)));
+            return Err(KeyChangeError::Throttled(throttle::retry_after_secs(wait)));
         }
     }
     Ok(())
-}
-
-/// A store failure, or something else.
-#[derive(Debug)]
-pub(crate) enum StoreOr<T> {
-    Store(StoreError),
-    Other(T),
-}
-
-impl<T> From<StoreError> for StoreOr<T> {
-    fn from(e: StoreError) -> Self {
-        StoreOr::Store(e)
-    }
 }
 
 /// `owner_id`'s live key `key_id`, locked until `tx` ends.
@@ -95,11 +66,12 @@ pub(crate) async fn locked(
 /// A fresh secret and its digest.
 pub(crate) fn new_secret(
     state: &AppState,
-) -> anyhow::Result<(llavero_domain::GeneratedKey, KeyHash)> {
+) -> Result<(llavero_domain::GeneratedKey, KeyHash), KeyChangeError> {
+    let generate = |e: String| KeyChangeError::Generate(anyhow::anyhow!(e));
     let generated =
-        key::generate(&state.key_prefix).map_err(|e| anyhow::anyhow!("random source: {e}"))?;
+        key::generate(&state.key_prefix).map_err(|e| generate(format!("random source: {e}")))?;
     let parsed = key::parse(&state.key_prefix, generated.secret.expose())
-        .map_err(|e| anyhow::anyhow!("generated key fails its own format: {e}"))?;
+        .map_err(|e| generate(format!("generated key fails its own format: {e}")))?;
     let hash = KeyHash::of(&state.pepper, &parsed);
     Ok((generated, hash))
 }
@@ -116,13 +88,10 @@ pub async fn create(
     owner_id: Uuid,
     name: &KeyName,
     limits: KeyLimits,
-) -> Result<CreatedKey, CreateKeyError> {
+) -> Result<CreatedKey, KeyChangeError> {
     grant.check(&limits)?;
-    take_allowance(state, owner_id).await.map_err(|e| match e {
-        StoreOr::Store(s) => CreateKeyError::Store(s),
-        StoreOr::Other(secs) => CreateKeyError::Throttled(secs),
-    })?;
-    let (generated, hash) = new_secret(state).map_err(CreateKeyError::Generate)?;
+    take_allowance(state, owner_id).await?;
+    let (generated, hash) = new_secret(state)?;
     let tx = state.store.begin().await?;
     let created = tx
         .api_key_insert(NewApiKey {
@@ -135,11 +104,18 @@ pub async fn create(
             cidrs: &limits.cidrs,
         })
         .await?;
-    tx.activity_record(acting.event(
-        ActivityAction::ApiKeyCreated,
-        Some(("api_key", created.id)),
-        Some(format!("name: {}{}", created.name, describe(&limits))),
-    ))
+    tx.activity_record(
+        acting.event(
+            ActivityAction::ApiKeyCreated,
+            Some(("api_key", created.id)),
+            Some(
+                std::iter::once(format!("name: {}", created.name))
+                    .chain(describe(&limits))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+        ),
+    )
     .await?;
     tx.commit().await?;
     // No notification to other replicas: a replica can hold a negative entry
@@ -189,19 +165,19 @@ pub async fn revoke(
 }
 
 /// The limits in an activity detail: only what differs from the default.
-pub(crate) fn describe(limits: &KeyLimits) -> String {
-    let mut out = String::new();
+pub(crate) fn describe(limits: &KeyLimits) -> Vec<String> {
+    let mut out = Vec::new();
     if let llavero_domain::Scopes::Only(list) = &limits.scopes {
-        out.push_str(&format!(", scopes: {}", list.join(" ")));
+        out.push(format!("scopes: {}", list.join(" ")));
     }
     if !limits.cidrs.is_empty() {
-        out.push_str(&format!(
-            ", allowed_cidrs: {}",
+        out.push(format!(
+            "allowed_cidrs: {}",
             limits.cidrs.to_list().join(" ")
         ));
     }
     if let Some(at) = limits.expires_at {
-        out.push_str(&format!(", expires_at: {}", at.to_rfc3339()));
+        out.push(format!("expires_at: {}", at.to_rfc3339()));
     }
     out
 }

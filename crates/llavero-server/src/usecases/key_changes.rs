@@ -10,9 +10,7 @@ use llavero_domain::{Cidrs, KeyLimits, KeyName, Scopes};
 use llavero_types::{ActivityAction, ApiKey};
 use uuid::Uuid;
 
-use super::api_keys::{
-    describe, locked, new_secret, take_allowance, CreatedKey, KeyChangeError, StoreOr,
-};
+use super::api_keys::{describe, locked, new_secret, take_allowance, CreatedKey, KeyChangeError};
 use super::key_policy::{limits_of, Grant};
 use super::Acting;
 use crate::state::AppState;
@@ -51,42 +49,33 @@ pub async fn update(
     changes: KeyChanges,
 ) -> Result<ApiKey, KeyChangeError> {
     let tx = state.store.begin().await?;
-    let key = locked(&tx, owner_id, key_id).await?;
-    if let Some(name) = &changes.name {
-        if name.as_str() != key.name {
-            tx.api_key_set_name(key_id, name.as_str()).await?;
-            tx.activity_record(acting.event(
-                ActivityAction::ApiKeyRenamed,
-                Some(("api_key", key_id)),
-                Some(format!("name: {} → {}", key.name, name.as_str())),
-            ))
-            .await?;
-        }
+    let mut key = locked(&tx, owner_id, key_id).await?;
+    let renamed = changes
+        .name
+        .filter(|name| name.as_str() != key.name)
+        .map(KeyName::into_inner);
+    if let Some(name) = renamed.as_deref() {
+        tx.api_key_set_name(key_id, name).await?;
+        tx.activity_record(acting.event(
+            ActivityAction::ApiKeyRenamed,
+            Some(("api_key", key_id)),
+            Some(format!("name: {} → {name}", key.name)),
+        ))
+        .await?;
     }
     let before = limits_of(&key);
-    let mut after = before.clone();
-    if let Some(scopes) = changes.scopes {
-        after.scopes = scopes;
-    }
-    if let Some(cidrs) = changes.cidrs {
-        after.cidrs = cidrs;
-    }
-    if let Some(expires_at) = changes.expires_at {
-        after.expires_at = expires_at;
-    }
-    let limits_changed = after.scopes != before.scopes
-        || after.cidrs != before.cidrs
-        || after.expires_at != before.expires_at;
+    let after = KeyLimits {
+        scopes: changes.scopes.unwrap_or_else(|| before.scopes.clone()),
+        cidrs: changes.cidrs.unwrap_or_else(|| before.cidrs.clone()),
+        expires_at: changes.expires_at.unwrap_or(before.expires_at),
+    };
+    let limits_changed = after != before;
     if limits_changed {
         grant.check(&after)?;
         tx.api_key_set_limits(key_id, &after).await?;
-        let shown = |l: &KeyLimits| {
-            let d = describe(l);
-            if d.is_empty() {
-                "none".to_owned()
-            } else {
-                d.trim_start_matches(", ").to_owned()
-            }
+        let shown = |l: &KeyLimits| match describe(l) {
+            parts if parts.is_empty() => "none".to_owned(),
+            parts => parts.join(", "),
         };
         tx.activity_record(acting.event(
             ActivityAction::ApiKeyLimitsChanged,
@@ -100,11 +89,22 @@ pub async fn update(
         ))
         .await?;
     }
+    if renamed.is_none() && !limits_changed {
+        // Nothing changed: nothing to tell the replicas.
+        tx.commit().await?;
+        return Ok(key);
+    }
     let what = Invalidation::Key(key_id);
     tx.notify_invalidation(&what.payload()).await?;
-    let key = locked(&tx, owner_id, key_id).await?;
     tx.commit().await?;
     state.verifier.invalidate(what);
+    // The key as it now is, from what was just written (no second read).
+    if let Some(name) = renamed {
+        key.name = name;
+    }
+    key.scopes = after.scopes.to_list();
+    key.allowed_cidrs = after.cidrs.to_list();
+    key.expires_at = after.expires_at;
     Ok(key)
 }
 
@@ -124,19 +124,15 @@ pub async fn roll(
 ) -> Result<CreatedKey, KeyChangeError> {
     // Before the transaction: the allowance is written on a connection of
     // its own, which SQLite would make wait for this transaction's lock.
-    take_allowance(state, owner_id).await.map_err(|e| match e {
-        StoreOr::Store(s) => KeyChangeError::Store(s),
-        StoreOr::Other(secs) => KeyChangeError::Throttled(secs),
-    })?;
+    take_allowance(state, owner_id).await?;
     let tx = state.store.begin().await?;
     let key = locked(&tx, owner_id, key_id).await?;
     // The new secret carries the key's limits: a key may roll only a key
     // it could have created.
     grant.check(&limits_of(&key))?;
-    let (generated, hash) = new_secret(state).map_err(KeyChangeError::Generate)?;
+    let (generated, hash) = new_secret(state)?;
     let previous_until = llavero_store::now() + grace;
-    let rolled = tx
-        .api_key_roll(key_id, hash, &generated.hint, previous_until)
+    tx.api_key_roll(key_id, hash, &generated.hint, previous_until)
         .await?;
     tx.activity_record(acting.event(
         ActivityAction::ApiKeyRolled,
@@ -155,7 +151,12 @@ pub async fn roll(
     state.verifier.invalidate(Invalidation::Created(hash));
     state.metrics.key_created();
     Ok(CreatedKey {
-        key: rolled,
+        // The key as it now is, from what was just written (no second read).
+        key: ApiKey {
+            hint: generated.hint,
+            previous_secret_expires_at: Some(previous_until).filter(|_| grace > Duration::zero()),
+            ..key
+        },
         secret: generated.secret,
     })
 }
