@@ -116,3 +116,18 @@ test('the list marks expired keys and warns about keys expiring within 7 days', 
   await expect(credentials.row('lejana')).not.toContainText('Caducada');
   await screenshot(page, 'es-list-expiry');
 });
+
+test('a slow scope catalogue still reaches the dialog: it opens once the scopes are known', async ({ page, account, credentials }) => {
+  // The catalogue answers 1.5 s late (the server's real answer, held back).
+  await page.route('**/api/v1/scopes', async (route) => {
+    const answer = await route.fetch();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await route.fulfill({ response: answer });
+  });
+  await credentials.signIn(account);
+  await credentials.generateButton().click();
+  const dialog = credentials.dialog();
+  await dialog.getByText('Opciones avanzadas').click();
+  await dialog.getByLabel('Solo estos permisos').check();
+  await expect(dialog.getByLabel(/dns:edit/)).toBeVisible();
+});

@@ -38,20 +38,17 @@ pub fn Credentials() -> impl IntoView {
             .map(|info| info.data.api_endpoint)
     });
     // What the advanced options may offer: the operator's lifetimes (from
-    // /info) and scopes (from /scopes); without them, the defaults.
+    // /info) and scopes (from /scopes). The dialogs that show them open once
+    // both have answered: opened before, one would offer no scopes at all.
     let catalogue = LocalResource::new(api::scopes);
-    let options = Signal::derive(move || {
-        let info = info.get().and_then(Result::ok).map(|i| i.data);
+    let options = move || async move {
+        let info = info.await.ok().map(|i| i.data);
         KeyOptions {
-            scopes: catalogue
-                .get()
-                .and_then(Result::ok)
-                .map(|c| c.data)
-                .unwrap_or_default(),
+            scopes: catalogue.await.map(|c| c.data).unwrap_or_default(),
             max_days: info.as_ref().and_then(|i| i.key_max_lifetime_days),
             default_days: info.as_ref().and_then(|i| i.key_default_lifetime_days),
         }
-    });
+    };
     let keys = RwSignal::new(Vec::<ApiKey>::new());
     let next = RwSignal::new(None::<String>);
     let load = RwSignal::new(Load::Loading);
@@ -168,8 +165,25 @@ pub fn Credentials() -> impl IntoView {
             </Show>
         </section>
         {move || match dialog.get() {
-            Some(Dialog::Generate) => view! { <GenerateDialog options=options.get_untracked() on_close=close on_created=created/> }.into_any(),
-            Some(Dialog::Rename(key)) => view! { <RenameDialog key options=options.get_untracked() on_close=close on_renamed=renamed/> }.into_any(),
+            Some(Dialog::Generate) => view! {
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let options = options().await;
+                        view! { <GenerateDialog options on_close=close on_created=created/> }
+                    })}
+                </Suspense>
+            }.into_any(),
+            Some(Dialog::Rename(key)) => view! {
+                <Suspense fallback=|| ()>
+                    {move || {
+                        let key = key.clone();
+                        Suspend::new(async move {
+                            let options = options().await;
+                            view! { <RenameDialog key options on_close=close on_renamed=renamed/> }
+                        })
+                    }}
+                </Suspense>
+            }.into_any(),
             Some(Dialog::Roll(key)) => view! { <RollDialog key on_close=close on_rolled=rolled/> }.into_any(),
             Some(Dialog::Revoke(key)) => view! { <RevokeDialog key on_close=close on_revoked=revoked/> }.into_any(),
             None => ().into_any(),
