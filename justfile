@@ -23,6 +23,7 @@ run: web
 # Run every test: lints, unit, API on SQLite and PostgreSQL, OpenAPI, e2e, clients, fuzzing, compose
 test: setup lint
     cargo test
+    cargo test -p llavero-web
     just e2e
     just openapi-check
     just clients

@@ -52,6 +52,10 @@ def psql(sql, db="postgres"):
     run(["psql", f"{PG_ADMIN}/{db}", "-q", "-c", sql])
 
 
+def psql_value(sql, db="postgres"):
+    return run(["psql", f"{PG_ADMIN}/{db}", "-tA", "-c", sql]).strip()
+
+
 def wait_ready(port):
     for _ in range(300):
         try:
@@ -715,8 +719,129 @@ def key_limits(port, floor_port, rounds=3):
     log("wrote docs/benchmarks-key-limits.md")
 
 
+def lua_steady(keys_file):
+    """Random keys of `keys_file`, each always from its own address (the
+    steady state: keys and addresses seen before)."""
+    return f'''
+wrk.method = "POST"
+wrk.path = "/api/v1/verify"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer {TOKEN}"
+local keys = {{}}
+for line in io.lines("{keys_file}") do keys[#keys + 1] = line end
+math.randomseed(os.time())
+request = function()
+  local i = math.random(#keys)
+  local ip = "10." .. (i % 200) .. "." .. (i % 250) .. ".1"
+  return wrk.format(nil, nil, nil, '{{"key":"' .. keys[i] .. '","client_ip":"' .. ip .. '"}}')
+end
+'''
+
+
+def flush_stats(port):
+    text = http_get_text(port, "/metrics")
+    def m(name):
+        return int(re.search(rf"^{name} (\d+)$", text, re.M).group(1))
+    return {k: m(f"llavero_usage_{k}_total") for k in ("flushes", "flush_rows", "flush_microseconds", "new_addresses")}
+
+
+def http_get_text(port, path):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    c.request("GET", path)
+    return c.getresponse().read().decode()
+
+
+def flush_run(port, script, label):
+    before = flush_stats(port)
+    r = wrk(port, script, label)
+    time.sleep(1.5)  # the last flush
+    after = flush_stats(port)
+    d = {k: after[k] - before[k] for k in after}
+    n = max(d["flushes"], 1)
+    r.update(flushes=d["flushes"], rows_per_flush=d["flush_rows"] / n,
+             ms_per_flush=d["flush_microseconds"] / n / 1000, new_addresses=d["new_addresses"])
+    log(f"{label}: {d['flushes']} flushes, {r['rows_per_flush']:,.0f} rows and {r['ms_per_flush']:.1f} ms each, "
+        f"{d['new_addresses']:,} new addresses")
+    return r
+
+
+def usage(port, floor_port, rounds=3):
+    """What recording usage costs: hot verify against the floor (three
+    interleaved rounds), then the flush at 1M keys — first uses (every key
+    and address new: an event each) and the steady state (20k keys, each
+    from its own address, seen before) — and the storage per key per day;
+    writes docs/benchmarks-usage.md."""
+    url = fresh_db("postgres", 1_000_000)
+    keys_file = seed(url, "bench", 1_000_000)
+    subset = os.path.join(WORK, "keys-20k.txt")
+    with open(keys_file) as src, open(subset, "w") as dst:
+        for i, line in enumerate(src):
+            if i >= 20_000:
+                break
+            dst.write(line)
+    server = Server(url, port)
+    body = {"client_ip": "203.0.113.5"}
+    try:
+        cookie = session(port, "bench", "bench-password")
+        _, hot = new_key(port, cookie, "hot")
+        rounds_out = []
+        for i in range(rounds):
+            fl = subprocess.Popen([os.path.join(REL, "llavero-bench-floor"), f"127.0.0.1:{floor_port}"])
+            try:
+                time.sleep(0.5)
+                f = wrk(floor_port, lua_post("/api/v1/verify", {"key": "mco_x", **body}, VERIFY_HDR), f"round {i + 1}: floor")
+            finally:
+                fl.terminate()
+                fl.wait()
+            h = wrk(port, lua_post("/api/v1/verify", {"key": hot, **body}, VERIFY_HDR), f"round {i + 1}: hot key, usage recorded")
+            rounds_out.append((f, h))
+        first = flush_run(port, lua_cold(keys_file), "first uses: random of 1M keys")
+        wrk(port, lua_steady(subset), "warming 20k keys and their addresses")
+        steady = flush_run(port, lua_steady(subset), "steady: random of 20k keys, each from its address")
+        days_rows = int(psql_value("SELECT count(*) FROM api_key_usage_days", "llavero_bench"))
+        days_bytes = int(psql_value("SELECT pg_total_relation_size('api_key_usage_days')", "llavero_bench"))
+        addr_rows = int(psql_value("SELECT count(*) FROM api_key_addresses", "llavero_bench"))
+        addr_bytes = int(psql_value("SELECT pg_total_relation_size('api_key_addresses')", "llavero_bench"))
+    finally:
+        server.stop()
+    ratios = [h["rps"] / f["rps"] for f, h in rounds_out]
+    median = sorted(ratios)[len(ratios) // 2]
+    lines = ["# Recording each key's use", "",
+             f"`BENCH_ONLY=usage just bench` on {machine()}, PostgreSQL, 1,000,000 keys, wrk with",
+             f"{CONNECTIONS} connections for {DURATION} per row. Every verification is recorded in memory",
+             "(last use, count per UTC day, address) and written by one flush a second: one",
+             "transaction, one statement per 500 rows of each kind.", "",
+             "## Hot verify with usage recorded", "",
+             "| round | floor req/s | hot key req/s (× floor) | p99 ms |", "|---|---|---|---|"]
+    for i, (f, h) in enumerate(rounds_out):
+        lines.append(f"| {i + 1} | {f['rps']:,.0f} | {h['rps']:,.0f} ({h['rps'] / f['rps']:.2f}×) | {h['p99']:.2f} |")
+    lines += ["", f"Target: hot verify ≥ 0.8× the floor — median {median:.2f}× (spread "
+              f"{min(ratios):.2f}–{max(ratios):.2f}×): {'met' if median >= 0.8 else '**not met**'}.", "",
+              "## The flush at 1M keys", "",
+              "| load | verifies/s (distinct keys/s ≈) | flushes | rows per flush | ms per flush | new addresses (events) | p99 ms |",
+              "|---|---|---|---|---|---|---|"]
+    for name, r in (("first uses: random of 1M keys, one address", first),
+                    ("steady: random of 20k keys, each from its own address", steady)):
+        lines.append(f"| {name} | {r['rps']:,.0f} | {r['flushes']} | {r['rows_per_flush']:,.0f} | "
+                     f"{r['ms_per_flush']:.1f} | {r['new_addresses']:,} | {r['p99']:.2f} |")
+    lines += ["", "A row is a key's last use, its day's counts or one of its addresses; a key used",
+              "in a second costs three rows (one more for each further address). First uses",
+              "also write a `key_new_address` event each, in the same transaction.", "",
+              "## Storage", "",
+              f"- `api_key_usage_days`: {days_rows:,} rows in {days_bytes / 1e6:.1f} MB with its indexes — "
+              f"**{days_bytes / max(days_rows, 1):.0f} bytes per key per day used**;",
+              f"- `api_key_addresses`: {addr_rows:,} rows in {addr_bytes / 1e6:.1f} MB — "
+              f"{addr_bytes / max(addr_rows, 1):.0f} bytes per key and address (at most 50 a key, 90 days).", ""]
+    with open(os.path.join(ROOT, "docs", "benchmarks-usage.md"), "w") as f:
+        f.write("\n".join(lines))
+    log("wrote docs/benchmarks-usage.md")
+
+
 def main():
     os.chdir(ROOT)
+    if os.environ.get("BENCH_ONLY") == "usage":
+        usage(18181, 18180)
+        return
     if os.environ.get("BENCH_ONLY") == "key-limits":
         key_limits(18181, 18180)
         return
@@ -756,6 +881,7 @@ def main():
     write_report(floor, floor1, results, prop, pg_tps, rss, signin, outage, gw)
     if "postgres" in backends:
         key_limits(port, floor_port)
+        usage(port, floor_port)
     shutil.rmtree(WORK, ignore_errors=True)
 
 

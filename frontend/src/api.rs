@@ -7,7 +7,7 @@
 use gloo_net::http::{Request, RequestBuilder, Response};
 use llavero_types::{
     ApiKey, ApiKeyCreated, ApiKeyList, ApiKeyResponse, CreateApiKey, ErrorCode, InfoResponse,
-    LoginRequest, Me, MeResponse, RollApiKey, ScopeList, UpdateApiKey,
+    KeyUsage, KeyUsageResponse, LoginRequest, Me, MeResponse, RollApiKey, ScopeList, UpdateApiKey,
 };
 use serde::de::value::StrDeserializer;
 use serde::de::DeserializeOwned;
@@ -165,6 +165,13 @@ pub async fn roll_key(id: Uuid, grace_seconds: i64) -> Result<ApiKeyCreated, Api
         &RollApiKey { grace_seconds },
     )
     .await
+}
+
+/// `GET /api-keys/{id}/usage`: the key's use over the last 90 days.
+pub async fn key_usage(id: Uuid) -> Result<KeyUsage, ApiError> {
+    get::<KeyUsageResponse>(&format!("/api-keys/{id}/usage"))
+        .await
+        .map(|r| r.data)
 }
 
 /// `GET /scopes`: the catalogue a key may be limited to.

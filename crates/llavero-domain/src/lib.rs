@@ -7,7 +7,8 @@
 //! - [`password`]: argon2id password hashing;
 //! - [`names`]: validated values (`KeyName`, `Username`, `Password`) that
 //!   carry the rules for bad input in one place;
-//! - [`secret`]: a wrapper that keeps secrets out of `Debug` and `Display`.
+//! - [`secret`]: a wrapper that keeps secrets out of `Debug` and `Display`;
+//! - [`usage`]: how long a key's use is kept and when a key is forgotten.
 //!
 //! Everything here is synchronous and deterministic given its inputs (except
 //! the random generators), so it is unit- and property-tested in place.
@@ -20,6 +21,7 @@ pub mod names;
 pub mod password;
 pub mod random;
 pub mod secret;
+pub mod usage;
 
 pub use hashing::{KeyHash, Pepper, TokenHash};
 pub use key::{GeneratedKey, KeyFormatError, KeyPrefix, ParsedKey};

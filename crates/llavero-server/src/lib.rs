@@ -15,6 +15,7 @@ pub mod client_ip;
 pub mod configuration;
 pub mod error;
 pub mod headers;
+pub mod housekeeping;
 pub mod metrics;
 pub mod openapi;
 pub mod passwords;

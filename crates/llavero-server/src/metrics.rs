@@ -14,6 +14,8 @@ use std::time::Duration;
 
 use llavero_types::VerifyCode;
 
+use crate::verification::usage::FlushStats;
+
 /// Upper bounds of the latency buckets, in seconds.
 const BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
@@ -94,7 +96,13 @@ impl Metrics {
 
     /// The exposition text, with the database pool's `(size, idle)`, the
     /// verifier's cached entries and the keys it has looked up.
-    pub fn render(&self, pool: Option<(u32, u32)>, cached_keys: usize, looked_up: u64) -> String {
+    pub fn render(
+        &self,
+        pool: Option<(u32, u32)>,
+        cached_keys: usize,
+        looked_up: u64,
+        usage: &FlushStats,
+    ) -> String {
         let mut out = String::with_capacity(4096);
         out.push_str("# HELP llavero_http_requests_total HTTP requests answered, by method, route pattern and status.\n");
         out.push_str("# TYPE llavero_http_requests_total counter\n");
@@ -168,6 +176,37 @@ impl Metrics {
         out.push_str("# HELP llavero_key_lookups_total Presented keys looked up in the database (cache misses).\n");
         out.push_str("# TYPE llavero_key_lookups_total counter\n");
         let _ = writeln!(out, "llavero_key_lookups_total {looked_up}");
+        for (name, help, value) in [
+            (
+                "llavero_usage_flushes_total",
+                "Usage flushes written (one transaction each).",
+                &usage.flushes,
+            ),
+            (
+                "llavero_usage_flush_failures_total",
+                "Usage flushes that failed and were kept for the next.",
+                &usage.failures,
+            ),
+            (
+                "llavero_usage_flush_rows_total",
+                "Rows the usage flushes wrote (last uses, days, addresses).",
+                &usage.rows,
+            ),
+            (
+                "llavero_usage_flush_microseconds_total",
+                "Time spent writing usage flushes.",
+                &usage.micros,
+            ),
+            (
+                "llavero_usage_new_addresses_total",
+                "Addresses keys were first used from (key_new_address events).",
+                &usage.new_addresses,
+            ),
+        ] {
+            let _ = writeln!(out, "# HELP {name} {help}");
+            let _ = writeln!(out, "# TYPE {name} counter");
+            let _ = writeln!(out, "{name} {}", value.load(Ordering::Relaxed));
+        }
         if let Some((size, idle)) = pool {
             out.push_str(
                 "# HELP llavero_db_pool_connections Database pool connections, by state.\n",
@@ -212,7 +251,7 @@ mod tests {
         m.observe_request("GET", "/api/v1/me", 401, Duration::from_millis(30));
         m.observe_verify(VerifyCode::Revoked);
         m.key_created();
-        let text = m.render(Some((4, 3)), 7, 0);
+        let text = m.render(Some((4, 3)), 7, 0, &FlushStats::default());
         assert!(text.contains("llavero_key_cache_entries 7"));
         assert!(text.contains(
             "llavero_http_requests_total{method=\"GET\",route=\"/api/v1/me\",status=\"401\"} 1"
@@ -228,7 +267,7 @@ mod tests {
         );
         assert!(text.contains("llavero_verify_total{code=\"REVOKED\"} 1"));
         m.observe_request("BREW", "(unmatched)", 405, Duration::from_millis(1));
-        assert!(m.render(None, 0, 0).contains(
+        assert!(m.render(None, 0, 0, &FlushStats::default()).contains(
             "llavero_http_requests_total{method=\"OTHER\",route=\"(unmatched)\",status=\"405\"} 1"
         ));
         assert!(text.contains("llavero_api_keys_created_total 1"));

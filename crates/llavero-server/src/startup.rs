@@ -23,6 +23,7 @@ use crate::bootstrap;
 use crate::configuration::Settings;
 use crate::error;
 use crate::headers;
+use crate::housekeeping::{self, Sweep};
 use crate::metrics::Metrics;
 use crate::openapi::{self, DocumentJson};
 use crate::passwords::PasswordWork;
@@ -52,27 +53,6 @@ pub struct Application {
     server: Server,
     verifier: Arc<Verifier>,
     housekeeping: tokio::task::JoinHandle<()>,
-}
-
-/// How often ended sessions and spent throttle counters are deleted.
-const HOUSEKEEPING: std::time::Duration = std::time::Duration::from_secs(300);
-
-/// Deletes ended sessions and spent throttle counters, now and then every
-/// [`HOUSEKEEPING`]; any replica may do it (the deletes are idempotent).
-async fn housekeeping(store: Store, idle: std::time::Duration) {
-    let idle = chrono::Duration::from_std(idle).unwrap_or(chrono::Duration::hours(1));
-    let mut tick = tokio::time::interval(HOUSEKEEPING);
-    loop {
-        tick.tick().await;
-        match store.session_purge_expired(idle).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(sessions = n, "purged ended sessions"),
-            Err(e) => tracing::warn!(error = %e, "could not purge ended sessions"),
-        }
-        if let Err(e) = store.throttle_purge().await {
-            tracing::warn!(error = %e, "could not purge throttle counters");
-        }
-    }
 }
 
 /// Connects to the database named in `settings` and applies migrations.
@@ -133,7 +113,6 @@ impl Application {
             idle: settings.session_idle,
             secure: settings.secure_cookies(),
         };
-        let housekeeping = tokio::spawn(housekeeping(store.clone(), sessions.idle));
         let state = AppState {
             store: store.clone(),
             pepper,
@@ -151,6 +130,14 @@ impl Application {
             metrics: Arc::new(Metrics::default()),
             verifier: verifier.clone(),
         };
+        let housekeeping = tokio::spawn(housekeeping::run(
+            state.clone(),
+            Sweep {
+                every: settings.housekeeping,
+                session_idle: state.sessions.idle,
+                revoke_unused_after_days: settings.revoke_unused_after_days,
+            },
+        ));
         let port = bound.port();
         if let Some(dir) = &settings.web_dir {
             if !dir.join("index.html").is_file() {

@@ -69,7 +69,7 @@ pub const DETAIL_MAX: usize = 400;
 
 /// `detail` cut to [`DETAIL_MAX`] characters, ending in `…` when cut (a
 /// key's limits can be longer than the column).
-fn fit_detail(detail: String) -> String {
+pub(crate) fn fit_detail(detail: String) -> String {
     if detail.chars().count() <= DETAIL_MAX {
         return detail;
     }

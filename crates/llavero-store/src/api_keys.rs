@@ -14,8 +14,7 @@ use llavero_domain::{Cidrs, KeyHash, KeyLimits, Scopes};
 use llavero_types::{ApiKey, User};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set, Statement, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -33,7 +32,9 @@ impl From<api_key::Model> for ApiKey {
 
 /// The key a row holds, with its limits already read from it.
 fn key_of(m: api_key::Model, scopes: &Scopes, cidrs: &Cidrs) -> ApiKey {
+    let now = now();
     ApiKey {
+        forgotten: llavero_domain::usage::is_forgotten(m.created_at, m.last_used_at, now),
         id: m.id,
         name: m.name,
         hint: m.hint,
@@ -44,7 +45,7 @@ fn key_of(m: api_key::Model, scopes: &Scopes, cidrs: &Cidrs) -> ApiKey {
         scopes: scopes.to_list(),
         allowed_cidrs: cidrs.to_list(),
         // Shown only while the previous secret still works.
-        previous_secret_expires_at: m.previous_valid_until.filter(|at| *at > now()),
+        previous_secret_expires_at: m.previous_valid_until.filter(|at| *at > now),
     }
 }
 
@@ -230,44 +231,6 @@ impl Store {
         }
         Ok(found)
     }
-
-    /// Records many uses at once (the coalesced last-use buffer): one
-    /// `UPDATE … FROM (VALUES …)` per 500 keys, in one transaction. A use
-    /// never overwrites a newer one another replica wrote.
-    #[tracing::instrument(skip_all, fields(count = uses.len()))]
-    pub async fn api_key_record_uses(
-        &self,
-        uses: &[(Uuid, DateTime<Utc>, Option<String>)],
-    ) -> Result<(), StoreError> {
-        let backend = self.db.get_database_backend();
-        let txn = self.db.begin().await?;
-        for chunk in uses.chunks(500) {
-            let mut rows = Vec::with_capacity(chunk.len());
-            let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 3);
-            for (i, (id, at, ip)) in chunk.iter().enumerate() {
-                rows.push(match backend {
-                    DbBackend::Postgres => format!(
-                        "(${}::uuid, ${}::timestamptz, ${}::text)",
-                        3 * i + 1,
-                        3 * i + 2,
-                        3 * i + 3
-                    ),
-                    _ => "(?, ?, ?)".to_owned(),
-                });
-                values.extend([(*id).into(), (*at).into(), ip.clone().into()]);
-            }
-            let sql = format!(
-                "UPDATE api_keys SET last_used_at = v.at, last_used_ip = v.ip \
-                 FROM (SELECT column1 AS id, column2 AS at, column3 AS ip FROM (VALUES {}) AS t) AS v \
-                 WHERE api_keys.id = v.id AND (api_keys.last_used_at IS NULL OR api_keys.last_used_at < v.at)",
-                rows.join(", ")
-            );
-            txn.execute(Statement::from_sql_and_values(backend, sql, values))
-                .await?;
-        }
-        txn.commit().await?;
-        Ok(())
-    }
 }
 
 impl Tx {
@@ -434,7 +397,7 @@ mod tests {
         );
         let list: sea_orm::Value = "[\"00\"]".into();
         let rows = db
-            .query_all(Statement::from_sql_and_values(
+            .query_all(sea_orm::Statement::from_sql_and_values(
                 DbBackend::Sqlite,
                 sql,
                 [list.clone(), list],

@@ -2,7 +2,8 @@
 //!
 //! [`Store`] wraps a sea-orm connection pool to SQLite (the embedded default)
 //! or PostgreSQL (production). One module per table (`users`, `api_keys`,
-//! `sessions`, `activity`, `throttle`) holds that table's queries; `entity` and
+//! `sessions`, `activity`, `throttle`; `usage` for a key's per-day counts and
+//! addresses) holds that table's queries; `entity` and
 //! `migration` hold the schema. Errors come back as [`StoreError`], which
 //! says *what* went wrong (not found, conflict, database failure) and leaves
 //! HTTP status codes to the server.
@@ -17,6 +18,8 @@ pub mod notify;
 pub mod sessions;
 pub mod throttle;
 pub mod tx;
+pub mod unused_keys;
+pub mod usage;
 pub mod users;
 
 pub use tx::Tx;

@@ -1,14 +1,17 @@
-//! The batched queries, on SQLite and on a real PostgreSQL: the last-use
+//! The batched queries, on SQLite and on a real PostgreSQL: the usage
 //! write (every key of a batch gets its use, and an older use never
-//! overwrites a newer one: replicas flush in any order) and the key lookup
+//! overwrites a newer one: replicas flush in any order; day counts and
+//! addresses add up, new addresses are found once), its purge, and the key lookup
 //! (each digest finds its own key, unknown digests find nothing).
 
 use chrono::{Duration, Utc};
 use llavero_domain::KeyHash;
 use llavero_store::api_keys::NewApiKey;
+use llavero_store::usage::{AddressUse, UsageBatch, Written};
 use llavero_store::{PageRequest, Store};
-use llavero_types::Role;
+use llavero_types::{Actor, Role};
 use sea_orm::{ConnectionTrait, Database};
+use uuid::Uuid;
 
 async fn check(store: Store) {
     store.migrate().await.unwrap_or_else(|e| panic!("{e}"));
@@ -41,14 +44,22 @@ async fn check(store: Store) {
         .iter()
         .map(|id| (*id, newer, Some("203.0.113.1".to_owned())))
         .collect();
-    store
-        .api_key_record_uses(&batch)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    store
-        .api_key_record_uses(&[(ids[0], older, Some("198.51.100.1".to_owned()))])
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    write(
+        &store,
+        UsageBatch {
+            last_uses: batch,
+            ..UsageBatch::default()
+        },
+    )
+    .await;
+    write(
+        &store,
+        UsageBatch {
+            last_uses: vec![(ids[0], older, Some("198.51.100.1".to_owned()))],
+            ..UsageBatch::default()
+        },
+    )
+    .await;
     let page = store
         .api_key_list(
             user.user.id,
@@ -78,6 +89,8 @@ async fn check(store: Store) {
     assert_eq!(first.last_used_ip.as_deref(), Some("203.0.113.1"));
     assert!(first.last_used_at.is_some_and(|t| t <= Utc::now()));
 
+    usage(&store, user.user.id, &ids).await;
+
     // 300 known digests, one twice, and one nobody has.
     let mut wanted: Vec<KeyHash> = (0..300u16).map(hash_of).collect();
     wanted.push(hash_of(7));
@@ -106,6 +119,122 @@ async fn check(store: Store) {
         .await
         .unwrap_or_else(|e| panic!("{e}"))
         .is_empty());
+}
+
+async fn write(store: &Store, batch: UsageBatch) -> Written {
+    store
+        .usage_write(&batch)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Day counts and addresses of 700 keys, written twice: the second write
+/// adds to the first, and only the first finds the addresses new (one
+/// event each). Then the purge keeps 90 days and 50 addresses a key.
+async fn usage(store: &Store, owner: Uuid, ids: &[Uuid]) {
+    let newer = llavero_store::now();
+    let older = newer - Duration::seconds(30);
+    let today = newer.date_naive();
+    let actor = Actor {
+        id: owner,
+        username: "ana".to_owned(),
+    };
+    let seen = |id: Uuid, ip: String, last| AddressUse {
+        key_id: id,
+        ip,
+        first_seen: older,
+        last_seen: last,
+        uses: 2,
+        owner: actor.clone(),
+        key_name: "k".to_owned(),
+    };
+    let batch = UsageBatch {
+        last_uses: Vec::new(),
+        days: ids
+            .iter()
+            .map(|id| (*id, today, [2, 1, 0, 0, 0, 0]))
+            .collect(),
+        addresses: ids
+            .iter()
+            .map(|id| seen(*id, "203.0.113.1".to_owned(), newer))
+            .collect(),
+    };
+    let first = write(store, batch.clone()).await;
+    assert_eq!(first.new_addresses, 700);
+    assert_eq!(first.rows, 1400);
+    assert_eq!(write(store, batch).await.new_addresses, 0);
+    let got = store
+        .api_key_usage(owner, ids[0])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("no usage"));
+    assert_eq!(got.days.len(), 1);
+    assert_eq!(got.days[0].date, today);
+    assert_eq!(got.days[0].uses, 4);
+    assert_eq!(got.days[0].refused.get("REVOKED"), Some(&2));
+    assert_eq!(got.days[0].refused.len(), 1);
+    let a = &got.addresses[0];
+    assert_eq!(
+        (a.ip.as_str(), a.uses, a.first_seen, a.last_seen),
+        ("203.0.113.1", 4, older, newer)
+    );
+    assert!(
+        store
+            .api_key_usage(Uuid::now_v7(), ids[0])
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_none(),
+        "another user's key has no usage for them"
+    );
+    let events = store
+        .activity_list(
+            Some(owner),
+            PageRequest {
+                limit: 200,
+                after: None,
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(events
+        .items
+        .iter()
+        .all(|e| e.action.as_str() == "key_new_address" && e.ip.as_deref() == Some("203.0.113.1")));
+    assert_eq!(events.items.len(), 200);
+
+    // 60 addresses and a day 100 days old for one key.
+    let crowded = UsageBatch {
+        last_uses: Vec::new(),
+        days: vec![(ids[1], today - Duration::days(100), [1, 0, 0, 0, 0, 0])],
+        addresses: (0..60)
+            .map(|i| {
+                let at = older - Duration::seconds(60 - i);
+                AddressUse {
+                    first_seen: at,
+                    ..seen(ids[1], format!("10.0.0.{i}"), at)
+                }
+            })
+            .collect(),
+    };
+    write(store, crowded).await;
+    // 61 addresses (60 and 203.0.113.1, the most recent): 11 go, and the old day.
+    assert_eq!(
+        store.usage_purge().await.unwrap_or_else(|e| panic!("{e}")),
+        12
+    );
+    assert_eq!(
+        store.usage_purge().await.unwrap_or_else(|e| panic!("{e}")),
+        0
+    );
+    let kept = store
+        .api_key_usage(owner, ids[1])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("no usage"));
+    assert_eq!(kept.days.len(), 1);
+    assert_eq!(kept.addresses.len(), 50);
+    assert_eq!(kept.addresses[0].ip, "203.0.113.1");
+    assert_eq!(kept.addresses[49].ip, "10.0.0.11", "the oldest went");
 }
 
 fn hash_of(i: u16) -> KeyHash {

@@ -22,6 +22,12 @@ pub enum ActivityAction {
     /// The key was presented from an address it is not allowed from
     /// (recorded at most once a minute per key and replica).
     ApiKeyIpRefused,
+    /// The key was used from an address it had not been used from before
+    /// (`ip` is that address).
+    KeyNewAddress,
+    /// The key was revoked by the operator's policy for keys left unused
+    /// (`LLAVERO_REVOKE_UNUSED_AFTER_DAYS`).
+    ApiKeyRevokedUnused,
     UserCreated,
     UserUpdated,
     /// A user changed their own password.
@@ -43,6 +49,8 @@ impl ActivityAction {
             ActivityAction::ApiKeyLimitsChanged => "api_key_limits_changed",
             ActivityAction::ApiKeyRolled => "api_key_rolled",
             ActivityAction::ApiKeyIpRefused => "api_key_ip_refused",
+            ActivityAction::KeyNewAddress => "key_new_address",
+            ActivityAction::ApiKeyRevokedUnused => "api_key_revoked_unused",
             ActivityAction::UserCreated => "user_created",
             ActivityAction::UserUpdated => "user_updated",
             ActivityAction::PasswordChanged => "password_changed",
@@ -51,7 +59,7 @@ impl ActivityAction {
     }
 
     /// Every action, for parsing stored names back.
-    pub const ALL: [ActivityAction; 13] = [
+    pub const ALL: [ActivityAction; 15] = [
         ActivityAction::Login,
         ActivityAction::LoginFailed,
         ActivityAction::Logout,
@@ -61,6 +69,8 @@ impl ActivityAction {
         ActivityAction::ApiKeyLimitsChanged,
         ActivityAction::ApiKeyRolled,
         ActivityAction::ApiKeyIpRefused,
+        ActivityAction::KeyNewAddress,
+        ActivityAction::ApiKeyRevokedUnused,
         ActivityAction::UserCreated,
         ActivityAction::UserUpdated,
         ActivityAction::PasswordChanged,

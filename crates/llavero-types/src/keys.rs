@@ -36,6 +36,9 @@ pub struct ApiKey {
     /// still works; null otherwise (or once that time has passed).
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub previous_secret_expires_at: Option<DateTime<Utc>>,
+    /// Not used for 90 days (or never used, and created more than 90 days
+    /// ago): most likely no program needs it any more.
+    pub forgotten: bool,
 }
 
 /// `POST /api/v1/api-keys` body. An unknown field is refused: a misspelt

@@ -16,6 +16,7 @@ mod keys;
 pub mod patch;
 mod problem;
 mod scopes;
+mod usage;
 mod users;
 mod verify;
 
@@ -27,6 +28,7 @@ pub use keys::{
 };
 pub use problem::{ErrorCode, FieldError, Problem};
 pub use scopes::{Described, Scope, ScopeList};
+pub use usage::{KeyUsage, KeyUsageResponse, UsageAddress, UsageDay};
 pub use users::{CreateUser, Role, UpdateUser, User, UserList, UserResponse};
 pub use verify::{VerifyCode, VerifyRequest, VerifyResponse, VerifyResult};
 

@@ -25,6 +25,7 @@ pub enum Dialog {
     Rename(ApiKey),
     Roll(ApiKey),
     Revoke(ApiKey),
+    Usage(ApiKey),
 }
 
 /// The client-side check of a key name; `None` when fine.

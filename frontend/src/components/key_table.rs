@@ -1,5 +1,6 @@
-//! The key list: name (with its limits: scopes, networks, and "old secret
-//! valid until …" after a roll), last IP and last date used (empty when
+//! The key list: name (a button that opens the key's usage; with its
+//! limits: scopes, networks, "old secret valid until …" after a roll, and
+//! "unused for 90 days" on a forgotten key), last IP and last date used (empty when
 //! never used), expiry (marked when expired, warned within 7 days), and at
 //! the right end of each row the "Editar clave API", "Rotar clave API" and
 //! "Eliminar clave de API" icons.
@@ -38,7 +39,7 @@ pub fn KeyTable(keys: RwSignal<Vec<ApiKey>>, dialog: RwSignal<Option<Dialog>>) -
                     each=move || keys.get()
                     // Any change to what a row shows redraws it.
                     key=|k| (k.id, k.name.clone(), k.hint.clone(), k.last_used_at, k.expires_at,
-                        k.previous_secret_expires_at, k.scopes.clone(), k.allowed_cidrs.clone())
+                        k.previous_secret_expires_at, k.scopes.clone(), k.allowed_cidrs.clone(), k.forgotten)
                     children=move |k: ApiKey| {
                         let used = k.last_used_at.map(|t| t.to_rfc3339());
                         let expires = k.expires_at.map(|t| t.to_rfc3339());
@@ -49,11 +50,14 @@ pub fn KeyTable(keys: RwSignal<Vec<ApiKey>>, dialog: RwSignal<Option<Dialog>>) -
                         let edit_key = k.clone();
                         let roll_key = k.clone();
                         let delete_key = k.clone();
+                        let usage_key = k.clone();
                         view! {
                             <tr data-key-id=k.id.to_string()>
                                 <td>
-                                    <span class="key-name">{k.name.clone()}</span>
+                                    <button type="button" class="link key-name" title=move || i18n.t(Text::ViewUsage)
+                                        on:click=move |_| dialog.set(Some(Dialog::Usage(usage_key.clone())))>{k.name.clone()}</button>
                                     <span class="hint">{k.hint.clone()}</span>
+                                    {k.forgotten.then(|| view! { <span class="badge soon forgotten">{move || i18n.t(Text::Forgotten)}</span> })}
                                     {scopes.map(|list| view! {
                                         <span class="limits"><span class="visually-hidden">{move || i18n.t(Text::Permissions)}": "</span>
                                             {list.into_iter().map(|s| view! { <span class="chip">{s}</span> }).collect_view()}

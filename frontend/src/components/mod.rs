@@ -1,5 +1,6 @@
 //! Reusable pieces of the screens: header and user menu, modal dialog,
-//! icons, the key table, the new-key notification and the three dialogs.
+//! icons, the key table, the new-key notification, the dialogs and a key's
+//! usage detail.
 
 pub mod dialogs;
 pub mod endpoint;
@@ -10,3 +11,4 @@ pub mod limits;
 pub mod modal;
 pub mod new_key;
 pub mod roll;
+pub mod usage;

@@ -1,6 +1,7 @@
 //! The "Credenciales de API" screen: the endpoint URL with its copy icon,
 //! the "Generar clave de API" button, the new-key notification, the key
-//! table (50 at a time, "load more" for the rest) and the dialogs.
+//! table (50 at a time, "load more" for the rest), the dialogs and a key's
+//! usage.
 
 use leptos::prelude::*;
 use llavero_types::ApiKey;
@@ -13,6 +14,7 @@ use crate::components::key_table::KeyTable;
 use crate::components::limits::KeyOptions;
 use crate::components::new_key::{NewKey, NewKeyNotice};
 use crate::components::roll::RollDialog;
+use crate::components::usage::UsageDialog;
 use crate::i18n::{use_i18n, Text};
 use crate::route::{use_nav, Page};
 
@@ -186,6 +188,7 @@ pub fn Credentials() -> impl IntoView {
             }.into_any(),
             Some(Dialog::Roll(key)) => view! { <RollDialog key on_close=close on_rolled=rolled/> }.into_any(),
             Some(Dialog::Revoke(key)) => view! { <RevokeDialog key on_close=close on_revoked=revoked/> }.into_any(),
+            Some(Dialog::Usage(key)) => view! { <UsageDialog key on_close=close/> }.into_any(),
             None => ().into_any(),
         }}
     }

@@ -3,13 +3,15 @@
 Run by `just clients` against a live server: sign in, create a key, list it,
 check that the key itself cannot rename it, rename it and narrow it signed
 in, verify it with a required scope, roll it with a grace and verify both
-secrets, revoke it, and see verify answer REVOKED for both. Exits non-zero
+secrets, revoke it, see verify answer REVOKED for both, and read its usage
+(uses, refusals by reason, addresses) once the flush has written it. Exits non-zero
 (with the reason) on any deviation. The generated package itself is not
 committed; `just clients` generates it into target/ before running this.
 """
 
 import os
 import sys
+import time
 
 from llavero_api_client import AuthenticatedClient, Client
 from llavero_api_client.api.api_keys import (
@@ -18,6 +20,7 @@ from llavero_api_client.api.api_keys import (
     api_key_revoke,
     api_key_roll,
     api_key_update,
+    api_key_usage,
 )
 from llavero_api_client.api.auth import auth_login, me_get
 from llavero_api_client.api.verify import key_verify
@@ -96,4 +99,18 @@ check(revoked.status_code == 204, "revoke it")
 for secret in (created.secret, rolled.secret):
     verdict = key_verify.sync(client=gateway, body=VerifyRequest(key=secret))
     check(not verdict.data.valid and verdict.data.code == VerifyCode.REVOKED, "verify says REVOKED for each secret")
+# Six uses (three direct calls, three verifies), one SCOPE_MISSING, two REVOKED.
+for _ in range(100):
+    usage = api_key_usage.sync(client=session, id=created.data.id)
+    day = usage.data.days[0] if usage.data.days else None
+    if day is not None and "REVOKED" in day.refused and day.refused["REVOKED"] == 2:
+        break
+    time.sleep(0.05)
+check(
+    day is not None
+    and day.uses == 6
+    and day.refused["SCOPE_MISSING"] == 1
+    and {a.ip for a in usage.data.addresses} == {"127.0.0.1", "203.0.113.10"},
+    "its usage: today's uses, refusals by reason, two addresses",
+)
 print(f"python client round trip: {passed} passed, 0 failed")

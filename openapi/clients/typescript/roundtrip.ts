@@ -1,7 +1,8 @@
 // Round trip through the TypeScript client generated from openapi/llavero.json:
 // sign in, create a key, list it, see the key refused a rename, rename and
 // narrow it signed in, verify it with a required scope, roll it with a grace
-// and verify both secrets, revoke it, and see verify answer REVOKED for both. `npm run generate` writes generated/ (not committed);
+// and verify both secrets, revoke it, see verify answer REVOKED for both, and
+// read its usage. `npm run generate` writes generated/ (not committed);
 // `tsc --noEmit` type-checks this file against it first.
 import createClient from 'openapi-fetch';
 import type { paths } from './generated/llavero';
@@ -75,4 +76,18 @@ for (const key of [secret, fresh]) {
   const after = await api.POST('/api/v1/verify', { body: { key }, headers: gateway });
   check(after.data?.data.code === 'REVOKED' && !after.data.data.valid, 'verify says REVOKED for each secret');
 }
+// Six uses (three direct calls, three verifies), one SCOPE_MISSING, two REVOKED.
+let day: { uses: number; refused: Record<string, number> } | undefined;
+let addresses: string[] = [];
+for (let i = 0; i < 100; i++) {
+  const usage = await api.GET('/api/v1/api-keys/{id}/usage', { params: { path: { id } }, headers: { cookie } });
+  day = usage.data?.data.days[0];
+  addresses = (usage.data?.data.addresses ?? []).map((a) => a.ip).sort();
+  if (day?.refused.REVOKED === 2) break;
+  await new Promise((r) => setTimeout(r, 50));
+}
+check(
+  day?.uses === 6 && day.refused.SCOPE_MISSING === 1 && addresses.join(' ') === '127.0.0.1 203.0.113.11',
+  'its usage: today\'s uses, refusals by reason, two addresses',
+);
 console.log(`typescript client round trip: ${passed} passed, 0 failed`);

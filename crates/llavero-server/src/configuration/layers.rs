@@ -40,6 +40,8 @@ pub const KEYS: &[&str] = &[
     "scopes",
     "key_max_lifetime_days",
     "key_default_lifetime_days",
+    "revoke_unused_after_days",
+    "housekeeping_secs",
     "key_failures_per_minute",
     "cache_ttl_secs",
     "usage_flush_ms",

@@ -95,8 +95,14 @@ pub struct Settings {
     pub db_max_connections: u32,
     /// How long a verified key may be answered from memory (zero: never).
     pub cache_ttl: Duration,
-    /// How often coalesced last uses are written.
+    /// How often coalesced usage (last uses, daily counts, addresses) is
+    /// written.
     pub usage_flush: Duration,
+    /// Revoke keys unused this many days (`None`: never).
+    pub revoke_unused_after_days: Option<u32>,
+    /// How often ended sessions, old usage and (with the policy) unused keys
+    /// are swept.
+    pub housekeeping: Duration,
     /// HTTP worker threads; `None`: one per physical core.
     pub workers: Option<usize>,
     /// The built web app to serve at `/`; `None`: API only.
@@ -229,6 +235,8 @@ impl Settings {
 
         let cache_secs = number("LLAVERO_CACHE_TTL_SECS", 0..=300)?.unwrap_or(10);
         let flush_ms = number("LLAVERO_USAGE_FLUSH_MS", 10..=60_000)?.unwrap_or(1000);
+        let revoke_unused_after_days = number("LLAVERO_REVOKE_UNUSED_AFTER_DAYS", 1..=36_500)?;
+        let housekeeping_secs = number("LLAVERO_HOUSEKEEPING_SECS", 1..=86_400)?.unwrap_or(300);
         let db_max_connections = number("LLAVERO_DB_MAX_CONNECTIONS", 2..=256)?;
         let workers = number("LLAVERO_WORKERS", 1..=256)?;
 
@@ -272,6 +280,8 @@ impl Settings {
                 .map_or(if is_sqlite { 4 } else { 16 }, |n| n as u32),
             cache_ttl: Duration::from_secs(cache_secs),
             usage_flush: Duration::from_millis(flush_ms),
+            revoke_unused_after_days: revoke_unused_after_days.map(|d| d as u32),
+            housekeeping: Duration::from_secs(housekeeping_secs),
             workers: workers.map(|n| n as usize),
             web_dir: match var("LLAVERO_WEB_DIR") {
                 Some(dir) => Some(PathBuf::from(dir)),

@@ -244,6 +244,7 @@ mod tests {
                 scopes: Some(vec!["compute:read".into(), "dns:edit".into()]),
                 allowed_cidrs: Vec::new(),
                 previous_secret_expires_at: None,
+                forgotten: false,
             }),
             scopes: llavero_domain::Scopes::Only(vec!["compute:read".into(), "dns:edit".into()]),
             session: None,

@@ -34,5 +34,6 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
             state.store.pool_stats(),
             state.verifier.cached(),
             state.verifier.looked_up(),
+            state.verifier.usage_stats(),
         ))
 }

@@ -15,6 +15,7 @@ pub mod health;
 pub mod info;
 pub mod key_input;
 pub mod scopes;
+pub mod usage;
 pub mod users;
 pub mod verify;
 
@@ -45,6 +46,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(api_keys::update)
         .service(api_keys::roll)
         .service(api_keys::revoke)
+        .service(usage::own)
         .service(scopes::list)
         .service(activity::list)
         .service(users::list)
@@ -52,7 +54,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(users::get)
         .service(users::update)
         .service(users::list_keys)
-        .service(users::revoke_key);
+        .service(users::revoke_key)
+        .service(usage::of_user);
 }
 
 /// Default and largest page sizes.

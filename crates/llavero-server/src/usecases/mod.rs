@@ -17,6 +17,7 @@ pub mod api_keys;
 pub mod key_changes;
 pub mod key_policy;
 pub mod sessions;
+pub mod unused_keys;
 pub mod users;
 
 use llavero_store::activity::NewEvent;

@@ -213,6 +213,7 @@ mod tests {
                 scopes: None,
                 allowed_cidrs: Vec::new(),
                 previous_secret_expires_at: None,
+                forgotten: false,
             },
             revoked: false,
             scopes: llavero_domain::Scopes::All,

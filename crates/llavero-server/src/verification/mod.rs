@@ -2,7 +2,8 @@
 //!
 //! [`Verifier`] owns everything that answers that question fast and keeps
 //! the answer honest: the key cache (`cache`), the batched lookups of cache
-//! misses (`lookup`), the coalesced last-use writes (`usage`) and, on
+//! misses (`lookup`), the coalesced usage writes (`usage`: last uses,
+//! per-day counts of uses and refusals, addresses) and, on
 //! PostgreSQL, the follower of other replicas' invalidations (`follower`).
 //! Its one entry point, [`Verifier::verify`], returns a [`Verdict`]: valid
 //! with the key and its owner, or refused with a reason — never both.
@@ -44,6 +45,7 @@ use std::time::Duration;
 
 use llavero_domain::KeyHash;
 
+use llavero_domain::usage::Outcome;
 use llavero_domain::{key, KeyPrefix, Pepper};
 use llavero_store::activity::NewEvent;
 use llavero_store::api_keys::KeyLookup;
@@ -89,6 +91,19 @@ impl Refusal {
             Refusal::ScopeMissing => VerifyCode::ScopeMissing,
             Refusal::Expired => VerifyCode::Expired,
             Refusal::OwnerDisabled => VerifyCode::UserDisabled,
+        }
+    }
+
+    /// How the refusal counts in the key's usage (`None`: no key to count
+    /// it for).
+    pub fn outcome(self) -> Option<Outcome> {
+        match self {
+            Refusal::Malformed | Refusal::Unknown => None,
+            Refusal::Revoked | Refusal::Superseded => Some(Outcome::Revoked),
+            Refusal::Expired => Some(Outcome::Expired),
+            Refusal::OwnerDisabled => Some(Outcome::UserDisabled),
+            Refusal::IpNotAllowed => Some(Outcome::IpNotAllowed),
+            Refusal::ScopeMissing => Some(Outcome::ScopeMissing),
         }
     }
 }
@@ -212,8 +227,9 @@ impl Verifier {
     }
 
     /// The verdict on `raw` as of now, used from `ip`, for something that
-    /// needs every scope in `needed`; a valid use is recorded as a last use
-    /// from `ip` (written within a flush interval). Failed checks are
+    /// needs every scope in `needed`; the presentation of a known key is
+    /// recorded in its usage — a use, or a refusal by reason — and written
+    /// within a flush interval. Failed checks are
     /// counted against `ip` (when given); once it is over its limit, a key
     /// that would need a lookup is refused with [`VerifyError::Throttled`].
     #[tracing::instrument(level = "debug", skip_all, fields(ip = ?ip))]
@@ -282,14 +298,18 @@ impl Verifier {
             None
         };
         if let Some(refusal) = refusal {
+            if let Some(outcome) = refusal.outcome() {
+                self.usage.record(&found, at, ip, outcome);
+            }
             return Ok(Verdict::Refused(refusal));
         }
-        self.usage.record(found.key.id, at, ip);
+        self.usage.record(&found, at, ip, Outcome::Used);
         Ok(Verdict::Valid {
             owner: found.owner.clone(),
             key: ApiKey {
                 last_used_at: Some(at),
                 last_used_ip: ip.map(str::to_owned),
+                forgotten: false,
                 ..found.key.clone()
             },
         })
@@ -337,6 +357,11 @@ impl Verifier {
     /// How many presented keys were looked up in the database (for metrics).
     pub fn looked_up(&self) -> u64 {
         self.lookups.looked_up()
+    }
+
+    /// The usage flushes' counters (for metrics).
+    pub fn usage_stats(&self) -> &usage::FlushStats {
+        &self.usage.stats
     }
 
     /// How many lookups are cached (for metrics).

@@ -31,7 +31,10 @@ api_test! {
         let relogin = new_client();
         app.login_with(&relogin, "fede", "pw-of-fede-123").await;
 
-        let list = events(&app, &relogin).await;
+        let mut list = events(&app, &relogin).await;
+        // The key's first use (the refused PATCH authenticated it) is a
+        // `key_new_address`, written by the usage flush at its own moment.
+        list.data.retain(|e| e.action.as_str() != "key_new_address");
         let actions: Vec<&str> = list.data.iter().map(|e| e.action.as_str()).collect();
         assert_eq!(actions, ["login", "logout", "api_key_revoked", "api_key_renamed", "api_key_created", "login"]);
         for e in &list.data {

@@ -1,4 +1,4 @@
-//! User B can neither see, rename nor revoke user A's keys: every attempt is a
+//! User B can neither see (the key or its usage), rename nor revoke user A's keys: every attempt is a
 //! 404 (never a 403 that would confirm the key exists), and A's key is
 //! unchanged. By key, renaming and revoking are refused before any lookup
 //! (403 `key_not_allowed`, whoever's key it is), which confirms nothing.
@@ -26,6 +26,8 @@ api_test! {
             ("limits/session", bob.patch(app.url(&path)).json(&json!({ "scopes": ["compute:read"] }))),
             ("roll/session", bob.post(app.url(&format!("{path}/roll"))).json(&json!({ "grace_seconds": 0 }))),
             ("get/key", by_key.get(app.url(&path)).header("MC-Api-Key", &bob_secret)),
+            ("usage/session", bob.get(app.url(&format!("{path}/usage")))),
+            ("usage/key", by_key.get(app.url(&format!("{path}/usage"))).header("MC-Api-Key", &bob_secret)),
         ];
         for (what, req) in attempts {
             let res = req.send().await.unwrap_or_else(|e| panic!("{what}: {e}"));
@@ -43,6 +45,7 @@ api_test! {
         let (_, bob_manager) = app.create_key_with(&bob, json!({ "name": "bob-ci", "scopes": ["llavero:manage"] })).await;
         let by_manager = [
             by_key.get(app.url(&path)).header("MC-Api-Key", &bob_manager),
+            by_key.get(app.url(&format!("{path}/usage"))).header("MC-Api-Key", &bob_manager),
             by_key.patch(app.url(&path)).header("MC-Api-Key", &bob_manager).json(&json!({ "name": "pwned" })),
             by_key.post(app.url(&format!("{path}/roll"))).header("MC-Api-Key", &bob_manager).json(&json!({ "grace_seconds": 0 })),
             by_key.delete(app.url(&path)).header("MC-Api-Key", &bob_manager),

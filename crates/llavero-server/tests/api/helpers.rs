@@ -177,7 +177,7 @@ pub struct TestApp {
     /// The SQLite file, for the backend that has one.
     pub sqlite_path: Option<PathBuf>,
     handle: actix_web::dev::ServerHandle,
-    _scratch: Scratch,
+    _scratch: Option<Scratch>,
 }
 
 /// Waits until `base` (`http://127.0.0.1:PORT`) answers `/readyz`; fails after 30 s.
@@ -233,17 +233,66 @@ pub async fn spawn_app_with(backend: Backend, extra: &[(&str, &str)]) -> TestApp
             (url, None)
         }
     };
-    vars.insert("LLAVERO_DATABASE_URL".into(), database_url.clone());
+    common_vars(&mut vars, &database_url, &admin_password, extra);
+    start(
+        backend,
+        vars,
+        admin_password,
+        database_url,
+        sqlite_path,
+        Some(scratch),
+    )
+    .await
+}
+
+/// Another server on `app`'s database (with its pepper), with extra
+/// settings: a replica, sharing nothing but the database with `app`.
+pub async fn spawn_replica(app: &TestApp, extra: &[(&str, &str)]) -> TestApp {
+    let mut vars: HashMap<String, String> = HashMap::new();
+    if app.backend == Backend::Postgres {
+        vars.insert("LLAVERO_KEY_PEPPER".into(), PG_PEPPER.into());
+    }
+    common_vars(&mut vars, &app.database_url, &app.admin_password, extra);
+    start(
+        app.backend,
+        vars,
+        app.admin_password.clone(),
+        app.database_url.clone(),
+        app.sqlite_path.clone(),
+        None,
+    )
+    .await
+}
+
+/// The settings every test server has, then `extra`.
+fn common_vars(
+    vars: &mut HashMap<String, String>,
+    database_url: &str,
+    admin_password: &str,
+    extra: &[(&str, &str)],
+) {
+    vars.insert("LLAVERO_DATABASE_URL".into(), database_url.to_owned());
     vars.insert("LLAVERO_LISTEN".into(), "127.0.0.1:0".into());
     // Last uses are written in batches; flush often so tests wait little.
     vars.insert("LLAVERO_USAGE_FLUSH_MS".into(), "50".into());
     vars.insert("LLAVERO_VERIFY_TOKEN".into(), VERIFY_TOKEN.into());
     vars.insert("LLAVERO_ADMIN_USERNAME".into(), ADMIN.into());
-    vars.insert("LLAVERO_ADMIN_PASSWORD".into(), admin_password.clone());
+    vars.insert("LLAVERO_ADMIN_PASSWORD".into(), admin_password.to_owned());
     vars.insert("LLAVERO_SCOPES".into(), SCOPES.into());
     for (k, v) in extra {
         vars.insert((*k).into(), (*v).into());
     }
+}
+
+/// Builds and starts a server from `vars`.
+async fn start(
+    backend: Backend,
+    vars: HashMap<String, String>,
+    admin_password: String,
+    database_url: String,
+    sqlite_path: Option<PathBuf>,
+    scratch: Option<Scratch>,
+) -> TestApp {
     let settings = Settings::from_lookup(|k| vars.get(k).cloned())
         .unwrap_or_else(|e| panic!("test settings: {e}"));
     let app = Application::build(settings)

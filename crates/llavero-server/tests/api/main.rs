@@ -25,5 +25,6 @@ mod partition;
 mod replicas;
 mod roll;
 mod secrets;
+mod usage;
 mod users;
 mod verify;

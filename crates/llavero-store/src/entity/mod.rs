@@ -2,5 +2,7 @@
 
 pub mod activity;
 pub mod api_key;
+pub mod api_key_address;
+pub mod api_key_usage_day;
 pub mod session;
 pub mod user;

@@ -8,6 +8,7 @@ use sea_orm_migration::prelude::*;
 mod m20261126_000001_init;
 mod m20261127_000002_throttle_and_idle;
 mod m20261128_000003_key_limits;
+mod m20261129_000004_key_usage;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_init::Migration),
             Box::new(m20261127_000002_throttle_and_idle::Migration),
             Box::new(m20261128_000003_key_limits::Migration),
+            Box::new(m20261129_000004_key_usage::Migration),
         ]
     }
 }

@@ -1,0 +1,50 @@
+//! The periodic sweep: ended sessions, spent throttle counters, usage older
+//! than 90 days (and addresses beyond the 50 most recent of a key), and —
+//! when the operator sets `LLAVERO_REVOKE_UNUSED_AFTER_DAYS` — keys left
+//! unused that long. It runs at start-up and then every
+//! `LLAVERO_HOUSEKEEPING_SECS` (300 by default). Any replica may run it: the
+//! deletes are idempotent and each unused key is revoked by one replica.
+
+use std::time::Duration;
+
+use crate::state::AppState;
+use crate::usecases;
+
+/// What the sweep needs besides the state.
+#[derive(Debug, Clone, Copy)]
+pub struct Sweep {
+    pub every: Duration,
+    pub session_idle: Duration,
+    pub revoke_unused_after_days: Option<u32>,
+}
+
+/// Sweeps now and then every `sweep.every`, until aborted.
+pub async fn run(state: AppState, sweep: Sweep) {
+    let idle = chrono::Duration::from_std(sweep.session_idle).unwrap_or(chrono::Duration::hours(1));
+    let mut tick = tokio::time::interval(sweep.every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let store = &state.store;
+        match store.session_purge_expired(idle).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(sessions = n, "purged ended sessions"),
+            Err(e) => tracing::warn!(error = %e, "could not purge ended sessions"),
+        }
+        if let Err(e) = store.throttle_purge().await {
+            tracing::warn!(error = %e, "could not purge throttle counters");
+        }
+        match store.usage_purge().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(rows = n, "purged old key usage"),
+            Err(e) => tracing::warn!(error = %e, "could not purge old key usage"),
+        }
+        if let Some(days) = sweep.revoke_unused_after_days {
+            match usecases::unused_keys::revoke_unused(&state, days).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(keys = n, days, "revoked keys left unused"),
+                Err(e) => tracing::warn!(error = %e, "could not revoke unused keys"),
+            }
+        }
+    }
+}

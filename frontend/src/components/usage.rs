@@ -1,0 +1,280 @@
+//! A key's detail, opened by selecting its name: uses over the last 30 UTC
+//! days as a bar chart (drawn here as SVG: no chart library), with the same
+//! figures as a table for screen readers and anyone who wants the numbers;
+//! refused attempts by reason; and the recent addresses the key was used
+//! from, with first and last seen and a count — what an owner looks at
+//! before revoking a key.
+//!
+//! The body is written as markup (`inner_html`, every value escaped) rather
+//! than as Leptos views: each view is a type of its own that the compiler
+//! expands into code, and drawn that way this dialog cost 37 KB of the
+//! 250 KB the whole app may weigh; as markup, a fraction of that.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate};
+use leptos::prelude::*;
+use llavero_types::{ApiKey, KeyUsage};
+
+use crate::api;
+use crate::browser;
+use crate::components::modal::Modal;
+use crate::i18n::{use_i18n, I18n, Text};
+
+/// Days the chart shows.
+const DAYS: i64 = 30;
+
+/// One chart day: date, uses, refusals.
+type Day = (NaiveDate, u64, u64);
+
+/// The last [`DAYS`] UTC days up to `today`, oldest first (zero when absent).
+fn last_days(usage: &KeyUsage, today: NaiveDate) -> Vec<Day> {
+    (0..DAYS)
+        .rev()
+        .map(|back| {
+            let date = today - Duration::days(back);
+            let day = usage.days.iter().find(|d| d.date == date);
+            (
+                date,
+                day.map_or(0, |d| d.uses),
+                day.map_or(0, |d| d.refused.values().sum()),
+            )
+        })
+        .collect()
+}
+
+/// `YYYY-MM-DD`, written out (chrono's formatter would add kilobytes).
+fn ymd(date: NaiveDate) -> String {
+    format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day())
+}
+
+/// The words for a refusal code.
+fn reason(code: &str) -> Text {
+    match code {
+        "REVOKED" => Text::ReasonRevoked,
+        "EXPIRED" => Text::Expired,
+        "USER_DISABLED" => Text::ReasonUserDisabled,
+        "IP_NOT_ALLOWED" => Text::ReasonIp,
+        _ => Text::ReasonScope,
+    }
+}
+
+/// `s` safe inside HTML text and attribute values.
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// `<table>` markup: a header row, then `rows` (cells already escaped).
+fn table(class: &str, head: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
+    let head: String = head
+        .iter()
+        .map(|h| format!("<th scope=\"col\">{}</th>", esc(h)))
+        .collect();
+    let body: String = rows
+        .map(|row| {
+            let cells: String = row.iter().map(|c| format!("<td>{c}</td>")).collect();
+            format!("<tr>{cells}</tr>")
+        })
+        .collect();
+    format!("<table class=\"compact {class}\"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+}
+
+/// `<p class="muted">` markup.
+fn none(text: &str) -> String {
+    format!("<p class=\"muted\">{}</p>", esc(text))
+}
+
+/// The bars as SVG markup: uses in the brand colour, refusals stacked above
+/// in red, each day with its figures as a tooltip. Whole numbers only:
+/// formatting floats would add kilobytes to the app.
+fn bars(days: &[Day], uses_word: &str, refused_word: &str) -> String {
+    const H: u64 = 100;
+    let top = days.iter().map(|d| d.1 + d.2).max().unwrap_or(0).max(1);
+    days.iter()
+        .enumerate()
+        .map(|(i, (date, uses, refused))| {
+            let x = i * 20 + 2;
+            let used = uses * H / top;
+            let over = refused * H / top;
+            format!(
+                "<g><title>{}: {uses} {}, {refused} {}</title>\
+                 <rect class=\"bar-bg\" x=\"{x}\" y=\"0\" width=\"16\" height=\"{H}\"/>\
+                 <rect class=\"bar\" x=\"{x}\" y=\"{}\" width=\"16\" height=\"{used}\"/>\
+                 <rect class=\"bar refused\" x=\"{x}\" y=\"{}\" width=\"16\" height=\"{over}\"/></g>",
+                ymd(*date),
+                esc(uses_word),
+                esc(refused_word),
+                H - used,
+                H - used - over,
+            )
+        })
+        .collect()
+}
+
+/// The dialog's body once the usage has arrived, as markup in `lang`.
+fn detail(usage: &KeyUsage, today: NaiveDate, i18n: I18n) -> String {
+    let t = |text| esc(i18n.t(text));
+    let days = last_days(usage, today);
+    let total: u64 = days.iter().map(|d| d.1).sum();
+    let today_uses = days.last().map_or(0, |d| d.1);
+    let summary = t(Text::Uses30).replace("{n}", &total.to_string());
+    let mut reasons = std::collections::BTreeMap::<&str, u64>::new();
+    for day in usage
+        .days
+        .iter()
+        .filter(|d| d.date > today - Duration::days(DAYS))
+    {
+        for (code, n) in &day.refused {
+            *reasons.entry(code).or_default() += n;
+        }
+    }
+    let active: Vec<&Day> = days.iter().rev().filter(|d| d.1 + d.2 > 0).collect();
+    let by_day = if active.is_empty() {
+        none(i18n.t(Text::NoUse30))
+    } else {
+        table(
+            "",
+            &[
+                i18n.t(Text::DateUtc),
+                i18n.t(Text::UsesCol),
+                i18n.t(Text::RefusedCol),
+            ],
+            active.into_iter().map(|(date, uses, refused)| {
+                vec![ymd(*date), uses.to_string(), refused.to_string()]
+            }),
+        )
+    };
+    let refusals = if reasons.is_empty() {
+        none(i18n.t(Text::NoRefusals))
+    } else {
+        let items: String = reasons
+            .iter()
+            .map(|(code, n)| format!("<li>{}: <strong>{n}</strong></li>", t(reason(code))))
+            .collect();
+        format!("<ul class=\"reasons\">{items}</ul>")
+    };
+    let lang = i18n.0.get().tag();
+    let recent = if usage.addresses.is_empty() {
+        none(i18n.t(Text::NoAddresses))
+    } else {
+        table(
+            "addresses",
+            &[
+                "IP",
+                i18n.t(Text::UsesCol),
+                i18n.t(Text::FirstSeen),
+                i18n.t(Text::LastSeen),
+            ],
+            usage.addresses.iter().map(|a| {
+                vec![
+                    format!("<span class=\"mono\">{}</span>", esc(&a.ip)),
+                    a.uses.to_string(),
+                    esc(&browser::local_datetime(&a.first_seen.to_rfc3339(), lang)),
+                    esc(&browser::local_datetime(&a.last_seen.to_rfc3339(), lang)),
+                ]
+            }),
+        )
+    };
+    format!(
+        "<p class=\"usage-summary\"><strong data-testid=\"uses-today\">{}</strong> · {summary}</p>\
+         <figure class=\"chart\"><svg viewBox=\"0 0 600 100\" preserveAspectRatio=\"none\" role=\"img\" aria-label=\"{summary}\">{}</svg>\
+         <figcaption><span class=\"legend\" aria-hidden=\"true\"><i class=\"swatch\"></i>{}<i class=\"swatch refused\"></i>{}</span><details><summary>{}</summary>{by_day}</details></figcaption></figure>\
+         <h3>{}</h3>{refusals}<h3>{}</h3>{recent}",
+        t(Text::UsesToday).replace("{n}", &today_uses.to_string()),
+        bars(&days, i18n.t(Text::Uses), i18n.t(Text::Refused)),
+        t(Text::UsesCol),
+        t(Text::RefusedCol),
+        t(Text::ShowData),
+        t(Text::RefusedByReason),
+        t(Text::RecentAddresses),
+    )
+}
+
+/// Where the dialog's request stands.
+#[derive(Debug, Clone)]
+enum Load {
+    Waiting,
+    Failed,
+    Ready(KeyUsage),
+}
+
+#[component]
+pub fn UsageDialog(key: ApiKey, #[prop(into)] on_close: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    let id = key.id;
+    let load = RwSignal::new(Load::Waiting);
+    leptos::task::spawn_local(async move {
+        load.set(match api::key_usage(id).await {
+            Ok(usage) => Load::Ready(usage),
+            Err(_) => Load::Failed,
+        });
+    });
+    let today = DateTime::from_timestamp_millis(browser::now_millis() as i64)
+        .unwrap_or_default()
+        .date_naive();
+    // One piece of markup, redrawn when the answer arrives or the language
+    // changes.
+    let body = move || {
+        load.with(|state| match state {
+            Load::Waiting => format!(
+                "<p class=\"muted\" role=\"status\">{}</p>",
+                esc(i18n.t(Text::Loading))
+            ),
+            Load::Failed => format!(
+                "<p class=\"field-error\" role=\"alert\">{}</p>",
+                esc(i18n.t(Text::LoadFailed))
+            ),
+            Load::Ready(usage) => detail(usage, today, i18n),
+        })
+    };
+    view! {
+        <Modal id="usage" title=Signal::derive(move || i18n.t(Text::UsageTitle)) on_cancel=on_close>
+            <p class="usage-key"><span class="key-name">{key.name.clone()}</span>" "<span class="hint">{key.hint.clone()}</span></p>
+            <div inner_html=body></div>
+            <div class="dialog-actions">
+                <button type="button" class="primary" on:click=move |_| on_close.run(())>{move || i18n.t(Text::Close)}</button>
+            </div>
+        </Modal>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use llavero_types::UsageDay;
+
+    #[test]
+    fn the_chart_has_thirty_days_ending_today_with_gaps_as_zero() {
+        let today: NaiveDate = "2026-11-27".parse().unwrap();
+        let usage = KeyUsage {
+            days: vec![
+                UsageDay {
+                    date: today,
+                    uses: 5,
+                    refused: [("REVOKED".to_owned(), 2)].into(),
+                },
+                UsageDay {
+                    date: "2026-10-29".parse().unwrap(),
+                    uses: 1,
+                    refused: Default::default(),
+                },
+                UsageDay {
+                    date: "2026-10-28".parse().unwrap(),
+                    uses: 9,
+                    refused: Default::default(),
+                },
+            ],
+            addresses: Vec::new(),
+        };
+        let days = last_days(&usage, today);
+        assert_eq!(days.len(), 30);
+        assert_eq!(days[29], (today, 5, 2));
+        assert_eq!(
+            days[0],
+            ("2026-10-29".parse().unwrap(), 1, 0),
+            "the 30th day back is in, the 31st is not"
+        );
+        assert_eq!(days.iter().map(|d| d.1).sum::<u64>(), 6);
+    }
+}
