@@ -7,8 +7,8 @@
 //!
 //! The body is written as markup (`inner_html`, every value escaped) rather
 //! than as Leptos views: each view is a type of its own that the compiler
-//! expands into code, and drawn that way this dialog cost 37 KB of the
-//! 250 KB the whole app may weigh; as markup, a fraction of that.
+//! expands into code, and drawn that way this view added 37 KB of gzip to
+//! an app that may weigh 250 KB in all; as markup, 15 KB.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate};
 use leptos::prelude::*;

@@ -194,39 +194,46 @@ impl KeyCache {
     }
 }
 
+/// A live key with every privilege, named `k`, of user `u`: for the
+/// verifier's unit tests.
+#[cfg(test)]
+pub(crate) fn test_lookup(key: Uuid, user: Uuid) -> KeyLookup {
+    use chrono::Utc;
+    use llavero_types::{ApiKey, Role, User};
+    KeyLookup {
+        key: ApiKey {
+            id: key,
+            name: "k".into(),
+            hint: "mco_…abcd".into(),
+            created_at: Utc::now(),
+            last_used_at: None,
+            last_used_ip: None,
+            expires_at: None,
+            scopes: None,
+            allowed_cidrs: Vec::new(),
+            previous_secret_expires_at: None,
+            forgotten: false,
+        },
+        revoked: false,
+        scopes: llavero_domain::Scopes::All,
+        cidrs: llavero_domain::Cidrs::default(),
+        superseded_until: None,
+        owner: User {
+            id: user,
+            username: "u".into(),
+            role: Role::User,
+            disabled: false,
+            created_at: Utc::now(),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::Utc;
-    use llavero_types::{ApiKey, Role, User};
 
     fn lookup(key: Uuid, user: Uuid) -> Arc<KeyLookup> {
-        Arc::new(KeyLookup {
-            key: ApiKey {
-                id: key,
-                name: "k".into(),
-                hint: "mco_…abcd".into(),
-                created_at: Utc::now(),
-                last_used_at: None,
-                last_used_ip: None,
-                expires_at: None,
-                scopes: None,
-                allowed_cidrs: Vec::new(),
-                previous_secret_expires_at: None,
-                forgotten: false,
-            },
-            revoked: false,
-            scopes: llavero_domain::Scopes::All,
-            cidrs: llavero_domain::Cidrs::default(),
-            superseded_until: None,
-            owner: User {
-                id: user,
-                username: "u".into(),
-                role: Role::User,
-                disabled: false,
-                created_at: Utc::now(),
-            },
-        })
+        Arc::new(test_lookup(key, user))
     }
 
     #[test]

@@ -279,35 +279,12 @@ fn batch_of(slots: &HashMap<Uuid, Slot>) -> UsageBatch {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use llavero_types::{ApiKey, Role, User};
 
     fn found(name: &str) -> KeyLookup {
-        KeyLookup {
-            key: ApiKey {
-                id: Uuid::now_v7(),
-                name: name.into(),
-                hint: "mco_…abcd".into(),
-                created_at: Utc::now(),
-                last_used_at: None,
-                last_used_ip: None,
-                expires_at: None,
-                scopes: None,
-                allowed_cidrs: Vec::new(),
-                previous_secret_expires_at: None,
-                forgotten: false,
-            },
-            revoked: false,
-            scopes: llavero_domain::Scopes::All,
-            cidrs: llavero_domain::Cidrs::default(),
-            superseded_until: None,
-            owner: User {
-                id: Uuid::now_v7(),
-                username: "ana".into(),
-                role: Role::User,
-                disabled: false,
-                created_at: Utc::now(),
-            },
-        }
+        let mut found = super::super::cache::test_lookup(Uuid::now_v7(), Uuid::now_v7());
+        found.key.name = name.into();
+        found.owner.username = "ana".into();
+        found
     }
 
     fn taken(buffer: &UsageBuffer) -> UsageBatch {

@@ -1,20 +1,10 @@
 //! The activity log: who, what, when, from where, with which key.
 
-use llavero_types::{ActivityList, Role};
+use llavero_types::Role;
 use serde_json::json;
 
 use crate::api_test;
-use crate::helpers::{json, new_client};
-
-async fn events(app: &crate::helpers::TestApp, client: &reqwest::Client) -> ActivityList {
-    let res = client
-        .get(app.url("/activity?limit=200"))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(res.status(), 200);
-    serde_json::from_value(json(res).await).unwrap_or_else(|e| panic!("{e}"))
-}
+use crate::helpers::new_client;
 
 api_test! {
     async fn key_lifecycle_events_name_actor_ip_and_key(app) {
@@ -31,7 +21,7 @@ api_test! {
         let relogin = new_client();
         app.login_with(&relogin, "fede", "pw-of-fede-123").await;
 
-        let mut list = events(&app, &relogin).await;
+        let mut list = app.events(&relogin).await;
         // The key's first use (the refused PATCH authenticated it) is a
         // `key_new_address`, written by the usage flush at its own moment.
         list.data.retain(|e| e.action.as_str() != "key_new_address");
@@ -54,11 +44,11 @@ api_test! {
         let (_, hugo) = app.user("hugo", Role::User).await;
         app.create_key(&gina, "g").await;
         app.create_key(&hugo, "h").await;
-        let gina_events = events(&app, &gina).await;
+        let gina_events = app.events(&gina).await;
         assert!(gina_events.data.iter().all(|e| e.actor.as_ref().map(|a| a.username.as_str()) == Some("gina")));
         assert!(!gina_events.data.is_empty());
         let admin = app.admin().await;
-        let all = events(&app, &admin).await;
+        let all = app.events(&admin).await;
         for who in ["gina", "hugo", "admin"] {
             assert!(all.data.iter().any(|e| e.actor.as_ref().map(|a| a.username.as_str()) == Some(who)), "{who}");
         }
@@ -71,7 +61,7 @@ api_test! {
         let client = new_client();
         app.login_with(&client, "admin", "wrong-password").await;
         let admin = app.admin().await;
-        let all = events(&app, &admin).await;
+        let all = app.events(&admin).await;
         let failed = all.data.iter().find(|e| e.action.as_str() == "login_failed");
         assert!(failed.is_some_and(|e| e.actor.as_ref().map(|a| a.username.as_str()) == Some("admin")));
     }

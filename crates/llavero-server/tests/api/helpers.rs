@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use llavero_server::configuration::{LogFormat, Settings};
 use llavero_server::startup::Application;
-use llavero_types::{ApiKey, ApiKeyCreated, Role, User, UserResponse};
+use llavero_types::{ActivityList, ApiKey, ApiKeyCreated, Role, User, UserResponse};
 use reqwest::{Client, Response};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{json, Value};
@@ -483,6 +483,17 @@ impl TestApp {
             );
             tokio::time::sleep(std::time::Duration::from_millis(25)).await;
         }
+    }
+
+    /// The activity `client` may see, newest first (first 200 events).
+    pub async fn events(&self, client: &Client) -> ActivityList {
+        let res = client
+            .get(self.url("/activity?limit=200"))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(res.status(), 200);
+        serde_json::from_value(json(res).await).unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// The caller's key list (first page).
