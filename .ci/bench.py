@@ -155,8 +155,9 @@ def lua_get(path, headers):
     return f'wrk.method = "GET"\nwrk.path = "{path}"\n{hs}'
 
 
-def lua_cold(keys_file, client_ip="203.0.113.9"):
-    ip = f',"client_ip":"{client_ip}"' if client_ip else ""
+def lua_keys(keys_file):
+    """A verify request script's start: the method, headers, and the keys of
+    `keys_file` in `keys`."""
     return f'''
 wrk.method = "POST"
 wrk.path = "/api/v1/verify"
@@ -165,6 +166,12 @@ wrk.headers["Authorization"] = "Bearer {TOKEN}"
 local keys = {{}}
 for line in io.lines("{keys_file}") do keys[#keys + 1] = line end
 math.randomseed(os.time())
+'''
+
+
+def lua_cold(keys_file, client_ip="203.0.113.9"):
+    ip = f',"client_ip":"{client_ip}"' if client_ip else ""
+    return lua_keys(keys_file) + f'''
 request = function()
   local k = keys[math.random(#keys)]
   return wrk.format(nil, nil, nil, '{{"key":"' .. k .. '"{ip}}}')
@@ -727,14 +734,7 @@ def key_limits(port, floor_port, rounds=3):
 def lua_steady(keys_file):
     """Random keys of `keys_file`, each always from its own address (the
     steady state: keys and addresses seen before)."""
-    return f'''
-wrk.method = "POST"
-wrk.path = "/api/v1/verify"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer {TOKEN}"
-local keys = {{}}
-for line in io.lines("{keys_file}") do keys[#keys + 1] = line end
-math.randomseed(os.time())
+    return lua_keys(keys_file) + f'''
 request = function()
   local i = math.random(#keys)
   local ip = "10." .. (i % 200) .. "." .. (i % 250) .. ".1"
