@@ -123,11 +123,29 @@ async fn parallel_guesses_get_no_more_checks_than_sequential_ones(backend: Backe
         async move { login_from(app, "198.51.100.7", ADMIN, &format!("guess-{i}")).await }
     });
     let answers = futures::future::join_all(guesses).await;
-    let count = |s: u16| answers.iter().filter(|a| a.0 == s).count();
+    let with = |s: u16, code: &str| answers.iter().filter(|a| a.0 == s && a.1 == code).count();
     // Each attempt is counted before its password is checked: 10 checks
-    // (401, or 503 if one waited too long for a turn), the rest refused unchecked.
-    assert_eq!(count(401) + count(503), 10, "{answers:?}");
-    assert_eq!(count(429), 90, "{answers:?}");
+    // (401, or 503 `busy` if one waited too long for a hashing turn), the
+    // rest refused unchecked (429).
+    let checks = with(401, "credentials_invalid") + with(503, "busy");
+    // An attempt that cannot reach its throttle count within PostgreSQL's
+    // 750 ms acquire deadline (100 attempts queue on one row through a
+    // 16-connection pool; seen beside the CPU hogs of `just flake-hunt`) is
+    // refused unchecked too, 503 `database_unavailable`: fail-closed. Then
+    // fewer than 10 passwords may be checked — never more.
+    let unreachable = with(503, "database_unavailable");
+    assert_eq!(
+        checks + with(429, "rate_limited") + unreachable,
+        100,
+        "{answers:?}"
+    );
+    assert!(
+        checks <= 10,
+        "more checks than sequential guesses get: {answers:?}"
+    );
+    if unreachable == 0 {
+        assert_eq!(checks, 10, "{answers:?}");
+    }
     assert!(
         answers
             .iter()
