@@ -81,11 +81,12 @@ impl Slot {
         }
     }
 
-    /// Adds `seen` for `ip`; false when the address could not be kept.
+    /// Adds `seen` for `ip`; true when `ip` is a new address of the slot
+    /// (kept only if there is `room` for it).
     fn seen_from(&mut self, ip: &str, seen: Seen, room: bool) -> bool {
         if let Some((_, s)) = self.addresses.iter_mut().find(|(a, _)| a == ip) {
             s.merge(seen);
-            return true;
+            return false;
         }
         if !room || self.addresses.len() >= ADDRESSES_PER_KEY {
             return false;
@@ -133,9 +134,9 @@ impl Pending {
                 }
             }
             for (ip, seen) in seen {
-                let before = slot.addresses.len();
-                slot.seen_from(&ip, seen, addresses < ADDRESSES);
-                addresses += slot.addresses.len() - before;
+                if slot.seen_from(&ip, seen, addresses < ADDRESSES) {
+                    addresses += 1;
+                }
             }
             self.addresses = addresses;
         }
@@ -185,15 +186,14 @@ impl UsageBuffer {
         let Some(ip) = ip else {
             return;
         };
-        let before = slot.addresses.len();
         let seen = Seen {
             first: at,
             last: at,
             uses: 1,
         };
-        slot.seen_from(ip, seen, room);
-        let added = slot.addresses.len() - before;
-        pending.addresses += added;
+        if slot.seen_from(ip, seen, room) {
+            pending.addresses += 1;
+        }
     }
 
     /// Writes everything pending; on failure puts it back for the next try.
