@@ -9,6 +9,9 @@ async function noViolations(page: Page, what: string) {
 }
 
 test('axe finds no violations on any screen or dialog', async ({ page, account, credentials }) => {
+  // Eight full-page axe scans: ~22 s on an idle 2-core machine, beyond the
+  // default 30 s beside the CPU hogs of `just flake-hunt`.
+  test.setTimeout(90_000);
   await page.goto('/login');
   await expect(page.getByRole('heading', { name: 'Iniciar sesión' })).toBeVisible();
   await noViolations(page, 'sign-in');
