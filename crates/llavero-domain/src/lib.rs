@@ -8,7 +8,9 @@
 //! - [`names`]: validated values (`KeyName`, `Username`, `Password`) that
 //!   carry the rules for bad input in one place;
 //! - [`secret`]: a wrapper that keeps secrets out of `Debug` and `Display`;
-//! - [`usage`]: how long a key's use is kept and when a key is forgotten.
+//! - [`usage`]: how long a key's use is kept and when a key is forgotten;
+//! - [`webhook`]: Standard Webhooks signatures, the retry schedule, and
+//!   which addresses a webhook may never be sent to.
 //!
 //! Everything here is synchronous and deterministic given its inputs (except
 //! the random generators), so it is unit- and property-tested in place.
@@ -22,6 +24,7 @@ pub mod password;
 pub mod random;
 pub mod secret;
 pub mod usage;
+pub mod webhook;
 
 pub use hashing::{KeyHash, Pepper, TokenHash};
 pub use key::{GeneratedKey, KeyFormatError, KeyPrefix, ParsedKey};

@@ -1,7 +1,8 @@
 //! The periodic sweep: ended sessions, spent throttle counters, usage older
 //! than 90 days (and addresses beyond the 50 most recent of a key), and —
 //! when the operator sets `LLAVERO_REVOKE_UNUSED_AFTER_DAYS` — keys left
-//! unused that long. It runs at start-up and then every
+//! unused that long; the `key.expiring` (7 days ahead) and `key.expired`
+//! webhook events, once per key; webhook events done for 7 days. It runs at start-up and then every
 //! `LLAVERO_HOUSEKEEPING_SECS` (300 by default). Any replica may run it: the
 //! deletes are idempotent and each unused key is revoked by one replica.
 
@@ -9,6 +10,9 @@ use std::time::Duration;
 
 use crate::state::AppState;
 use crate::usecases;
+
+/// Days a sent (or failed) webhook event and its deliveries are kept.
+pub const OUTBOX_KEPT_DAYS: i64 = 7;
 
 /// What the sweep needs besides the state.
 #[derive(Debug, Clone, Copy)]
@@ -38,6 +42,19 @@ pub async fn run(state: AppState, sweep: Sweep) {
             Ok(0) => {}
             Ok(n) => tracing::info!(rows = n, "purged old key usage"),
             Err(e) => tracing::warn!(error = %e, "could not purge old key usage"),
+        }
+        match usecases::expiry::notify(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(keys = n, "sent key expiry events"),
+            Err(e) => tracing::warn!(error = %e, "could not send key expiry events"),
+        }
+        match store
+            .outbox_purge(llavero_store::now() - chrono::Duration::days(OUTBOX_KEPT_DAYS))
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(events = n, "purged old webhook events"),
+            Err(e) => tracing::warn!(error = %e, "could not purge old webhook events"),
         }
         if let Some(days) = sweep.revoke_unused_after_days {
             match usecases::unused_keys::revoke_unused(&state, days).await {

@@ -40,6 +40,8 @@ signed-in session).",
         (name = "verify", description = "Key verification for platform gateways"),
         (name = "activity", description = "The audit log"),
         (name = "users", description = "User administration (admin only)"),
+        (name = "webhooks", description = "Signed event deliveries to other systems (admin only)"),
+        (name = "leaks", description = "Leaked-key reports: GitHub secret scanning and the operator's scanners"),
     )
 )]
 struct ApiDoc;
@@ -71,6 +73,13 @@ impl Modify for SecuritySchemes {
             "The service token configured as LLAVERO_VERIFY_TOKEN (gateways only).".to_owned(),
         );
         components.add_security_scheme("service_token", SecurityScheme::Http(service));
+        components.add_security_scheme(
+            "github_signature",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "Github-Public-Key-Signature",
+                "GitHub's ECDSA P-256 signature of the raw body (base64 DER), with the key named in Github-Public-Key-Identifier.",
+            ))),
+        );
     }
 }
 

@@ -21,7 +21,9 @@ use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 use crate::auth::session::SessionPolicy;
 use crate::bootstrap;
 use crate::configuration::Settings;
+use crate::dispatch::Dispatcher;
 use crate::error;
+use crate::github_keys::GithubKeys;
 use crate::headers;
 use crate::housekeeping::{self, Sweep};
 use crate::metrics::Metrics;
@@ -53,6 +55,7 @@ pub struct Application {
     server: Server,
     verifier: Arc<Verifier>,
     housekeeping: tokio::task::JoinHandle<()>,
+    dispatcher: tokio::task::JoinHandle<()>,
 }
 
 /// Connects to the database named in `settings` and applies migrations.
@@ -129,7 +132,22 @@ impl Application {
             key_policy: Arc::new(settings.key_policy.clone()),
             metrics: Arc::new(Metrics::default()),
             verifier: verifier.clone(),
+            webhook_allow_http: settings.webhook_allow_http,
+            github_keys: settings
+                .github_scanning_keys
+                .clone()
+                .map(GithubKeys::new)
+                .transpose()?
+                .map(Arc::new),
         };
+        let dispatcher = tokio::spawn(
+            Dispatcher {
+                store: store.clone(),
+                pepper: state.pepper.clone(),
+                allow_http: settings.webhook_allow_http,
+            }
+            .run(),
+        );
         let housekeeping = tokio::spawn(housekeeping::run(
             state.clone(),
             Sweep {
@@ -161,6 +179,7 @@ impl Application {
             server,
             verifier,
             housekeeping,
+            dispatcher,
         })
     }
 
@@ -185,6 +204,9 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         self.housekeeping.abort();
+        // Attempts cut short here keep their lease; it runs out and the
+        // delivery is sent again (at least once, same webhook-id).
+        self.dispatcher.abort();
         self.verifier.shutdown().await;
         result
     }

@@ -9,6 +9,7 @@ use llavero_store::Store;
 
 use crate::auth::session::SessionPolicy;
 use crate::configuration::KeyPolicy;
+use crate::github_keys::GithubKeys;
 use crate::metrics::Metrics;
 use crate::passwords::PasswordWork;
 use crate::verification::Verifier;
@@ -36,4 +37,8 @@ pub struct AppState {
     pub key_policy: Arc<KeyPolicy>,
     pub metrics: Arc<Metrics>,
     pub verifier: Arc<Verifier>,
+    /// Webhooks may use plain http to any host.
+    pub webhook_allow_http: bool,
+    /// GitHub's secret-scanning keys; `None`: `/leaks/github` answers 503.
+    pub github_keys: Option<Arc<GithubKeys>>,
 }

@@ -17,6 +17,9 @@ pub struct NewEvent {
     pub target_type: Option<&'static str>,
     pub target_id: Option<Uuid>,
     pub detail: Option<String>,
+    /// Whose key or account this is about, when someone else acted on it
+    /// (an admin, a leak report, a policy): that user sees the event too.
+    pub owner_id: Option<Uuid>,
 }
 
 impl From<activity::Model> for ActivityEvent {
@@ -42,7 +45,8 @@ impl From<activity::Model> for ActivityEvent {
 }
 
 impl Store {
-    /// Events newest first: all of them, or only those `actor_id` did.
+    /// Events newest first: all of them, or only those `actor_id` did or
+    /// that were about their keys and account.
     #[tracing::instrument(skip(self))]
     pub async fn activity_list(
         &self,
@@ -51,7 +55,11 @@ impl Store {
     ) -> Result<Page<ActivityEvent>, StoreError> {
         let mut q = activity::Entity::find().order_by_desc(activity::Column::Id);
         if let Some(actor) = actor_id {
-            q = q.filter(activity::Column::ActorId.eq(actor));
+            q = q.filter(
+                sea_orm::Condition::any()
+                    .add(activity::Column::ActorId.eq(actor))
+                    .add(activity::Column::OwnerId.eq(actor)),
+            );
         }
         if let Some(after) = page.after {
             q = q.filter(activity::Column::Id.lt(after));
@@ -93,6 +101,7 @@ impl Tx {
             target_type: Set(event.target_type.map(str::to_owned)),
             target_id: Set(event.target_id),
             detail: Set(event.detail.map(fit_detail)),
+            owner_id: Set(event.owner_id),
         };
         activity::Entity::insert(am)
             .exec_without_returning(&self.txn)

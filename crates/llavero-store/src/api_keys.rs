@@ -128,6 +128,7 @@ impl Store {
             allowed_cidrs: Set(None),
             previous_key_hash: Set(None),
             previous_valid_until: Set(None),
+            expiry_notice: Set(0),
         });
         api_key::Entity::insert_many(rows)
             .exec_without_returning(&self.db)
@@ -252,6 +253,7 @@ impl Tx {
             allowed_cidrs: Set(new.cidrs.to_stored()),
             previous_key_hash: Set(None),
             previous_valid_until: Set(None),
+            expiry_notice: Set(0),
         };
         // A digest collision would need a 178-bit secret to repeat: report it
         // as a conflict rather than overwrite anything.

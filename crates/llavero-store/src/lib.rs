@@ -3,7 +3,8 @@
 //! [`Store`] wraps a sea-orm connection pool to SQLite (the embedded default)
 //! or PostgreSQL (production). One module per table (`users`, `api_keys`,
 //! `sessions`, `activity`, `throttle`; `usage` for a key's per-day counts and
-//! addresses) holds that table's queries; `entity` and
+//! addresses; `webhooks` for endpoints and the outbox, `webhook_deliveries`
+//! for sending them) holds that table's queries; `entity` and
 //! `migration` hold the schema. Errors come back as [`StoreError`], which
 //! says *what* went wrong (not found, conflict, database failure) and leaves
 //! HTTP status codes to the server.
@@ -13,6 +14,8 @@
 pub mod activity;
 pub mod api_keys;
 pub mod entity;
+pub mod expiry;
+pub mod leaks;
 pub mod migration;
 pub mod notify;
 pub mod sessions;
@@ -21,6 +24,8 @@ pub mod tx;
 pub mod unused_keys;
 pub mod usage;
 pub mod users;
+pub mod webhook_deliveries;
+pub mod webhooks;
 
 pub use tx::Tx;
 
@@ -144,6 +149,9 @@ pub struct Store {
     db: DatabaseConnection,
     /// On PostgreSQL, how to open a listening connection of its own.
     listener_options: Option<ListenerOptions>,
+    /// Woken when a commit added webhook deliveries (this process's
+    /// dispatcher sends them at once; other replicas poll).
+    outbox: std::sync::Arc<tokio::sync::Notify>,
 }
 
 /// PostgreSQL connection options; `Debug` hides them (they hold the password).
@@ -213,6 +221,7 @@ impl Store {
         Ok(Store {
             db,
             listener_options,
+            outbox: Default::default(),
         })
     }
 

@@ -1,5 +1,6 @@
 //! [`Tx`]: one database transaction, for a state change and everything that
-//! must happen with it (its activity event, its cache-invalidation notice).
+//! must happen with it (its activity event, its webhook outbox event, its
+//! cache-invalidation notice).
 //!
 //! Every write that a use case makes goes through a `Tx`; the table modules
 //! add their write methods to it. Dropping a `Tx` without [`Tx::commit`]
@@ -22,6 +23,9 @@ use crate::{Backend, Store, StoreError};
 pub struct Tx {
     pub(crate) txn: DatabaseTransaction,
     pub(crate) backend: Backend,
+    /// Set when this transaction added webhook deliveries.
+    pub(crate) emitted: std::sync::atomic::AtomicBool,
+    pub(crate) outbox: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl Store {
@@ -38,7 +42,12 @@ impl Store {
             ))
             .await?;
         }
-        Ok(Tx { txn, backend })
+        Ok(Tx {
+            txn,
+            backend,
+            emitted: Default::default(),
+            outbox: self.outbox.clone(),
+        })
     }
 }
 
@@ -47,6 +56,9 @@ impl Tx {
     /// (and, on PostgreSQL, delivers its notifications).
     pub async fn commit(self) -> Result<(), StoreError> {
         self.txn.commit().await?;
+        if self.emitted.load(std::sync::atomic::Ordering::Relaxed) {
+            self.outbox.notify_one();
+        }
         Ok(())
     }
 }

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use llavero_domain::usage::{first_kept_day, Outcome, ADDRESSES_KEPT, RETENTION_DAYS};
-use llavero_types::{ActivityAction, Actor, KeyUsage, UsageAddress, UsageDay};
+use llavero_types::{ActivityAction, Actor, KeyUsage, UsageAddress, UsageDay, WebhookEventType};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     Set, Statement, TransactionTrait,
@@ -24,6 +24,7 @@ use uuid::Uuid;
 
 use crate::activity::fit_detail;
 use crate::entity::{activity, api_key, api_key_address, api_key_usage_day};
+use crate::webhooks::OutboxEvent;
 use crate::{now, Store, StoreError};
 
 /// Rows per statement.
@@ -90,6 +91,7 @@ impl Store {
     pub async fn usage_write(&self, batch: &UsageBatch) -> Result<Written, StoreError> {
         let backend = self.db.get_database_backend();
         let txn = self.db.begin().await?;
+        let mut emitted = false;
         let mut written = Written::default();
         for chunk in batch.last_uses.chunks(CHUNK) {
             let mut rows = Vec::with_capacity(chunk.len());
@@ -198,8 +200,27 @@ impl Store {
                     target_type: Set(Some("api_key".to_owned())),
                     target_id: Set(Some(a.key_id)),
                     detail: Set(Some(fit_detail(format!("name: {}", a.key_name)))),
+                    owner_id: Set(Some(a.owner.id)),
                 })
                 .collect();
+            for a in chunk.iter().filter(|a| {
+                inserted.contains(&(
+                    a.key_id,
+                    a.ip.clone(),
+                    i64::try_from(a.uses).unwrap_or(i64::MAX),
+                ))
+            }) {
+                let event = OutboxEvent {
+                    kind: WebhookEventType::KeyNewAddress,
+                    key_id: Some(a.key_id),
+                    data: serde_json::json!({
+                        "api_key_id": a.key_id,
+                        "user_id": a.owner.id,
+                        "ip": a.ip,
+                    }),
+                };
+                emitted |= crate::webhooks::emit(&txn, &event, None).await?.is_some();
+            }
             written.rows += chunk.len();
             written.new_addresses += events.len();
             if !events.is_empty() {
@@ -209,6 +230,9 @@ impl Store {
             }
         }
         txn.commit().await?;
+        if emitted {
+            self.outbox.notify_one();
+        }
         Ok(written)
     }
 

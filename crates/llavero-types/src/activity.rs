@@ -28,6 +28,13 @@ pub enum ActivityAction {
     /// The key was revoked by the operator's policy for keys left unused
     /// (`LLAVERO_REVOKE_UNUSED_AFTER_DAYS`).
     ApiKeyRevokedUnused,
+    /// The key was reported leaked (by GitHub's secret scanning or the
+    /// operator's scanner) and revoked; `detail` says where it was found.
+    ApiKeyLeaked,
+    /// An admin added, changed or removed a webhook endpoint.
+    WebhookCreated,
+    WebhookUpdated,
+    WebhookDeleted,
     UserCreated,
     UserUpdated,
     /// A user changed their own password.
@@ -51,6 +58,10 @@ impl ActivityAction {
             ActivityAction::ApiKeyIpRefused => "api_key_ip_refused",
             ActivityAction::KeyNewAddress => "key_new_address",
             ActivityAction::ApiKeyRevokedUnused => "api_key_revoked_unused",
+            ActivityAction::ApiKeyLeaked => "api_key_leaked",
+            ActivityAction::WebhookCreated => "webhook_created",
+            ActivityAction::WebhookUpdated => "webhook_updated",
+            ActivityAction::WebhookDeleted => "webhook_deleted",
             ActivityAction::UserCreated => "user_created",
             ActivityAction::UserUpdated => "user_updated",
             ActivityAction::PasswordChanged => "password_changed",
@@ -59,7 +70,7 @@ impl ActivityAction {
     }
 
     /// Every action, for parsing stored names back.
-    pub const ALL: [ActivityAction; 15] = [
+    pub const ALL: [ActivityAction; 19] = [
         ActivityAction::Login,
         ActivityAction::LoginFailed,
         ActivityAction::Logout,
@@ -71,6 +82,10 @@ impl ActivityAction {
         ActivityAction::ApiKeyIpRefused,
         ActivityAction::KeyNewAddress,
         ActivityAction::ApiKeyRevokedUnused,
+        ActivityAction::ApiKeyLeaked,
+        ActivityAction::WebhookCreated,
+        ActivityAction::WebhookUpdated,
+        ActivityAction::WebhookDeleted,
         ActivityAction::UserCreated,
         ActivityAction::UserUpdated,
         ActivityAction::PasswordChanged,

@@ -13,12 +13,14 @@ mod activity;
 mod auth;
 mod info;
 mod keys;
+mod leaks;
 pub mod patch;
 mod problem;
 mod scopes;
 mod usage;
 mod users;
 mod verify;
+mod webhooks;
 
 pub use activity::{ActivityAction, ActivityEvent, ActivityList, Actor};
 pub use auth::{ChangePassword, LoginRequest, Me, MeResponse};
@@ -26,11 +28,17 @@ pub use info::{Info, InfoResponse};
 pub use keys::{
     ApiKey, ApiKeyCreated, ApiKeyList, ApiKeyResponse, CreateApiKey, RollApiKey, UpdateApiKey,
 };
+pub use leaks::{LeakFeedback, LeakFeedbackList, LeakLabel, LeakReport};
 pub use problem::{ErrorCode, FieldError, Problem};
 pub use scopes::{Described, Scope, ScopeList};
 pub use usage::{KeyUsage, KeyUsageResponse, UsageAddress, UsageDay};
 pub use users::{CreateUser, Role, UpdateUser, User, UserList, UserResponse};
 pub use verify::{VerifyCode, VerifyRequest, VerifyResponse, VerifyResult};
+pub use webhooks::{
+    CreateWebhook, DeliveryStatus, UpdateWebhook, WebhookCreated, WebhookDelivery,
+    WebhookDeliveryList, WebhookDeliveryResponse, WebhookEndpoint, WebhookEventType, WebhookList,
+    WebhookResponse,
+};
 
 /// Query parameters of every cursor-paginated list.
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]

@@ -73,6 +73,8 @@ pub enum ErrorCode {
     OwnerDisabled,
     /// 401: `/verify` without the right service token.
     ServiceTokenInvalid,
+    /// 401: a leak report's signature is missing or does not verify.
+    SignatureInvalid,
     /// 403: the account is disabled.
     AccountDisabled,
     /// 403: this needs the admin role.
@@ -120,6 +122,11 @@ pub enum ErrorCode {
     GraceSecondsInvalid,
     /// 422: `required_scope` is not a scope name.
     RequiredScopeInvalid,
+    /// 422: a webhook `url` is not https (or loopback http), carries
+    /// credentials, or points where no server may call.
+    UrlInvalid,
+    /// 422: `events` names an unknown event type, or is an empty list.
+    EventsInvalid,
     /// 422: an update that changes nothing.
     NothingToChange,
     /// 422: `current_password` is not the account's password.
@@ -135,6 +142,8 @@ pub enum ErrorCode {
     /// 503: the server is at its limit for this kind of work; retry after
     /// `Retry-After`.
     Busy,
+    /// 503: the operator has not configured this (see the README).
+    NotConfigured,
 }
 
 impl ErrorCode {
@@ -155,6 +164,7 @@ impl ErrorCode {
             ErrorCode::KeyExpired => "key_expired",
             ErrorCode::OwnerDisabled => "owner_disabled",
             ErrorCode::ServiceTokenInvalid => "service_token_invalid",
+            ErrorCode::SignatureInvalid => "signature_invalid",
             ErrorCode::AccountDisabled => "account_disabled",
             ErrorCode::AdminRequired => "admin_required",
             ErrorCode::KeyNotAllowed => "key_not_allowed",
@@ -177,6 +187,8 @@ impl ErrorCode {
             ErrorCode::AllowedCidrsInvalid => "allowed_cidrs_invalid",
             ErrorCode::GraceSecondsInvalid => "grace_seconds_invalid",
             ErrorCode::RequiredScopeInvalid => "required_scope_invalid",
+            ErrorCode::UrlInvalid => "url_invalid",
+            ErrorCode::EventsInvalid => "events_invalid",
             ErrorCode::NothingToChange => "nothing_to_change",
             ErrorCode::CurrentPasswordInvalid => "current_password_invalid",
             ErrorCode::RateLimited => "rate_limited",
@@ -184,6 +196,7 @@ impl ErrorCode {
             ErrorCode::DatabaseUnavailable => "database_unavailable",
             ErrorCode::VerificationDisabled => "verification_disabled",
             ErrorCode::Busy => "busy",
+            ErrorCode::NotConfigured => "not_configured",
         }
     }
 
@@ -201,6 +214,8 @@ impl ErrorCode {
             "grace_seconds" => ErrorCode::GraceSecondsInvalid,
             "required_scope" => ErrorCode::RequiredScopeInvalid,
             "current_password" => ErrorCode::CurrentPasswordInvalid,
+            "url" => ErrorCode::UrlInvalid,
+            "events" => ErrorCode::EventsInvalid,
             _ => ErrorCode::InvalidInput,
         }
     }
@@ -234,6 +249,7 @@ mod tests {
             ErrorCode::KeyExpired,
             ErrorCode::OwnerDisabled,
             ErrorCode::ServiceTokenInvalid,
+            ErrorCode::SignatureInvalid,
             ErrorCode::AccountDisabled,
             ErrorCode::AdminRequired,
             ErrorCode::KeyNotAllowed,
@@ -256,6 +272,8 @@ mod tests {
             ErrorCode::AllowedCidrsInvalid,
             ErrorCode::GraceSecondsInvalid,
             ErrorCode::RequiredScopeInvalid,
+            ErrorCode::UrlInvalid,
+            ErrorCode::EventsInvalid,
             ErrorCode::NothingToChange,
             ErrorCode::CurrentPasswordInvalid,
             ErrorCode::RateLimited,
@@ -263,6 +281,7 @@ mod tests {
             ErrorCode::DatabaseUnavailable,
             ErrorCode::VerificationDisabled,
             ErrorCode::Busy,
+            ErrorCode::NotConfigured,
         ];
         for code in all {
             let json = serde_json::to_string(&code).unwrap_or_default();

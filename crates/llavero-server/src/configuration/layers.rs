@@ -42,6 +42,8 @@ pub const KEYS: &[&str] = &[
     "key_default_lifetime_days",
     "revoke_unused_after_days",
     "housekeeping_secs",
+    "webhook_allow_http",
+    "github_scanning_keys",
     "key_failures_per_minute",
     "cache_ttl_secs",
     "usage_flush_ms",

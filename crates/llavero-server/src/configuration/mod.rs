@@ -103,6 +103,11 @@ pub struct Settings {
     /// How often ended sessions, old usage and (with the policy) unused keys
     /// are swept.
     pub housekeeping: Duration,
+    /// Webhooks may use plain `http://` to any host (else only loopback).
+    pub webhook_allow_http: bool,
+    /// Where GitHub's secret-scanning public keys come from (a file, or an
+    /// `https://` URL fetched and cached); `None`: `/leaks/github` is off.
+    pub github_scanning_keys: Option<String>,
     /// HTTP worker threads; `None`: one per physical core.
     pub workers: Option<usize>,
     /// The built web app to serve at `/`; `None`: API only.
@@ -237,6 +242,30 @@ impl Settings {
         let flush_ms = number("LLAVERO_USAGE_FLUSH_MS", 10..=60_000)?.unwrap_or(1000);
         let revoke_unused_after_days = number("LLAVERO_REVOKE_UNUSED_AFTER_DAYS", 1..=36_500)?;
         let housekeeping_secs = number("LLAVERO_HOUSEKEEPING_SECS", 1..=86_400)?.unwrap_or(300);
+        let webhook_allow_http = match var("LLAVERO_WEBHOOK_ALLOW_HTTP").as_deref() {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "LLAVERO_WEBHOOK_ALLOW_HTTP={other:?}: expected true or false"
+                )))
+            }
+        };
+        let github_scanning_keys = var("LLAVERO_GITHUB_SCANNING_KEYS");
+        if let Some(source) = &github_scanning_keys {
+            if source.starts_with("http://")
+                && !source
+                    .strip_prefix("http://")
+                    .and_then(|rest| rest.split(['/', ':']).next())
+                    .is_some_and(|host| {
+                        llavero_domain::webhook::is_loopback_host(host.trim_matches(['[', ']']))
+                    })
+            {
+                return Err(ConfigError(format!(
+                    "LLAVERO_GITHUB_SCANNING_KEYS={source:?}: a URL must be https:// (http:// only to loopback)"
+                )));
+            }
+        }
         let db_max_connections = number("LLAVERO_DB_MAX_CONNECTIONS", 2..=256)?;
         let workers = number("LLAVERO_WORKERS", 1..=256)?;
 
@@ -282,6 +311,8 @@ impl Settings {
             usage_flush: Duration::from_millis(flush_ms),
             revoke_unused_after_days: revoke_unused_after_days.map(|d| d as u32),
             housekeeping: Duration::from_secs(housekeeping_secs),
+            webhook_allow_http,
+            github_scanning_keys,
             workers: workers.map(|n| n as usize),
             web_dir: match var("LLAVERO_WEB_DIR") {
                 Some(dir) => Some(PathBuf::from(dir)),

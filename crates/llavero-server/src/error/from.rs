@@ -10,6 +10,7 @@ use crate::passwords::{self, Busy};
 use crate::usecases::api_keys::KeyChangeError;
 use crate::usecases::sessions::{PasswordChangeError, SignInError};
 use crate::usecases::users::{UserCreateError, UserUpdateError};
+use crate::usecases::webhooks::WebhookError;
 use crate::verification::VerifyError;
 
 impl From<StoreError> for ApiError {
@@ -125,5 +126,15 @@ impl From<ValidationError> for ApiError {
 impl From<actix_web::error::BlockingError> for ApiError {
     fn from(e: actix_web::error::BlockingError) -> Self {
         ApiError::internal(anyhow::anyhow!("blocking task failed: {e}"))
+    }
+}
+
+impl From<WebhookError> for ApiError {
+    fn from(e: WebhookError) -> Self {
+        match e {
+            WebhookError::NotFound => ApiError::new(ErrorCode::NotFound, "no such webhook"),
+            WebhookError::Store(s) => s.into(),
+            WebhookError::Random(r) => ApiError::internal(r),
+        }
     }
 }

@@ -72,7 +72,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::KeyRevoked
         | C::KeyExpired
         | C::OwnerDisabled
-        | C::ServiceTokenInvalid => StatusCode::UNAUTHORIZED,
+        | C::ServiceTokenInvalid
+        | C::SignatureInvalid => StatusCode::UNAUTHORIZED,
         C::AccountDisabled
         | C::AdminRequired
         | C::KeyNotAllowed
@@ -94,11 +95,13 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::AllowedCidrsInvalid
         | C::GraceSecondsInvalid
         | C::RequiredScopeInvalid
+        | C::UrlInvalid
+        | C::EventsInvalid
         | C::NothingToChange
         | C::CurrentPasswordInvalid => StatusCode::UNPROCESSABLE_ENTITY,
         C::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         C::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        C::DatabaseUnavailable | C::VerificationDisabled | C::Busy => {
+        C::DatabaseUnavailable | C::VerificationDisabled | C::Busy | C::NotConfigured => {
             StatusCode::SERVICE_UNAVAILABLE
         }
     }

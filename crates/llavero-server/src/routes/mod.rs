@@ -14,10 +14,12 @@ pub mod forward_auth;
 pub mod health;
 pub mod info;
 pub mod key_input;
+pub mod leaks;
 pub mod scopes;
 pub mod usage;
 pub mod users;
 pub mod verify;
+pub mod webhooks;
 
 use llavero_store::PageRequest;
 use llavero_types::{ErrorCode, PageQuery};
@@ -55,7 +57,16 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(users::update)
         .service(users::list_keys)
         .service(users::revoke_key)
-        .service(usage::of_user);
+        .service(usage::of_user)
+        .service(webhooks::list)
+        .service(webhooks::create)
+        .service(webhooks::get)
+        .service(webhooks::update)
+        .service(webhooks::remove)
+        .service(webhooks::test)
+        .service(webhooks::deliveries)
+        .service(leaks::github)
+        .service(leaks::scanner);
 }
 
 /// Default and largest page sizes.

@@ -6,11 +6,12 @@ use llavero_domain::KeyLimits;
 use llavero_domain::{key, KeyHash, KeyName};
 use llavero_store::api_keys::NewApiKey;
 use llavero_store::StoreError;
-use llavero_types::{ActivityAction, ApiKey};
+use llavero_types::{ActivityAction, ApiKey, WebhookEventType};
+use serde_json::json;
 use uuid::Uuid;
 
 use super::key_policy::{BeyondGrant, Grant};
-use super::Acting;
+use super::{events, Acting};
 use crate::state::AppState;
 use crate::throttle;
 use crate::verification::Invalidation;
@@ -117,6 +118,14 @@ pub async fn create(
         ),
     )
     .await?;
+    tx.outbox_emit(events::key(
+        WebhookEventType::KeyCreated,
+        acting,
+        owner_id,
+        created.id,
+        json!({ "expires_at": limits.expires_at }),
+    ))
+    .await?;
     tx.commit().await?;
     // No notification to other replicas: a replica can hold a negative entry
     // for this digest only if the key was presented before it existed —
@@ -154,6 +163,14 @@ pub async fn revoke(
         ActivityAction::ApiKeyRevoked,
         Some(("api_key", key_id)),
         Some(detail),
+    ))
+    .await?;
+    tx.outbox_emit(events::key(
+        WebhookEventType::KeyRevoked,
+        acting,
+        owner_id,
+        key_id,
+        json!({ "reason": "revoked" }),
     ))
     .await?;
     let what = Invalidation::Key(key_id);

@@ -12,9 +12,11 @@ use uuid::Uuid;
 
 use super::api_keys::{describe, locked, new_secret, take_allowance, CreatedKey, KeyChangeError};
 use super::key_policy::{limits_of, Grant};
-use super::Acting;
+use super::{events, Acting};
 use crate::state::AppState;
 use crate::verification::Invalidation;
+use llavero_types::WebhookEventType;
+use serde_json::json;
 
 /// Longest grace period of a roll: 7 days.
 pub const MAX_GRACE_SECONDS: i64 = 7 * 24 * 3600;
@@ -94,6 +96,26 @@ pub async fn update(
         tx.commit().await?;
         return Ok(key);
     }
+    if after.expires_at != before.expires_at {
+        tx.api_key_reset_expiry_notice(key_id).await?;
+    }
+    let changed: Vec<&str> = [
+        (renamed.is_some(), "name"),
+        (after.scopes != before.scopes, "scopes"),
+        (after.cidrs != before.cidrs, "allowed_cidrs"),
+        (after.expires_at != before.expires_at, "expires_at"),
+    ]
+    .into_iter()
+    .filter_map(|(changed, field)| changed.then_some(field))
+    .collect();
+    tx.outbox_emit(events::key(
+        WebhookEventType::KeyUpdated,
+        acting,
+        owner_id,
+        key_id,
+        json!({ "changed": changed }),
+    ))
+    .await?;
     let what = Invalidation::Key(key_id);
     tx.notify_invalidation(&what.payload()).await?;
     tx.commit().await?;
@@ -142,6 +164,14 @@ pub async fn roll(
             key.name,
             previous_until.to_rfc3339()
         )),
+    ))
+    .await?;
+    tx.outbox_emit(events::key(
+        WebhookEventType::KeyRolled,
+        acting,
+        owner_id,
+        key_id,
+        json!({ "previous_secret_expires_at": previous_until }),
     ))
     .await?;
     let what = Invalidation::Key(key_id);

@@ -1,7 +1,7 @@
 //! Use cases: every state change of Llavero, one function each, below HTTP.
 //!
-//! A use case runs its change, the activity event that records it and, on
-//! PostgreSQL, the `pg_notify` that tells other replicas to drop what they
+//! A use case runs its change, the activity event that records it, the
+//! webhook event it sends (the outbox, see `events`) and, on PostgreSQL, the `pg_notify` that tells other replicas to drop what they
 //! cached — in **one transaction** ([`llavero_store::Tx`]). A crash or an
 //! error at any point leaves none of them; a commit makes all of them
 //! visible at once (a notification is delivered only at commit, so no
@@ -14,11 +14,15 @@
 //! under the transaction's locks, so concurrent requests cannot both pass.
 
 pub mod api_keys;
+pub(crate) mod events;
+pub mod expiry;
 pub mod key_changes;
 pub mod key_policy;
+pub mod leaks;
 pub mod sessions;
 pub mod unused_keys;
 pub mod users;
+pub mod webhooks;
 
 use llavero_store::activity::NewEvent;
 use llavero_types::{ActivityAction, Actor, User};
@@ -68,6 +72,7 @@ impl Acting {
             target_type: target.map(|(t, _)| t),
             target_id: target.map(|(_, id)| id),
             detail,
+            owner_id: None,
         }
     }
 }

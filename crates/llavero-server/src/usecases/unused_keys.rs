@@ -9,7 +9,10 @@
 use chrono::Duration;
 use llavero_store::activity::NewEvent;
 use llavero_store::{now, StoreError};
-use llavero_types::ActivityAction;
+use llavero_types::{ActivityAction, WebhookEventType};
+use serde_json::json;
+
+use super::{events, Acting};
 
 use crate::state::AppState;
 use crate::verification::Invalidation;
@@ -34,7 +37,16 @@ pub async fn revoke_unused(state: &AppState, days: u32) -> Result<usize, StoreEr
                 target_type: Some("api_key"),
                 target_id: Some(key.id),
                 detail: Some(format!("name: {}, unused for {days} days", key.name)),
+                owner_id: Some(key.owner.id),
             })
+            .await?;
+            tx.outbox_emit(events::key(
+                WebhookEventType::KeyRevoked,
+                &Acting::system(),
+                key.owner.id,
+                key.id,
+                json!({ "reason": "unused", "unused_days": days }),
+            ))
             .await?;
             tx.notify_invalidation(&Invalidation::Key(key.id).payload())
                 .await?;

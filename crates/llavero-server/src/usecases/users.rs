@@ -4,10 +4,11 @@
 use llavero_domain::{Password, Username};
 use llavero_store::users::{UserChanges, UserRecord};
 use llavero_store::{Store, StoreError};
-use llavero_types::{ActivityAction, Role, User};
+use llavero_types::{ActivityAction, Role, User, WebhookEventType};
+use serde_json::json;
 use uuid::Uuid;
 
-use super::Acting;
+use super::{events, Acting};
 use crate::passwords::{Busy, PasswordWork};
 use crate::state::AppState;
 use crate::verification::Invalidation;
@@ -92,6 +93,13 @@ pub async fn create(
         )),
     ))
     .await?;
+    tx.outbox_emit(events::user(
+        WebhookEventType::UserCreated,
+        acting,
+        record.user.id,
+        json!({ "role": role.as_str() }),
+    ))
+    .await?;
     tx.commit().await?;
     Ok(record.user)
 }
@@ -159,6 +167,22 @@ pub async fn update(
         ActivityAction::UserUpdated,
         Some(("user", id)),
         Some(what.join(", ")),
+    ))
+    .await?;
+    let disabling = disabled == Some(true) && !current.user.disabled;
+    tx.outbox_emit(events::user(
+        if disabling {
+            WebhookEventType::UserDisabled
+        } else {
+            WebhookEventType::UserUpdated
+        },
+        acting,
+        id,
+        json!({
+            "role": record.user.role.as_str(),
+            "disabled": record.user.disabled,
+            "password_changed": changed_password,
+        }),
     ))
     .await?;
     let invalidation = Invalidation::User(id);

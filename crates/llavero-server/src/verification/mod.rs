@@ -334,6 +334,7 @@ impl Verifier {
             target_type: Some("api_key"),
             target_id: Some(found.key.id),
             detail: Some(format!("name: {}", found.key.name)),
+            owner_id: Some(found.owner.id),
         };
         let store = self.store.clone();
         tokio::spawn(async move {

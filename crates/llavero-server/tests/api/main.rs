@@ -7,6 +7,7 @@
 
 mod helpers;
 mod process;
+mod receiver;
 
 mod activity;
 mod api_keys;
@@ -19,6 +20,7 @@ mod forward_auth;
 mod gateways;
 mod info;
 mod key_limits;
+mod leaks;
 mod openapi;
 mod outage;
 mod partition;
@@ -28,3 +30,4 @@ mod secrets;
 mod usage;
 mod users;
 mod verify;
+mod webhooks;

@@ -63,7 +63,33 @@ api_test! {
         assert_eq!(app.get_with_key("/me", &rolled).await.status(), 200);
         let old = app.get_with_key("/me", &secret).await;
         assert_eq!(old.status(), 200, "{}", old.text().await.unwrap_or_default());
+        // A webhook: its signing secret is shown once, never stored, and
+        // its deliveries (to a receiver holding a token in its URL path)
+        // carry no secret.
+        let admin = app.admin().await;
+        let hook = admin
+            .post(app.url("/webhooks"))
+            .json(&json!({ "url": "http://127.0.0.1:9/hooks/scan-me-hook-path" }))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(hook.status(), 201);
+        let webhook_secret = crate::helpers::json(hook).await["secret"].as_str().unwrap_or_default().to_owned();
+        assert!(webhook_secret.starts_with("whsec_"));
+        let (_, doomed) = app.create_key(&admin, "leaked-for-the-scan").await;
+        let leak = reqwest::Client::new()
+            .post(app.url("/leaks"))
+            .bearer_auth(VERIFY_TOKEN)
+            .json(&json!([{ "token": doomed, "url": "https://example.com/leak" }]))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let leak = leak.text().await.unwrap_or_default();
+        assert!(!leak.contains(&doomed), "the leak answer echoes the key: {leak}");
         let mut secrets: Vec<(&str, String)> = vec![
+            ("webhook secret", webhook_secret.clone()),
+            ("webhook secret bytes", webhook_secret["whsec_".len()..].to_owned()),
+            ("leaked key", doomed.clone()),
             ("API key", secret.clone()),
             ("rolled API key", rolled.clone()),
             ("rolled API key body", rolled[4..36].to_owned()),
@@ -95,7 +121,7 @@ api_test! {
             Backend::Postgres => {
                 let db = Database::connect(&app.database_url).await.unwrap_or_else(|e| panic!("{e}"));
                 let mut dump = String::new();
-                for table in ["users", "api_keys", "sessions", "activity", "throttle"] {
+                for table in ["users", "api_keys", "sessions", "activity", "throttle", "webhook_endpoints", "webhook_events", "webhook_deliveries", "api_key_usage_days", "api_key_addresses"] {
                     let rows = db
                         .query_all(Statement::from_string(db.get_database_backend(), format!("SELECT row_to_json(t)::text AS j FROM {table} t")))
                         .await
@@ -106,7 +132,7 @@ api_test! {
                     }
                 }
                 db.close().await.unwrap_or_else(|e| panic!("{e}"));
-                assert!(dump.contains("scan-me") && dump.contains(&rolled_hint), "the dump does not see the rows");
+                assert!(dump.contains("scan-me") && dump.contains(&rolled_hint) && dump.contains("scan-me-hook-path"), "the dump does not see the rows");
                 dump
             }
         };

@@ -18,6 +18,8 @@ pub struct Model {
     pub target_type: Option<String>,
     pub target_id: Option<Uuid>,
     pub detail: Option<String>,
+    /// Whose key or account the event is about (when not the actor's).
+    pub owner_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -29,6 +29,8 @@ pub struct Model {
     pub previous_key_hash: Option<String>,
     /// Until when that previous secret still works.
     pub previous_valid_until: Option<DateTimeUtc>,
+    /// 0; 1 once `key.expiring` was sent; 2 once `key.expired` was.
+    pub expiry_notice: i16,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,6 +9,7 @@ mod m20261126_000001_init;
 mod m20261127_000002_throttle_and_idle;
 mod m20261128_000003_key_limits;
 mod m20261129_000004_key_usage;
+mod m20261130_000005_webhooks;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_throttle_and_idle::Migration),
             Box::new(m20261128_000003_key_limits::Migration),
             Box::new(m20261129_000004_key_usage::Migration),
+            Box::new(m20261130_000005_webhooks::Migration),
         ]
     }
 }

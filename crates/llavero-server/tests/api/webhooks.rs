@@ -1,0 +1,306 @@
+//! Webhooks: every change is delivered, signed (verified by the official
+//! Standard Webhooks library in the receiver), from the outbox — after the
+//! receiver was down, after `kill -9`, and once per event across replicas.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use llavero_types::Role;
+use reqwest::Client;
+use serde_json::{json, Value};
+
+use crate::api_test;
+use crate::helpers::{json, problem, spawn_app_with, spawn_replica, Backend, TestApp};
+use crate::receiver::{free_port, of_key, Receiver};
+
+/// Adds an endpoint for `url`; returns its id and secret.
+pub async fn add_webhook(app: &TestApp, admin: &Client, body: Value) -> (String, String) {
+    let res = admin
+        .post(app.url("/webhooks"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        201,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
+    assert!(res.headers().get("location").is_some());
+    let created = json(res).await;
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("whsec_"), "{secret}");
+    (created["data"]["id"].as_str().unwrap().to_owned(), secret)
+}
+
+async fn deliveries(app: &TestApp, admin: &Client, id: &str) -> Vec<Value> {
+    let res = admin
+        .get(app.url(&format!("/webhooks/{id}/deliveries?limit=200")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    json(res).await["data"].as_array().unwrap().clone()
+}
+
+fn types(got: &[Value]) -> Vec<String> {
+    got.iter()
+        .map(|v| v["body"]["type"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+api_test! {
+    async fn every_change_is_delivered_signed(app) {
+        let admin = app.admin().await;
+        let receiver = Receiver::start(0, 0, None);
+        let (hook, secret) = add_webhook(&app, &admin, json!({ "url": receiver.url() })).await;
+        receiver.set_secret(&secret).await;
+
+        let (user, client) = app.user("webhooked", Role::User).await;
+        let (key, key_secret) = app.create_key(&client, "ci").await;
+        let k = key.id.to_string();
+        let res = client.patch(app.url(&format!("/api-keys/{k}"))).json(&json!({ "name": "ci-2" })).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(app.verify_code_with(json!({ "key": key_secret, "client_ip": "203.0.113.9" })).await, "VALID");
+        let res = client.post(app.url(&format!("/api-keys/{k}/roll"))).json(&json!({ "grace_seconds": 0 })).send().await.unwrap();
+        assert_eq!(res.status(), 201);
+        let rolled = json(res).await["secret"].as_str().unwrap().to_owned();
+        let res = client.delete(app.url(&format!("/api-keys/{k}"))).send().await.unwrap();
+        assert_eq!(res.status(), 204);
+        let u = user.id.to_string();
+        for disabled in [true, false] {
+            let res = admin.patch(app.url(&format!("/users/{u}"))).json(&json!({ "disabled": disabled })).send().await.unwrap();
+            assert_eq!(res.status(), 200);
+        }
+
+        let got = receiver
+            .wait_for(Duration::from_secs(15), |got| got.len() >= 8)
+            .await;
+        let kinds = types(&got);
+        for kind in ["user.created", "key.created", "key.updated", "key.new_address", "key.rolled", "key.revoked", "user.disabled", "user.updated"] {
+            assert_eq!(kinds.iter().filter(|k| *k == kind).count(), 1, "{kind} once in {kinds:?}");
+        }
+        // Events about one key arrive in the order they happened.
+        let key_order: Vec<&str> = got
+            .iter()
+            .filter(|v| v["body"]["data"]["api_key_id"] == k.as_str() && v["body"]["type"] != "key.new_address")
+            .map(|v| v["body"]["type"].as_str().unwrap())
+            .collect();
+        assert_eq!(key_order, ["key.created", "key.updated", "key.rolled", "key.revoked"]);
+        let revoked = of_key(&got, "key.revoked", &k)[0];
+        assert_eq!(revoked["body"]["data"]["user_id"], u.as_str());
+        assert_eq!(revoked["body"]["data"]["reason"], "revoked");
+        assert_eq!(of_key(&got, "key.new_address", &k)[0]["body"]["data"]["ip"], "203.0.113.9");
+        assert_eq!(of_key(&got, "key.updated", &k)[0]["body"]["data"]["changed"], json!(["name"]));
+        for v in &got {
+            let id = v["id"].as_str().unwrap();
+            assert!(id.starts_with("msg_"), "{id}");
+            assert!(v["body"]["timestamp"].is_string());
+            // No payload carries a secret.
+            let text = v.to_string();
+            for s in [key_secret.as_str(), rolled.as_str(), secret.as_str(), app.admin_password.as_str()] {
+                assert!(!text.contains(s), "a payload carries a secret: {text}");
+            }
+        }
+        let listed = deliveries(&app, &admin, &hook).await;
+        assert_eq!(listed.len(), 8);
+        assert!(listed.iter().all(|d| d["status"] == "delivered" && d["response_status"] == 204 && d["attempts"] == 1), "{listed:#?}");
+
+        // A test event, on demand.
+        let res = admin.post(app.url(&format!("/webhooks/{hook}/test"))).send().await.unwrap();
+        assert_eq!(res.status(), 202);
+        let queued = json(res).await;
+        assert_eq!(queued["data"]["event_type"], "webhook.test");
+        let got = receiver.wait_for(Duration::from_secs(10), |got| types(got).contains(&"webhook.test".to_owned())).await;
+        let test = got.iter().find(|v| v["body"]["type"] == "webhook.test").unwrap();
+        assert_eq!(test["body"]["data"]["webhook_id"], hook.as_str());
+        assert_eq!(test["id"], format!("msg_{}", queued["data"]["event_id"].as_str().unwrap().replace('-', "")));
+    }
+}
+
+api_test! {
+    async fn endpoints_are_managed_and_bad_input_is_refused(app) {
+        let admin = app.admin().await;
+        for (body, code) in [
+            (json!({ "url": "http://hooks.example.com/in" }), "url_invalid"),
+            (json!({ "url": "https://169.254.169.254/latest" }), "url_invalid"),
+            (json!({ "url": "http://[fe80::1]/" }), "url_invalid"),
+            (json!({ "url": "https://user:pw@hooks.example.com/" }), "url_invalid"),
+            (json!({ "url": "ftp://hooks.example.com/" }), "url_invalid"),
+            (json!({ "url": "not a url" }), "url_invalid"),
+            (json!({ "url": "https://hooks.example.com/", "events": ["key.nope"] }), "events_invalid"),
+            (json!({ "url": "https://hooks.example.com/", "events": [] }), "events_invalid"),
+            (json!({ "url": "https://hooks.example.com/", "events": ["webhook.test"] }), "events_invalid"),
+        ] {
+            let res = admin.post(app.url("/webhooks")).json(&body).send().await.unwrap();
+            problem(res, 422, code).await;
+        }
+        let res = admin.post(app.url("/webhooks")).json(&json!({ "url": "https://a.example/", "secret": "x" })).send().await.unwrap();
+        assert_eq!(res.status(), 422);
+        let res = admin.get(app.url("/webhooks")).send().await.unwrap();
+        assert_eq!(json(res).await["data"], json!([]), "nothing was created");
+
+        let (_, plain) = app.user("plain", Role::User).await;
+        let res = plain.get(app.url("/webhooks")).send().await.unwrap();
+        problem(res, 403, "admin_required").await;
+        let res = plain.post(app.url("/webhooks")).json(&json!({ "url": "https://a.example/" })).send().await.unwrap();
+        problem(res, 403, "admin_required").await;
+
+        // Only the subscribed events; nothing while disabled.
+        let receiver = Receiver::start(0, 0, None);
+        let (hook, secret) = add_webhook(&app, &admin, json!({ "url": receiver.url(), "events": ["key.revoked"] })).await;
+        receiver.set_secret(&secret).await;
+        let (key, _) = app.create_key(&admin, "filtered").await;
+        let res = admin.delete(app.url(&format!("/api-keys/{}", key.id))).send().await.unwrap();
+        assert_eq!(res.status(), 204);
+        let got = receiver.wait_for(Duration::from_secs(10), |g| !g.is_empty()).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(types(&receiver.verified()), ["key.revoked"], "{got:?}");
+
+        let res = admin.patch(app.url(&format!("/webhooks/{hook}"))).json(&json!({})).send().await.unwrap();
+        problem(res, 422, "nothing_to_change").await;
+        let res = admin.patch(app.url(&format!("/webhooks/{hook}"))).json(&json!({ "url": "http://hooks.example.com/" })).send().await.unwrap();
+        problem(res, 422, "url_invalid").await;
+        let res = admin.patch(app.url(&format!("/webhooks/{hook}"))).json(&json!({ "enabled": false, "events": null })).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        let updated = json(res).await;
+        assert_eq!(updated["data"]["enabled"], false);
+        assert_eq!(updated["data"]["events"], Value::Null);
+        let (key, _) = app.create_key(&admin, "while disabled").await;
+        let res = admin.delete(app.url(&format!("/api-keys/{}", key.id))).send().await.unwrap();
+        assert_eq!(res.status(), 204);
+        assert_eq!(deliveries(&app, &admin, &hook).await.len(), 1, "a disabled endpoint gets nothing");
+
+        let activity = app.events(&admin).await;
+        let created = activity.data.iter().find(|e| e.action.as_str() == "webhook_created").unwrap();
+        assert_eq!(created.detail.as_deref(), Some("host: 127.0.0.1, events: key.revoked"));
+
+        let res = admin.delete(app.url(&format!("/webhooks/{hook}"))).send().await.unwrap();
+        assert_eq!(res.status(), 204);
+        for path in [format!("/webhooks/{hook}"), format!("/webhooks/{hook}/deliveries")] {
+            let res = admin.get(app.url(&path)).send().await.unwrap();
+            problem(res, 404, "not_found").await;
+        }
+        let res = admin.delete(app.url(&format!("/webhooks/{hook}"))).send().await.unwrap();
+        problem(res, 404, "not_found").await;
+    }
+}
+
+api_test! {
+    async fn a_receiver_that_was_down_gets_the_event_on_retry(app) {
+        let admin = app.admin().await;
+        let port = free_port();
+        let url = format!("http://127.0.0.1:{port}/hooks");
+        let (hook, secret) = add_webhook(&app, &admin, json!({ "url": url })).await;
+        let (key, _) = app.create_key(&admin, "while down").await;
+        // The first attempt finds nobody listening.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let first = loop {
+            let listed = deliveries(&app, &admin, &hook).await;
+            if listed.first().is_some_and(|d| d["attempts"] == 1 && d["error"].is_string()) {
+                break listed[0].clone();
+            }
+            assert!(std::time::Instant::now() < deadline, "no failed attempt: {listed:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert_eq!(first["status"], "pending");
+        assert!(first["next_attempt_at"].is_string());
+        assert!(!first["error"].as_str().unwrap().contains("hooks"), "errors leave the URL out");
+        // Up, then the retry (due within 10 s) arrives.
+        let receiver = Receiver::start(port, 0, Some(&secret));
+        let got = receiver.wait_for(Duration::from_secs(15), |g| !g.is_empty()).await;
+        assert_eq!(of_key(&got, "key.created", &key.id.to_string()).len(), 1);
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let d = deliveries(&app, &admin, &hook).await[0].clone();
+            if d["status"] == "delivered" {
+                assert_eq!(d["attempts"], 2);
+                assert_eq!(d["id"], first["id"]);
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "{d:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+api_test! {
+    async fn two_replicas_deliver_each_event_once(app) {
+        let replica = spawn_replica(&app, &[]).await;
+        let admin = app.admin().await;
+        let admin2 = replica.admin().await;
+        // The first two deliveries are answered 500: retried, same id.
+        let receiver = Receiver::start(0, 2, None);
+        let (_, secret) = add_webhook(&app, &admin, json!({ "url": receiver.url(), "events": ["key.created"] })).await;
+        receiver.set_secret(&secret).await;
+        let mut ids = HashSet::new();
+        for i in 0..12 {
+            let (server, client) = if i % 2 == 0 { (&app, &admin) } else { (&replica, &admin2) };
+            ids.insert(server.create_key(client, &format!("k{i}")).await.0.id.to_string());
+        }
+        receiver
+            .wait_for(Duration::from_secs(30), |g| g.iter().filter(|v| v["answered"] == 204).count() >= 12)
+            .await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let got = receiver.verified();
+        let mut answered: HashMap<String, Vec<u64>> = HashMap::new();
+        for v in &got {
+            answered.entry(v["id"].as_str().unwrap().to_owned()).or_default().push(v["answered"].as_u64().unwrap());
+        }
+        assert_eq!(answered.len(), 12, "{got:#?}");
+        for (id, answers) in &answered {
+            let ok = answers.iter().filter(|a| **a == 204).count();
+            assert_eq!(ok, 1, "{id} accepted once: {answers:?}");
+            assert!(answers.len() == 1 || answers[..answers.len() - 1].iter().all(|a| *a == 500), "a duplicate only after a failure: {answers:?}");
+        }
+        assert_eq!(got.len(), 14, "12 events, 2 retried");
+        let keys: HashSet<String> = got.iter().map(|v| v["body"]["data"]["api_key_id"].as_str().unwrap().to_owned()).collect();
+        assert_eq!(keys, ids);
+    }
+}
+
+/// `key.expiring` (within 7 days) then `key.expired`, each once, from a
+/// sweep every second.
+async fn expiry_events_are_sent_once(backend: Backend) {
+    let app = spawn_app_with(backend, &[("LLAVERO_HOUSEKEEPING_SECS", "1")]).await;
+    let admin = app.admin().await;
+    let receiver = Receiver::start(0, 0, None);
+    let (_, secret) = add_webhook(
+        &app,
+        &admin,
+        json!({ "url": receiver.url(), "events": ["key.expiring", "key.expired"] }),
+    )
+    .await;
+    receiver.set_secret(&secret).await;
+    let expires = chrono::Utc::now() + chrono::Duration::seconds(3);
+    let (key, _) = app
+        .create_key_with(&admin, json!({ "name": "short", "expires_at": expires }))
+        .await;
+    let (later, _) = app.create_key_with(&admin, json!({ "name": "later", "expires_at": chrono::Utc::now() + chrono::Duration::days(30) })).await;
+    let got = receiver
+        .wait_for(Duration::from_secs(15), |g| {
+            types(g).contains(&"key.expired".to_owned())
+        })
+        .await;
+    // Three more sweeps: nothing is sent twice.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let got_after = receiver.verified();
+    assert_eq!(got.len(), got_after.len(), "{got_after:#?}");
+    let k = key.id.to_string();
+    assert_eq!(types(&got_after), ["key.expiring", "key.expired"]);
+    assert!(got_after
+        .iter()
+        .all(|v| v["body"]["data"]["api_key_id"] == k.as_str()));
+    assert!(of_key(&got_after, "key.expiring", &later.id.to_string()).is_empty());
+}
+
+#[tokio::test]
+async fn expiry_events_are_sent_once_sqlite() {
+    expiry_events_are_sent_once(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn expiry_events_are_sent_once_postgres() {
+    expiry_events_are_sent_once(Backend::Postgres).await;
+}
