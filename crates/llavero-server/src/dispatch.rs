@@ -29,6 +29,8 @@ use llavero_domain::webhook::{check_url, next_attempt, refused_address, sign};
 use llavero_domain::Pepper;
 use llavero_store::webhook_deliveries::{Claimed, Outcome};
 use llavero_store::Store;
+
+use crate::metrics::Metrics;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use tokio::task::JoinSet;
 
@@ -77,6 +79,7 @@ pub struct Dispatcher {
     pub store: Store,
     pub pepper: Pepper,
     pub allow_http: bool,
+    pub metrics: Arc<Metrics>,
 }
 
 impl Dispatcher {
@@ -140,6 +143,11 @@ async fn attempt(client: reqwest::Client, d: Dispatcher, c: Claimed) {
             }
         }
     };
+    d.metrics.webhook_attempt(match outcome {
+        Outcome::Delivered { .. } => "delivered",
+        Outcome::Retry { .. } => "retry",
+        Outcome::Failed { .. } => "failed",
+    });
     tracing::info!(delivery = %c.id, event = %c.event_id, attempt = c.attempts, ?outcome, "webhook attempt");
     if let Err(e) = d.store.delivery_record(c.id, outcome).await {
         // The lease runs out and the delivery is tried again.

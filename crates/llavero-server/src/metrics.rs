@@ -44,6 +44,8 @@ pub struct Metrics {
     forward_auth: Mutex<BTreeMap<&'static str, u64>>,
     keys_created: AtomicU64,
     keys_revoked: AtomicU64,
+    /// Webhook attempts by outcome (`delivered`, `retry`, `failed`).
+    webhook_attempts: Mutex<BTreeMap<&'static str, u64>>,
 }
 
 impl Metrics {
@@ -96,6 +98,13 @@ impl Metrics {
 
     /// The exposition text, with the database pool's `(size, idle)`, the
     /// verifier's cached entries and the keys it has looked up.
+    /// Counts one webhook attempt by its outcome.
+    pub fn webhook_attempt(&self, outcome: &'static str) {
+        if let Ok(mut map) = self.webhook_attempts.lock() {
+            *map.entry(outcome).or_default() += 1;
+        }
+    }
+
     pub fn render(
         &self,
         pool: Option<(u32, u32)>,
@@ -153,6 +162,16 @@ impl Metrics {
                 let _ = writeln!(
                     out,
                     "llavero_forward_auth_total{{outcome=\"{outcome}\"}} {n}"
+                );
+            }
+        }
+        out.push_str("# HELP llavero_webhook_attempts_total Webhook delivery attempts this process made, by outcome (`delivered`, `retry`: no 2xx and tried again, `failed`: no 2xx within 24 hours).\n");
+        out.push_str("# TYPE llavero_webhook_attempts_total counter\n");
+        if let Ok(map) = self.webhook_attempts.lock() {
+            for (outcome, n) in map.iter() {
+                let _ = writeln!(
+                    out,
+                    "llavero_webhook_attempts_total{{outcome=\"{outcome}\"}} {n}"
                 );
             }
         }

@@ -91,6 +91,7 @@ impl Application {
     /// Prepares storage and binds `settings.listen`.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let pepper = bootstrap::resolve_pepper(&settings)?;
+        let settings_sender = settings.webhook_sender;
         let store = connect_and_migrate(&settings).await?;
         bootstrap::bootstrap_admin(&store, &settings).await?;
 
@@ -140,14 +141,17 @@ impl Application {
                 .transpose()?
                 .map(Arc::new),
         };
-        let dispatcher = tokio::spawn(
-            Dispatcher {
-                store: store.clone(),
-                pepper: state.pepper.clone(),
-                allow_http: settings.webhook_allow_http,
+        let dispatcher = Dispatcher {
+            store: store.clone(),
+            pepper: state.pepper.clone(),
+            allow_http: settings.webhook_allow_http,
+            metrics: state.metrics.clone(),
+        };
+        let dispatcher = tokio::spawn(async move {
+            if settings_sender {
+                dispatcher.run().await;
             }
-            .run(),
-        );
+        });
         let housekeeping = tokio::spawn(housekeeping::run(
             state.clone(),
             Sweep {

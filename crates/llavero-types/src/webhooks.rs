@@ -123,7 +123,7 @@ pub struct CreateWebhook {
     /// Event types to send (see `WebhookEventType`, except `webhook.test`);
     /// absent or null: every event.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<WebhookEventType>>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<WebhookEventType>>, min_items = 1))]
     pub events: Option<Vec<String>>,
 }
 
@@ -140,7 +140,7 @@ pub struct UpdateWebhook {
         deserialize_with = "crate::patch::double_option",
         skip_serializing_if = "Option::is_none"
     )]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<WebhookEventType>>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<WebhookEventType>>, min_items = 1))]
     pub events: Option<Option<Vec<String>>>,
     /// false: no new deliveries (pending ones are not sent either).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -43,6 +43,7 @@ pub const KEYS: &[&str] = &[
     "revoke_unused_after_days",
     "housekeeping_secs",
     "webhook_allow_http",
+    "webhook_sender",
     "github_scanning_keys",
     "key_failures_per_minute",
     "cache_ttl_secs",

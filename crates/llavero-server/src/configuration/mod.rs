@@ -105,6 +105,9 @@ pub struct Settings {
     pub housekeeping: Duration,
     /// Webhooks may use plain `http://` to any host (else only loopback).
     pub webhook_allow_http: bool,
+    /// This replica sends webhook deliveries (else it only writes events,
+    /// for a replica that may not reach receivers).
+    pub webhook_sender: bool,
     /// Where GitHub's secret-scanning public keys come from (a file, or an
     /// `https://` URL fetched and cached); `None`: `/leaks/github` is off.
     pub github_scanning_keys: Option<String>,
@@ -242,15 +245,18 @@ impl Settings {
         let flush_ms = number("LLAVERO_USAGE_FLUSH_MS", 10..=60_000)?.unwrap_or(1000);
         let revoke_unused_after_days = number("LLAVERO_REVOKE_UNUSED_AFTER_DAYS", 1..=36_500)?;
         let housekeeping_secs = number("LLAVERO_HOUSEKEEPING_SECS", 1..=86_400)?.unwrap_or(300);
-        let webhook_allow_http = match var("LLAVERO_WEBHOOK_ALLOW_HTTP").as_deref() {
-            None | Some("false") => false,
-            Some("true") => true,
-            Some(other) => {
-                return Err(ConfigError(format!(
-                    "LLAVERO_WEBHOOK_ALLOW_HTTP={other:?}: expected true or false"
-                )))
+        let flag = |name: &str, default: bool| -> Result<bool, ConfigError> {
+            match var(name).as_deref() {
+                None => Ok(default),
+                Some("true") => Ok(true),
+                Some("false") => Ok(false),
+                Some(other) => Err(ConfigError(format!(
+                    "{name}={other:?}: expected true or false"
+                ))),
             }
         };
+        let webhook_allow_http = flag("LLAVERO_WEBHOOK_ALLOW_HTTP", false)?;
+        let webhook_sender = flag("LLAVERO_WEBHOOK_SENDER", true)?;
         let github_scanning_keys = var("LLAVERO_GITHUB_SCANNING_KEYS");
         if let Some(source) = &github_scanning_keys {
             if source.starts_with("http://")
@@ -312,6 +318,7 @@ impl Settings {
             revoke_unused_after_days: revoke_unused_after_days.map(|d| d as u32),
             housekeeping: Duration::from_secs(housekeeping_secs),
             webhook_allow_http,
+            webhook_sender,
             github_scanning_keys,
             workers: workers.map(|n| n as usize),
             web_dir: match var("LLAVERO_WEB_DIR") {

@@ -64,6 +64,12 @@ fn bad_values_name_their_variable() {
         ("LLAVERO_USAGE_FLUSH_MS", "1"),
         ("LLAVERO_WORKERS", "0"),
         ("LLAVERO_DB_MAX_CONNECTIONS", "1"),
+        ("LLAVERO_WEBHOOK_ALLOW_HTTP", "yes"),
+        ("LLAVERO_WEBHOOK_SENDER", "1"),
+        (
+            "LLAVERO_GITHUB_SCANNING_KEYS",
+            "http://keys.example.com/github",
+        ),
     ] {
         let err = settings(&[(k, v)])
             .err()
@@ -301,4 +307,23 @@ fn the_scope_catalogue_comes_from_the_file_with_descriptions_or_the_variable() {
     ])
     .unwrap_err();
     assert!(bad.to_string().contains("exceeds"), "{bad}");
+}
+
+#[test]
+fn webhook_and_leak_settings_have_safe_defaults() {
+    let s = settings(&[]).unwrap_or_else(|e| panic!("{e}"));
+    assert!(!s.webhook_allow_http);
+    assert!(s.webhook_sender);
+    assert_eq!(s.github_scanning_keys, None);
+    let s = settings(&[
+        ("LLAVERO_WEBHOOK_ALLOW_HTTP", "true"),
+        ("LLAVERO_WEBHOOK_SENDER", "false"),
+        ("LLAVERO_GITHUB_SCANNING_KEYS", "http://127.0.0.1:9000/keys"),
+    ])
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(s.webhook_allow_http && !s.webhook_sender);
+    assert_eq!(
+        s.github_scanning_keys.as_deref(),
+        Some("http://127.0.0.1:9000/keys")
+    );
 }

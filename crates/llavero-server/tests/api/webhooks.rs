@@ -10,7 +10,9 @@ use reqwest::Client;
 use serde_json::{json, Value};
 
 use crate::api_test;
-use crate::helpers::{json, problem, spawn_app_with, spawn_replica, Backend, TestApp};
+use crate::helpers::{
+    json, metric_labelled, problem, spawn_app_with, spawn_replica, Backend, TestApp,
+};
 use crate::receiver::{free_port, of_key, Receiver};
 
 /// Adds an endpoint for `url`; returns its id and secret.
@@ -217,6 +219,9 @@ api_test! {
             if d["status"] == "delivered" {
                 assert_eq!(d["attempts"], 2);
                 assert_eq!(d["id"], first["id"]);
+                let base = app.api.replace("/api/v1", "");
+                assert_eq!(metric_labelled(&base, "llavero_webhook_attempts_total", "outcome=\"retry\"").await, 1);
+                assert_eq!(metric_labelled(&base, "llavero_webhook_attempts_total", "outcome=\"delivered\"").await, 1);
                 break;
             }
             assert!(std::time::Instant::now() < deadline, "{d:?}");
