@@ -212,7 +212,7 @@ impl Store {
             }) {
                 let event = OutboxEvent {
                     kind: WebhookEventType::KeyNewAddress,
-                    key_id: Some(a.key_id),
+                    subject_id: Some(a.key_id),
                     data: serde_json::json!({
                         "api_key_id": a.key_id,
                         "user_id": a.owner.id,

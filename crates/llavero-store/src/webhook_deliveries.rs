@@ -9,8 +9,8 @@
 //! dies mid-attempt leaves a lease that runs out, and the delivery is
 //! claimed again (at-least-once, with the same `webhook-id`).
 //!
-//! Order per key: a delivery is not claimed while an older event about the
-//! same key is still pending for the same endpoint.
+//! Order per subject: a delivery is not claimed while an older event about
+//! the same key (or user) is still pending for the same endpoint.
 
 use chrono::{DateTime, Utc};
 use llavero_types::{DeliveryStatus, WebhookDelivery, WebhookEventType};
@@ -83,7 +83,7 @@ impl Store {
              WHERE d.status = 'pending' AND d.next_attempt_at <= {p1} \
              AND (d.lease_until IS NULL OR d.lease_until < {p2}) AND e.enabled \
              AND NOT EXISTS (SELECT 1 FROM webhook_deliveries o \
-               WHERE o.endpoint_id = d.endpoint_id AND o.key_id = d.key_id \
+               WHERE o.endpoint_id = d.endpoint_id AND o.subject_id = d.subject_id \
                AND o.status = 'pending' AND o.event_id < d.event_id) \
              ORDER BY d.next_attempt_at LIMIT {p3}{lock}"
         );

@@ -19,12 +19,13 @@ use uuid::Uuid;
 use crate::entity::{webhook_delivery, webhook_endpoint, webhook_event};
 use crate::{now, Page, PageRequest, Store, StoreError, Tx};
 
-/// An event to send: its type, the key it is about (deliveries about one
-/// key keep their order) and its `data` (ids, never a secret).
+/// An event to send: its type, the key or user it is about (deliveries
+/// about one subject keep their order) and its `data` (ids, never a
+/// secret).
 #[derive(Debug, Clone)]
 pub struct OutboxEvent {
     pub kind: WebhookEventType,
-    pub key_id: Option<Uuid>,
+    pub subject_id: Option<Uuid>,
     pub data: serde_json::Value,
 }
 
@@ -237,7 +238,7 @@ pub(crate) async fn emit<C: ConnectionTrait>(
     webhook_event::Entity::insert(webhook_event::ActiveModel {
         id: Set(id),
         event_type: Set(event.kind.as_str().to_owned()),
-        key_id: Set(event.key_id),
+        subject_id: Set(event.subject_id),
         payload: Set(payload),
         created_at: Set(at),
     })
@@ -249,7 +250,7 @@ pub(crate) async fn emit<C: ConnectionTrait>(
             id: Set(Uuid::now_v7()),
             event_id: Set(id),
             endpoint_id: Set(endpoint_id),
-            key_id: Set(event.key_id),
+            subject_id: Set(event.subject_id),
             status: Set("pending".to_owned()),
             attempts: Set(0),
             next_attempt_at: Set(Some(at)),

@@ -4,6 +4,7 @@
 
 use llavero_domain::KeyLimits;
 use llavero_domain::{key, KeyHash, KeyName};
+use llavero_store::activity::NewEvent;
 use llavero_store::api_keys::NewApiKey;
 use llavero_store::StoreError;
 use llavero_types::{ActivityAction, ApiKey, WebhookEventType};
@@ -159,11 +160,15 @@ pub async fn revoke(
     } else {
         format!("name: {}, owner: {owner_id}", key.name)
     };
-    tx.activity_record(acting.event(
-        ActivityAction::ApiKeyRevoked,
-        Some(("api_key", key_id)),
-        Some(detail),
-    ))
+    tx.activity_record(NewEvent {
+        // Someone else's doing (an admin): the owner sees it too.
+        owner_id: (!by_owner).then_some(owner_id),
+        ..acting.event(
+            ActivityAction::ApiKeyRevoked,
+            Some(("api_key", key_id)),
+            Some(detail),
+        )
+    })
     .await?;
     tx.outbox_emit(events::key(
         WebhookEventType::KeyRevoked,

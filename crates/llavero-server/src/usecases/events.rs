@@ -32,7 +32,7 @@ pub(crate) fn key(
     }
     OutboxEvent {
         kind,
-        key_id: Some(key_id),
+        subject_id: Some(key_id),
         data: Value::Object(data),
     }
 }
@@ -55,7 +55,7 @@ pub(crate) fn user(
     }
     OutboxEvent {
         kind,
-        key_id: None,
+        subject_id: Some(user_id),
         data: Value::Object(data),
     }
 }

@@ -265,6 +265,17 @@ pub async fn change_own_password(
         Some(format!("other sessions ended: {ended}")),
     ))
     .await?;
+    tx.outbox_emit(super::events::user(
+        llavero_types::WebhookEventType::UserUpdated,
+        acting,
+        user.id,
+        serde_json::json!({
+            "role": user.role.as_str(),
+            "disabled": user.disabled,
+            "password_changed": true,
+        }),
+    ))
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -143,7 +143,7 @@ pub async fn send_test(state: &AppState, acting: &Acting, id: Uuid) -> Result<Uu
             id,
             OutboxEvent {
                 kind: WebhookEventType::WebhookTest,
-                key_id: None,
+                subject_id: None,
                 data: json!({
                     "webhook_id": id,
                     "actor_id": acting.actor.as_ref().map(|a| a.id),

@@ -70,6 +70,13 @@ api_test! {
         let rolled = json(res).await["secret"].as_str().unwrap().to_owned();
         let res = client.delete(app.url(&format!("/api-keys/{k}"))).send().await.unwrap();
         assert_eq!(res.status(), 204);
+        let res = client
+            .post(app.url("/me/password"))
+            .json(&json!({ "current_password": "pw-of-webhooked-123", "new_password": "a-new-password-for-hooks" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 204);
         let u = user.id.to_string();
         for disabled in [true, false] {
             let res = admin.patch(app.url(&format!("/users/{u}"))).json(&json!({ "disabled": disabled })).send().await.unwrap();
@@ -77,12 +84,17 @@ api_test! {
         }
 
         let got = receiver
-            .wait_for(Duration::from_secs(15), |got| got.len() >= 8)
+            .wait_for(Duration::from_secs(15), |got| got.len() >= 9)
             .await;
         let kinds = types(&got);
-        for kind in ["user.created", "key.created", "key.updated", "key.new_address", "key.rolled", "key.revoked", "user.disabled", "user.updated"] {
+        for kind in ["user.created", "key.created", "key.updated", "key.new_address", "key.rolled", "key.revoked", "user.disabled"] {
             assert_eq!(kinds.iter().filter(|k| *k == kind).count(), 1, "{kind} once in {kinds:?}");
         }
+        let updates: Vec<&Value> = got.iter().filter(|v| v["body"]["type"] == "user.updated").collect();
+        assert_eq!(updates.len(), 2, "own password, then re-enabled: {kinds:?}");
+        assert_eq!(updates[0]["body"]["data"]["password_changed"], true);
+        assert_eq!(updates[1]["body"]["data"]["disabled"], false);
+        assert_eq!(updates[1]["body"]["data"]["actor_id"], got.iter().find(|v| v["body"]["type"] == "user.created").unwrap()["body"]["data"]["actor_id"]);
         // Events about one key arrive in the order they happened.
         let key_order: Vec<&str> = got
             .iter()
@@ -101,12 +113,12 @@ api_test! {
             assert!(v["body"]["timestamp"].is_string());
             // No payload carries a secret.
             let text = v.to_string();
-            for s in [key_secret.as_str(), rolled.as_str(), secret.as_str(), app.admin_password.as_str()] {
+            for s in [key_secret.as_str(), rolled.as_str(), secret.as_str(), app.admin_password.as_str(), "a-new-password-for-hooks"] {
                 assert!(!text.contains(s), "a payload carries a secret: {text}");
             }
         }
         let listed = deliveries(&app, &admin, &hook).await;
-        assert_eq!(listed.len(), 8);
+        assert_eq!(listed.len(), 9);
         assert!(listed.iter().all(|d| d["status"] == "delivered" && d["response_status"] == 204 && d["attempts"] == 1), "{listed:#?}");
 
         // A test event, on demand.
@@ -308,4 +320,39 @@ async fn expiry_events_are_sent_once_sqlite() {
 #[tokio::test]
 async fn expiry_events_are_sent_once_postgres() {
     expiry_events_are_sent_once(Backend::Postgres).await;
+}
+
+api_test! {
+    async fn a_keys_events_wait_for_its_earlier_ones_retry(app) {
+        let admin = app.admin().await;
+        // The first delivery (key.created) is answered 500 and retried 5 s
+        // later; the key's later events must not overtake it.
+        let receiver = Receiver::start(0, 1, None);
+        let (_, secret) = add_webhook(&app, &admin, json!({ "url": receiver.url() })).await;
+        receiver.set_secret(&secret).await;
+        let (key, _) = app.create_key(&admin, "ordered").await;
+        receiver.wait_for(Duration::from_secs(5), |g| !g.is_empty()).await;
+        let k = key.id.to_string();
+        let res = admin.patch(app.url(&format!("/api-keys/{k}"))).json(&json!({ "name": "ordered-2" })).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        let res = admin.delete(app.url(&format!("/api-keys/{k}"))).send().await.unwrap();
+        assert_eq!(res.status(), 204);
+        let got = receiver
+            .wait_for(Duration::from_secs(20), |g| g.iter().filter(|v| v["answered"] == 204).count() >= 3)
+            .await;
+        let seen: Vec<(String, u64)> = got
+            .iter()
+            .map(|v| (v["body"]["type"].as_str().unwrap().to_owned(), v["answered"].as_u64().unwrap()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("key.created".to_owned(), 500),
+                ("key.created".to_owned(), 204),
+                ("key.updated".to_owned(), 204),
+                ("key.revoked".to_owned(), 204),
+            ]
+        );
+        assert_eq!(got[0]["id"], got[1]["id"], "a retry keeps its webhook-id");
+    }
 }

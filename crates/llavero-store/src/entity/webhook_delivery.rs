@@ -10,7 +10,8 @@ pub struct Model {
     pub id: Uuid,
     pub event_id: Uuid,
     pub endpoint_id: Uuid,
-    pub key_id: Option<Uuid>,
+    /// The key or user the event is about (for the order per subject).
+    pub subject_id: Option<Uuid>,
     /// `pending`, `delivered` or `failed`.
     pub status: String,
     pub attempts: i32,

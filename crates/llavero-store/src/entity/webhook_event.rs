@@ -9,8 +9,9 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub event_type: String,
-    /// The key the event is about: deliveries about one key go in order.
-    pub key_id: Option<Uuid>,
+    /// The key or user the event is about: deliveries about one subject go
+    /// in order.
+    pub subject_id: Option<Uuid>,
     /// The exact body every attempt sends.
     #[sea_orm(column_type = "Text")]
     pub payload: String,

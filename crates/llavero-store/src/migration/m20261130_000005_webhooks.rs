@@ -32,7 +32,7 @@ enum WebhookEvents {
     Table,
     Id,
     EventType,
-    KeyId,
+    SubjectId,
     Payload,
     CreatedAt,
 }
@@ -43,7 +43,7 @@ enum WebhookDeliveries {
     Id,
     EventId,
     EndpointId,
-    KeyId,
+    SubjectId,
     Status,
     Attempts,
     NextAttemptAt,
@@ -126,7 +126,7 @@ impl MigrationTrait for Migration {
                         .string_len(40)
                         .not_null(),
                 )
-                .col(ColumnDef::new(WebhookEvents::KeyId).uuid().null())
+                .col(ColumnDef::new(WebhookEvents::SubjectId).uuid().null())
                 .col(ColumnDef::new(WebhookEvents::Payload).text().not_null())
                 .col(ts(WebhookEvents::CreatedAt))
                 .to_owned(),
@@ -147,7 +147,7 @@ impl MigrationTrait for Migration {
                         .uuid()
                         .not_null(),
                 )
-                .col(ColumnDef::new(WebhookDeliveries::KeyId).uuid().null())
+                .col(ColumnDef::new(WebhookDeliveries::SubjectId).uuid().null())
                 .col(
                     ColumnDef::new(WebhookDeliveries::Status)
                         .string_len(10)
