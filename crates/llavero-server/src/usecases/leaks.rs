@@ -101,15 +101,8 @@ async fn handle(state: &AppState, reporter: Reporter, r: &LeakReport) -> Result<
     if !previous {
         tx.api_key_set_revoked(key_id).await?;
     }
-    let place = r
-        .url
-        .clone()
-        .unwrap_or_else(|| "an unnamed place".to_owned());
-    let which = if previous {
-        "its previous secret (ended)"
-    } else {
-        "revoked"
-    };
+    let place = r.url.clone().unwrap_or_else(|| "-".to_owned());
+    let which = if previous { "previous" } else { "current" };
     tx.activity_record(NewEvent {
         action: ActivityAction::ApiKeyLeaked,
         actor: None,
@@ -117,14 +110,13 @@ async fn handle(state: &AppState, reporter: Reporter, r: &LeakReport) -> Result<
         api_key_id: None,
         target_type: Some("api_key"),
         target_id: Some(key_id),
+        // Fields in a fixed order, the place last: the web app reads the
+        // name and the place back to tell the owner.
         detail: Some(format!(
-            "name: {}, {which}; found by {} at {place}{}",
+            "name: {}; secret: {which}; by: {}; source: {}; at: {place}",
             current.name,
             reporter.as_str(),
-            r.source
-                .as_deref()
-                .map(|s| format!(" ({s})"))
-                .unwrap_or_default()
+            r.source.as_deref().unwrap_or("-"),
         )),
         owner_id: Some(owner),
     })
