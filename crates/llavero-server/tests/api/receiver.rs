@@ -37,16 +37,17 @@ impl Receiver {
     /// Starts one on `port` (0: any), answering the first `fail_first`
     /// verified deliveries with 500; `secret` may be given now or later.
     pub fn start(port: u16, fail_first: u32, secret: Option<&str>) -> Receiver {
+        Self::start_with(port, &["--fail-first", &fail_first.to_string()], secret)
+    }
+
+    /// Starts one with extra receiver arguments (`--hang-first N`).
+    pub fn start_with(port: u16, args: &[&str], secret: Option<&str>) -> Receiver {
         let script =
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/webhook_receiver.py");
         let mut child = Command::new(python())
             .arg(script)
-            .args([
-                "--port",
-                &port.to_string(),
-                "--fail-first",
-                &fail_first.to_string(),
-            ])
+            .args(["--port", &port.to_string()])
+            .args(args)
             .args(secret.map(|s| ["--secret", s]).into_iter().flatten())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -356,3 +356,40 @@ api_test! {
         assert_eq!(got[0]["id"], got[1]["id"], "a retry keeps its webhook-id");
     }
 }
+
+/// An endpoint that never answers: the attempt gives up after 10 s and the
+/// delivery is tried again (the timeout does not depend on the backend).
+#[tokio::test]
+async fn an_attempt_that_hangs_times_out_and_is_retried() {
+    let app = spawn_app_with(Backend::Sqlite, &[]).await;
+    let admin = app.admin().await;
+    let receiver = Receiver::start_with(0, &["--hang-first", "1"], None);
+    let (hook, secret) = add_webhook(&app, &admin, json!({ "url": receiver.url() })).await;
+    receiver.set_secret(&secret).await;
+    let started = std::time::Instant::now();
+    let (key, _) = app.create_key(&admin, "hung").await;
+    let got = receiver
+        .wait_for(Duration::from_secs(30), |g| {
+            g.iter().any(|v| v["answered"] == 204)
+        })
+        .await;
+    let answers: Vec<&Value> = got.iter().map(|v| &v["answered"]).collect();
+    assert_eq!(answers, [&json!("hung"), &json!(204)]);
+    assert_eq!(got[0]["id"], got[1]["id"]);
+    assert_eq!(of_key(&got, "key.created", &key.id.to_string()).len(), 2);
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_secs(10),
+        "gave up after {waited:?}, before the 10 s timeout"
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let d = deliveries(&app, &admin, &hook).await[0].clone();
+        if d["status"] == "delivered" {
+            assert_eq!(d["attempts"], 2);
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{d:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -7,18 +7,20 @@ Prints `listening <port>` first, then one JSON line per delivery:
 after start (`PUT /_secret`, the body is `whsec_...`), because Llavero shows
 it only when the endpoint is created, which needs this receiver's URL;
 deliveries before that are answered 503. `--fail-first N` answers the first
-N verified deliveries 500 (so they are retried).
+N verified deliveries 500 (so they are retried); `--hang-first N` never
+answers the first N (so the attempt times out).
 """
 
 import argparse
 import json
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from standardwebhooks.webhooks import Webhook
 
-state = {"secret": None, "fail_left": 0}
+state = {"secret": None, "fail_left": 0, "hang_left": 0}
 lock = threading.Lock()
 
 
@@ -61,6 +63,15 @@ class Handler(BaseHTTPRequestHandler):
             self.answer(400)
             return
         with lock:
+            hang = state["hang_left"] > 0
+            if hang:
+                state["hang_left"] -= 1
+        if hang:
+            # Longer than Llavero's 10 s per attempt: it must give up.
+            emit({"verified": True, "id": msg_id, "body": body, "answered": "hung"})
+            time.sleep(15)
+            return
+        with lock:
             fail = state["fail_left"] > 0
             if fail:
                 state["fail_left"] -= 1
@@ -78,9 +89,11 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--fail-first", type=int, default=0)
+    p.add_argument("--hang-first", type=int, default=0)
     p.add_argument("--secret", default=None)
     args = p.parse_args()
     state["fail_left"] = args.fail_first
+    state["hang_left"] = args.hang_first
     state["secret"] = args.secret
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     emit_line = f"listening {server.server_address[1]}"
