@@ -11,8 +11,23 @@ use uuid::Uuid;
 
 use super::Acting;
 
-/// An event about key `key_id` of user `owner_id`; `extra` (an object) is
-/// merged into `data`.
+/// `data`: `ids` first, then who acted, then `extra` (an object) merged in.
+fn data(ids: &[(&str, Uuid)], acting: &Acting, extra: Value) -> Value {
+    let mut data: Map<String, Value> = ids
+        .iter()
+        .map(|(k, id)| ((*k).to_owned(), json!(id)))
+        .collect();
+    data.insert(
+        "actor_id".into(),
+        json!(acting.actor.as_ref().map(|a| a.id)),
+    );
+    if let Value::Object(more) = extra {
+        data.extend(more);
+    }
+    Value::Object(data)
+}
+
+/// An event about key `key_id` of user `owner_id`.
 pub(crate) fn key(
     kind: WebhookEventType,
     acting: &Acting,
@@ -20,42 +35,27 @@ pub(crate) fn key(
     key_id: Uuid,
     extra: Value,
 ) -> OutboxEvent {
-    let mut data = Map::new();
-    data.insert("api_key_id".into(), json!(key_id));
-    data.insert("user_id".into(), json!(owner_id));
-    data.insert(
-        "actor_id".into(),
-        json!(acting.actor.as_ref().map(|a| a.id)),
-    );
-    if let Value::Object(more) = extra {
-        data.extend(more);
-    }
     OutboxEvent {
         kind,
         subject_id: Some(key_id),
-        data: Value::Object(data),
+        data: data(
+            &[("api_key_id", key_id), ("user_id", owner_id)],
+            acting,
+            extra,
+        ),
     }
 }
 
-/// An event about user `user_id`; `extra` (an object) is merged into `data`.
+/// An event about user `user_id`.
 pub(crate) fn user(
     kind: WebhookEventType,
     acting: &Acting,
     user_id: Uuid,
     extra: Value,
 ) -> OutboxEvent {
-    let mut data = Map::new();
-    data.insert("user_id".into(), json!(user_id));
-    data.insert(
-        "actor_id".into(),
-        json!(acting.actor.as_ref().map(|a| a.id)),
-    );
-    if let Value::Object(more) = extra {
-        data.extend(more);
-    }
     OutboxEvent {
         kind,
         subject_id: Some(user_id),
-        data: Value::Object(data),
+        data: data(&[("user_id", user_id)], acting, extra),
     }
 }

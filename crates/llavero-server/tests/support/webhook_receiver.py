@@ -24,6 +24,15 @@ state = {"secret": None, "fail_left": 0, "hang_left": 0}
 lock = threading.Lock()
 
 
+def take(counter):
+    """Whether `counter` had some left (and one less now)."""
+    with lock:
+        left = state[counter] > 0
+        if left:
+            state[counter] -= 1
+        return left
+
+
 def emit(record):
     with lock:
         sys.stdout.write(json.dumps(record) + "\n")
@@ -62,19 +71,12 @@ class Handler(BaseHTTPRequestHandler):
             emit({"verified": False, "id": msg_id, "error": str(e)})
             self.answer(400)
             return
-        with lock:
-            hang = state["hang_left"] > 0
-            if hang:
-                state["hang_left"] -= 1
-        if hang:
+        if take("hang_left"):
             # Longer than Llavero's 10 s per attempt: it must give up.
             emit({"verified": True, "id": msg_id, "body": body, "answered": "hung"})
             time.sleep(15)
             return
-        with lock:
-            fail = state["fail_left"] > 0
-            if fail:
-                state["fail_left"] -= 1
+        fail = take("fail_left")
         emit({
             "verified": True,
             "id": msg_id,
