@@ -10,6 +10,7 @@
 
 use chrono::SecondsFormat;
 use llavero_types::{WebhookEndpoint, WebhookEventType};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -147,6 +148,23 @@ impl Tx {
         }
         if let Some(enabled) = changes.enabled {
             model.enabled = Set(enabled);
+            if !enabled {
+                // What was waiting is not sent later, stale, on re-enabling.
+                webhook_delivery::Entity::update_many()
+                    .col_expr(webhook_delivery::Column::Status, Expr::value("failed"))
+                    .col_expr(
+                        webhook_delivery::Column::Error,
+                        Expr::value(Some("the endpoint was disabled")),
+                    )
+                    .col_expr(
+                        webhook_delivery::Column::NextAttemptAt,
+                        Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+                    )
+                    .filter(webhook_delivery::Column::EndpointId.eq(id))
+                    .filter(webhook_delivery::Column::Status.eq("pending"))
+                    .exec(&self.txn)
+                    .await?;
+            }
         }
         model.updated_at = Set(now());
         Ok(Some(model.update(&self.txn).await?.into()))

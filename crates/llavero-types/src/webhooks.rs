@@ -142,7 +142,8 @@ pub struct UpdateWebhook {
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<WebhookEventType>>, min_items = 1))]
     pub events: Option<Option<Vec<String>>>,
-    /// false: no new deliveries (pending ones are not sent either).
+    /// false: no new deliveries; pending ones end as `failed` ("the
+    /// endpoint was disabled") rather than arrive stale later.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
 }

@@ -163,7 +163,7 @@ pub async fn get(
 /// Change a webhook endpoint
 ///
 /// Its URL, its events (null: every event), or whether it is enabled (a
-/// disabled endpoint is sent nothing, not even what was pending).
+/// disabled endpoint is sent nothing; what was pending ends as `failed`).
 #[utoipa::path(
     operation_id = "webhook_update",
     tag = "webhooks",

@@ -186,8 +186,19 @@ api_test! {
         assert_eq!(res.status(), 204);
         assert_eq!(deliveries(&app, &admin, &hook).await.len(), 1, "a disabled endpoint gets nothing");
 
+        // Disabling ends what was waiting (here: for a receiver that is
+        // down) instead of sending it stale on re-enabling.
+        let (down, _) = add_webhook(&app, &admin, json!({ "url": format!("http://127.0.0.1:{}/", free_port()), "events": ["key.created"] })).await;
+        app.create_key(&admin, "for a dead receiver").await;
+        let res = admin.patch(app.url(&format!("/webhooks/{down}"))).json(&json!({ "enabled": false })).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        let ended = deliveries(&app, &admin, &down).await;
+        assert_eq!(ended.len(), 1);
+        assert_eq!(ended[0]["status"], "failed");
+        assert_eq!(ended[0]["error"], "the endpoint was disabled");
+
         let activity = app.events(&admin).await;
-        let created = activity.data.iter().find(|e| e.action.as_str() == "webhook_created").unwrap();
+        let created = activity.data.iter().rev().find(|e| e.action.as_str() == "webhook_created").unwrap();
         assert_eq!(created.detail.as_deref(), Some("host: 127.0.0.1, events: key.revoked"));
 
         let res = admin.delete(app.url(&format!("/webhooks/{hook}"))).send().await.unwrap();
