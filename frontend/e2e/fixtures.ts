@@ -10,14 +10,14 @@ export type Account = { username: string; password: string };
 let counter = 0;
 
 /** Creates a user through the admin API (a fresh one per test keeps tests independent). */
-export async function createUser(request: APIRequestContext): Promise<Account> {
+export async function createUser(request: APIRequestContext, role: 'user' | 'admin' = 'user'): Promise<Account> {
   const admin = await request.post(`${base()}/api/v1/auth/login`, {
     data: { username: 'admin', password: ADMIN_PASSWORD },
   });
   expect(admin.status()).toBe(200);
   const username = `u${process.pid}-${Date.now()}-${counter++}`;
   const password = `pw-${username}-secret`;
-  const res = await request.post(`${base()}/api/v1/users`, { data: { username, password } });
+  const res = await request.post(`${base()}/api/v1/users`, { data: { username, password, role } });
   expect(res.status()).toBe(201);
   await request.post(`${base()}/api/v1/auth/logout`);
   return { username, password };
@@ -62,7 +62,21 @@ export class CredentialsPage {
   }
 }
 
-export const test = baseTest.extend<{ account: Account; credentials: CredentialsPage }>({
+/** Opens the user menu and follows one of its items. */
+export async function menu(page: Page, item: string | RegExp) {
+  await page.getByRole('button', { name: /Menú de usuario|User menu/ }).click();
+  await page.getByRole('menuitem', { name: item, exact: typeof item === 'string' }).click();
+}
+
+/** Signs in through the API with a fresh request context; returns it. */
+export async function apiSession(playwright: { request: { newContext(): Promise<APIRequestContext> } }, account: Account) {
+  const api = await playwright.request.newContext();
+  const res = await api.post(`${base()}/api/v1/auth/login`, { data: account });
+  expect(res.status()).toBe(200);
+  return api;
+}
+
+export const test = baseTest.extend<{ account: Account; adminAccount: Account; credentials: CredentialsPage }>({
   baseURL: async ({}, use) => use(base()),
   // Every test runs under the server's Content-Security-Policy and fails on
   // any violation Chromium reports.
@@ -75,6 +89,9 @@ export const test = baseTest.extend<{ account: Account; credentials: Credentials
     expect(violations, 'Content-Security-Policy violations').toEqual([]);
   },
   account: async ({ request }, use) => use(await createUser(request)),
+  // A fresh admin per test: tests may change its password or role without
+  // touching the shared `admin` the fixtures sign in with.
+  adminAccount: async ({ request }, use) => use(await createUser(request, 'admin')),
   credentials: async ({ page }, use) => use(new CredentialsPage(page)),
 });
 

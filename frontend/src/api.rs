@@ -6,8 +6,9 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use llavero_types::{
-    ApiKey, ApiKeyCreated, ApiKeyList, ApiKeyResponse, CreateApiKey, ErrorCode, InfoResponse,
-    KeyUsage, KeyUsageResponse, LoginRequest, Me, MeResponse, RollApiKey, ScopeList, UpdateApiKey,
+    ActivityList, ApiKey, ApiKeyCreated, ApiKeyList, ApiKeyResponse, ChangePassword, CreateApiKey,
+    CreateUser, ErrorCode, InfoResponse, KeyUsage, KeyUsageResponse, LoginRequest, Me, MeResponse,
+    RollApiKey, ScopeList, UpdateApiKey, UpdateUser, User, UserList, UserResponse,
 };
 use serde::de::value::StrDeserializer;
 use serde::de::DeserializeOwned;
@@ -183,6 +184,85 @@ pub async fn scopes() -> Result<ScopeList, ApiError> {
 pub async fn revoke_key(id: Uuid) -> Result<(), ApiError> {
     answer(
         Request::delete(&format!("{BASE}/api-keys/{id}"))
+            .send()
+            .await,
+    )
+    .await
+    .map(|_| ())
+}
+
+/// One page of activity, newest first, as `filter` narrows it.
+pub async fn activity(
+    cursor: Option<&str>,
+    action: Option<&str>,
+    user: Option<Uuid>,
+) -> Result<ActivityList, ApiError> {
+    let mut path = String::from("/activity?limit=50");
+    for (name, value) in [
+        ("cursor", cursor.map(str::to_owned)),
+        ("action", action.map(str::to_owned)),
+        ("user", user.map(|u| u.to_string())),
+    ] {
+        if let Some(v) = value {
+            path.push_str(&format!("&{name}={v}"));
+        }
+    }
+    get(&path).await
+}
+
+/// `GET /users`: the first 200 users, newest first (admins).
+pub async fn users() -> Result<UserList, ApiError> {
+    get("/users?limit=200").await
+}
+
+/// `POST /users` (admins).
+pub async fn create_user(body: CreateUser) -> Result<User, ApiError> {
+    with_body::<_, UserResponse>(Request::post(&format!("{BASE}/users")), &body)
+        .await
+        .map(|r| r.data)
+}
+
+/// `PATCH /users/{id}` (admins): role, disabled, or a new password.
+pub async fn update_user(id: Uuid, body: UpdateUser) -> Result<User, ApiError> {
+    with_body::<_, UserResponse>(Request::patch(&format!("{BASE}/users/{id}")), &body)
+        .await
+        .map(|r| r.data)
+}
+
+/// `GET /users/{id}/api-keys` (admins): the first 200 of a user's keys.
+pub async fn user_keys(id: Uuid) -> Result<ApiKeyList, ApiError> {
+    get(&format!("/users/{id}/api-keys?limit=200")).await
+}
+
+/// `DELETE /users/{id}/api-keys/{key_id}` (admins).
+pub async fn revoke_user_key(id: Uuid, key_id: Uuid) -> Result<(), ApiError> {
+    answer(
+        Request::delete(&format!("{BASE}/users/{id}/api-keys/{key_id}"))
+            .send()
+            .await,
+    )
+    .await
+    .map(|_| ())
+}
+
+/// `POST /me/password`: checks the current password, sets the new one.
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<(), ApiError> {
+    let req = Request::post(&format!("{BASE}/me/password"))
+        .json(&ChangePassword {
+            current_password,
+            new_password,
+        })
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    answer(req.send().await).await.map(|_| ())
+}
+
+/// `POST /auth/logout-everywhere`: ends every session of mine.
+pub async fn logout_everywhere() -> Result<(), ApiError> {
+    answer(
+        Request::post(&format!("{BASE}/auth/logout-everywhere"))
             .send()
             .await,
     )

@@ -1,18 +1,22 @@
-//! The app shell: shared state in context, the header, and the two pages.
+//! The app shell: shared state in context, the header, and the pages.
 //!
-//! `/login` signs in; `/credentials` is the "Credenciales de API" screen;
-//! `/` shows whichever fits. On start the app asks `/me` whether the session
+//! `/login` signs in; `/credentials` is the "Credenciales de API" screen,
+//! `/activity` the activity log, `/users` user administration (admins) and
+//! `/account` "Mi cuenta"; `/` shows whichever fits. On start the app asks `/me` whether the session
 //! cookie is still good, so a reload keeps you signed in; a signed-out user
 //! always sees the sign-in page, whatever the URL.
 
 use leptos::prelude::*;
-use llavero_types::User;
+use llavero_types::{Role, User};
 
 use crate::api;
 use crate::components::header::Header;
 use crate::i18n::{use_i18n, I18n, Lang, Text};
+use crate::pages::account::Account;
+use crate::pages::activity::Activity;
 use crate::pages::credentials::Credentials;
 use crate::pages::login::Login;
+use crate::pages::users::Users;
 use crate::route::{Nav, Page};
 
 /// Who is signed in: unknown while `/me` is in flight, then `Some` or `None`.
@@ -45,14 +49,16 @@ pub fn App() -> impl IntoView {
         session.checked.set(true);
     });
 
-    // What is shown: the sign-in page to anyone signed out, else the
-    // credentials screen (the only page behind it).
+    // What is shown: the sign-in page to anyone signed out, else the page
+    // the URL asks for, if this user may see it.
     let shown = Memo::new(move |_| {
-        if session.user.with(Option::is_some) {
-            Page::Credentials
-        } else {
-            Page::Login
-        }
+        session.user.with(|u| {
+            Page::shown(
+                nav.requested.get(),
+                u.is_some(),
+                u.as_ref().is_some_and(|u| u.role == Role::Admin),
+            )
+        })
     });
     // Keep the address bar truthful, also after back/forward.
     Effect::new(move |_| {
@@ -69,6 +75,9 @@ pub fn App() -> impl IntoView {
                 {move || match shown.get() {
                     Page::Login => view! { <Login/> }.into_any(),
                     Page::Credentials => view! { <Credentials/> }.into_any(),
+                    Page::Activity => view! { <Activity/> }.into_any(),
+                    Page::Users => view! { <Users/> }.into_any(),
+                    Page::Account => view! { <Account/> }.into_any(),
                 }}
             </Show>
         </main>
@@ -78,5 +87,5 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Loading() -> impl IntoView {
     let i18n = use_i18n();
-    view! { <p class="muted" role="status">{move || i18n.t(Text::Loading)}</p> }
+    view! { <p class="muted" role="status">{i18n.s(Text::Loading)}</p> }
 }

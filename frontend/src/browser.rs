@@ -100,14 +100,15 @@ pub fn focusables(root: &web_sys::Element) -> Vec<web_sys::HtmlElement> {
         .collect()
 }
 
-/// Focuses the element with `id`, if any.
-pub fn focus_by_id(id: &str) {
-    if let Some(el) = window()
+/// Focuses the element with `id`; whether there was one.
+pub fn focus_by_id(id: &str) -> bool {
+    match window()
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id(id))
         .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
     {
-        let _ = el.focus();
+        Some(el) => el.focus().is_ok(),
+        None => false,
     }
 }
 
@@ -116,4 +117,51 @@ pub fn go(path: &str) {
     if let Some(w) = window() {
         let _ = w.location().set_href(path);
     }
+}
+
+/// The value of the `<input>` or `<select>` with `id` ("" if none).
+pub fn value_of(id: &str) -> String {
+    let Some(el) = window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+    else {
+        return String::new();
+    };
+    if let Some(input) = el.dyn_ref::<web_sys::HtmlInputElement>() {
+        input.value()
+    } else if let Some(select) = el.dyn_ref::<web_sys::HtmlSelectElement>() {
+        select.value()
+    } else {
+        String::new()
+    }
+}
+
+/// The id of the element that has focus ("" if none has one).
+pub fn active_id() -> String {
+    active_element().map(|e| e.id()).unwrap_or_default()
+}
+
+/// Sets the value of the `<input>` with `id`, if any.
+pub fn set_value(id: &str, value: &str) {
+    if let Some(input) = window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+    {
+        input.set_value(value);
+    }
+}
+
+/// The value of the checked radio button named `name` ("" if none).
+pub fn checked_value(name: &str) -> String {
+    window()
+        .and_then(|w| w.document())
+        .and_then(|d| {
+            d.query_selector(&format!("input[name=\"{name}\"]:checked"))
+                .ok()
+                .flatten()
+        })
+        .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+        .map(|i| i.value())
+        .unwrap_or_default()
 }

@@ -1,10 +1,12 @@
 //! Queries on `activity`, the append-only audit log.
 
-use llavero_types::{ActivityAction, ActivityEvent, Actor};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use std::collections::HashMap;
+
+use llavero_types::{ActivityAction, ActivityEvent, Actor, KeyRef};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use uuid::Uuid;
 
-use crate::entity::activity;
+use crate::entity::{activity, api_key, user};
 use crate::{now, Page, PageRequest, Store, StoreError, Tx};
 
 /// An event to record; the time and id are added on insert.
@@ -37,38 +39,127 @@ impl From<activity::Model> for ActivityEvent {
             actor,
             ip: m.ip,
             api_key_id: m.api_key_id,
+            api_key: None,
             target_type: m.target_type,
             target_id: m.target_id,
+            target_name: None,
             detail: m.detail,
         }
     }
 }
 
+/// Which events a list shows, besides the page.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ActivityScope {
+    /// Only events this user caused or that were about their keys (a plain
+    /// user's own view, or an admin's user filter).
+    pub user: Option<Uuid>,
+    /// With `user`: also the events whose target is that user's account (an
+    /// admin creating, changing or disabling them) — the admin's filter.
+    pub about_account: bool,
+    /// Only events of this action.
+    pub action: Option<ActivityAction>,
+}
+
 impl Store {
-    /// Events newest first: all of them, or only those `actor_id` did or
-    /// that were about their keys and account.
+    /// Events newest first, as `scope` narrows them, each with the names of
+    /// the key that acted and of its target as they are now.
     #[tracing::instrument(skip(self))]
     pub async fn activity_list(
         &self,
-        actor_id: Option<Uuid>,
+        scope: ActivityScope,
         page: PageRequest,
     ) -> Result<Page<ActivityEvent>, StoreError> {
         let mut q = activity::Entity::find().order_by_desc(activity::Column::Id);
-        if let Some(actor) = actor_id {
-            q = q.filter(
-                sea_orm::Condition::any()
-                    .add(activity::Column::ActorId.eq(actor))
-                    .add(activity::Column::OwnerId.eq(actor)),
-            );
+        if let Some(user) = scope.user {
+            let mut who = Condition::any()
+                .add(activity::Column::ActorId.eq(user))
+                .add(activity::Column::OwnerId.eq(user));
+            if scope.about_account {
+                who = who.add(
+                    Condition::all()
+                        .add(activity::Column::TargetType.eq("user"))
+                        .add(activity::Column::TargetId.eq(user)),
+                );
+            }
+            q = q.filter(who);
+        }
+        if let Some(action) = scope.action {
+            q = q.filter(activity::Column::Action.eq(action.as_str()));
         }
         if let Some(after) = page.after {
             q = q.filter(activity::Column::Id.lt(after));
         }
         let rows = q.limit(page.limit + 1).all(&self.db).await?;
-        let events = rows.into_iter().map(ActivityEvent::from).collect();
+        let mut events: Vec<ActivityEvent> = rows.into_iter().map(ActivityEvent::from).collect();
+        self.name_targets(&mut events).await?;
         Ok(Page::from_rows(events, page.limit, |e: &ActivityEvent| {
             e.id
         }))
+    }
+
+    /// Fills in key and user names: two queries for the whole page.
+    async fn name_targets(&self, events: &mut [ActivityEvent]) -> Result<(), StoreError> {
+        let target = |e: &ActivityEvent, kind: &str| {
+            e.target_id
+                .filter(|_| e.target_type.as_deref() == Some(kind))
+        };
+        let mut key_ids: Vec<Uuid> = events
+            .iter()
+            .flat_map(|e| [e.api_key_id, target(e, "api_key")])
+            .flatten()
+            .collect();
+        key_ids.sort_unstable();
+        key_ids.dedup();
+        let mut user_ids: Vec<Uuid> = events.iter().filter_map(|e| target(e, "user")).collect();
+        user_ids.sort_unstable();
+        user_ids.dedup();
+        let keys: HashMap<Uuid, (String, String)> = if key_ids.is_empty() {
+            HashMap::new()
+        } else {
+            api_key::Entity::find()
+                .select_only()
+                .columns([
+                    api_key::Column::Id,
+                    api_key::Column::Name,
+                    api_key::Column::Hint,
+                ])
+                .filter(api_key::Column::Id.is_in(key_ids))
+                .into_tuple::<(Uuid, String, String)>()
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(|(id, name, hint)| (id, (name, hint)))
+                .collect()
+        };
+        let users: HashMap<Uuid, String> = if user_ids.is_empty() {
+            HashMap::new()
+        } else {
+            user::Entity::find()
+                .select_only()
+                .columns([user::Column::Id, user::Column::Username])
+                .filter(user::Column::Id.is_in(user_ids))
+                .into_tuple::<(Uuid, String)>()
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .collect()
+        };
+        for e in events.iter_mut() {
+            e.api_key = e.api_key_id.and_then(|id| {
+                keys.get(&id).map(|(name, hint)| KeyRef {
+                    id,
+                    name: name.clone(),
+                    hint: hint.clone(),
+                })
+            });
+            e.target_name = match (e.target_type.as_deref(), e.target_id) {
+                (Some("api_key"), Some(id)) => keys.get(&id).map(|k| k.0.clone()),
+                (Some("user"), Some(id)) => users.get(&id).cloned(),
+                _ => None,
+            };
+        }
+        Ok(())
     }
 }
 

@@ -1,6 +1,8 @@
 //! Queries on `users`.
 
-use llavero_types::{Role, User};
+use std::collections::HashMap;
+
+use llavero_types::{Role, User, UserSummary};
 use sea_orm::sea_query::LockType;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -8,7 +10,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::entity::user;
+use crate::entity::{api_key, user};
 use crate::{conflict_or, now, Backend, Page, PageRequest, Store, StoreError, Tx};
 
 /// A user row as the server needs it: the public view plus the password hash.
@@ -73,16 +75,57 @@ impl Store {
         Ok(user::Entity::find().count(&self.db).await?)
     }
 
-    /// Users, newest first.
+    /// Users, newest first, each with how many of their keys work now.
     #[tracing::instrument(skip(self))]
-    pub async fn user_list(&self, page: PageRequest) -> Result<Page<User>, StoreError> {
+    pub async fn user_list(&self, page: PageRequest) -> Result<Page<UserSummary>, StoreError> {
         let mut q = user::Entity::find().order_by_desc(user::Column::Id);
         if let Some(after) = page.after {
             q = q.filter(user::Column::Id.lt(after));
         }
         let rows = q.limit(page.limit + 1).all(&self.db).await?;
-        let users = rows.into_iter().map(|m| UserRecord::from(m).user).collect();
-        Ok(Page::from_rows(users, page.limit, |u: &User| u.id))
+        let ids: Vec<Uuid> = rows.iter().map(|m| m.id).collect();
+        // One grouped count for the page (the key table is indexed by user).
+        let counts: HashMap<Uuid, i64> = if ids.is_empty() {
+            HashMap::new()
+        } else {
+            api_key::Entity::find()
+                .select_only()
+                .column(api_key::Column::UserId)
+                .column_as(api_key::Column::Id.count(), "n")
+                .filter(api_key::Column::UserId.is_in(ids))
+                .filter(api_key::Column::RevokedAt.is_null())
+                .filter(
+                    sea_orm::Condition::any()
+                        .add(api_key::Column::ExpiresAt.is_null())
+                        .add(api_key::Column::ExpiresAt.gt(now())),
+                )
+                .group_by(api_key::Column::UserId)
+                .into_tuple::<(Uuid, i64)>()
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .collect()
+        };
+        let users = rows
+            .into_iter()
+            .map(|m| {
+                let u = UserRecord::from(m).user;
+                UserSummary {
+                    active_keys: counts
+                        .get(&u.id)
+                        .copied()
+                        .unwrap_or(0)
+                        .max(0)
+                        .unsigned_abs(),
+                    id: u.id,
+                    username: u.username,
+                    role: u.role,
+                    disabled: u.disabled,
+                    created_at: u.created_at,
+                }
+            })
+            .collect();
+        Ok(Page::from_rows(users, page.limit, |u: &UserSummary| u.id))
     }
 }
 

@@ -188,7 +188,11 @@ async fn usage(store: &Store, owner: Uuid, ids: &[Uuid]) {
     );
     let events = store
         .activity_list(
-            Some(owner),
+            llavero_store::activity::ActivityScope {
+                user: Some(owner),
+                about_account: false,
+                action: None,
+            },
             PageRequest {
                 limit: 200,
                 after: None,

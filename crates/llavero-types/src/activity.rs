@@ -106,6 +106,16 @@ pub struct Actor {
     pub username: String,
 }
 
+/// The key an event names: its id, and its name and hint as they are now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct KeyRef {
+    pub id: Uuid,
+    pub name: String,
+    /// The key's last characters, as the key list shows them.
+    pub hint: String,
+}
+
 /// One audit event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -119,11 +129,27 @@ pub struct ActivityEvent {
     pub ip: Option<String>,
     /// The key that authenticated the request, when a key did.
     pub api_key_id: Option<Uuid>,
-    /// What was acted on: `api_key`, `user` or `session`.
+    /// That key's name and hint, when it still exists.
+    pub api_key: Option<KeyRef>,
+    /// What was acted on: `api_key`, `user`, `session` or `webhook`.
     pub target_type: Option<String>,
     pub target_id: Option<Uuid>,
+    /// The target's name as it is now: a key's name or a user's username.
+    pub target_name: Option<String>,
     /// A short human-readable detail (never a secret).
     pub detail: Option<String>,
+}
+
+/// `GET /activity` filters, besides the page.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct ActivityFilter {
+    /// Only events of this action.
+    pub action: Option<ActivityAction>,
+    /// Admins only: events this user caused, or that were about their keys
+    /// or their account.
+    pub user: Option<Uuid>,
 }
 
 /// One page of events, newest first.

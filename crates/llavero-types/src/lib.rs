@@ -22,7 +22,7 @@ mod users;
 mod verify;
 mod webhooks;
 
-pub use activity::{ActivityAction, ActivityEvent, ActivityList, Actor};
+pub use activity::{ActivityAction, ActivityEvent, ActivityFilter, ActivityList, Actor, KeyRef};
 pub use auth::{ChangePassword, LoginRequest, Me, MeResponse};
 pub use info::{Info, InfoResponse};
 pub use keys::{
@@ -32,7 +32,7 @@ pub use leaks::{LeakFeedback, LeakFeedbackList, LeakLabel, LeakReport};
 pub use problem::{ErrorCode, FieldError, Problem};
 pub use scopes::{Described, Scope, ScopeList};
 pub use usage::{KeyUsage, KeyUsageResponse, UsageAddress, UsageDay};
-pub use users::{CreateUser, Role, UpdateUser, User, UserList, UserResponse};
+pub use users::{CreateUser, Role, UpdateUser, User, UserList, UserResponse, UserSummary};
 pub use verify::{VerifyCode, VerifyRequest, VerifyResponse, VerifyResult};
 pub use webhooks::{
     CreateWebhook, DeliveryStatus, UpdateWebhook, WebhookCreated, WebhookDelivery,

@@ -96,11 +96,24 @@ pub struct UserResponse {
     pub data: User,
 }
 
+/// A user as the admin list shows them: the account, and how many of its
+/// keys work now (neither revoked nor expired).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserSummary {
+    pub id: Uuid,
+    pub username: String,
+    pub role: Role,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+    pub active_keys: u64,
+}
+
 /// One page of users, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserList {
-    pub data: Vec<User>,
+    pub data: Vec<UserSummary>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
 }

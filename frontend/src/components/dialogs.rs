@@ -13,9 +13,12 @@ use std::future::Future;
 use llavero_types::{ApiKey, ApiKeyCreated, CreateApiKey, ErrorCode, UpdateApiKey};
 
 use crate::api::{self, ApiError};
+use crate::components::form_dialog::FormDialog;
 use crate::components::limits::{KeyOptions, LimitsForm, LimitsState};
+use crate::components::markup::esc;
 use crate::components::modal::Modal;
 use crate::components::new_key::NewKey;
+use crate::components::pending::Pending;
 use crate::i18n::{use_i18n, I18n, Text};
 
 /// Which dialog is open.
@@ -160,17 +163,17 @@ fn NameForm(
             ev.prevent_default();
             on_submit.run(());
         }>
-            <label for="key-name">{move || i18n.t(Text::Name)}</label>
+            <label for="key-name">{i18n.s(Text::Name)}</label>
             <input id="key-name" name="name" type="text" autocomplete="off" maxlength="200"
                 aria-describedby="key-name-help key-name-error"
                 aria-invalid=move || name_bad.get().to_string()
                 prop:value=move || name.get()
                 on:input=move |ev| { name.set(event_target_value(&ev)); error.set(None); name_bad.set(false); }/>
-            <p id="key-name-help" class="muted small">{move || i18n.t(Text::NameHelp)}</p>
+            <p id="key-name-help" class="muted small">{i18n.s(Text::NameHelp)}</p>
             <LimitsForm state=limits options/>
             <p id="key-name-error" class="field-error" role="alert">{move || error.get().unwrap_or_default()}</p>
             <div class="dialog-actions">
-                <button type="button" class="secondary" on:click=move |_| on_cancel.run(())>{move || i18n.t(Text::Cancel)}</button>
+                <button type="button" class="secondary" on:click=move |_| on_cancel.run(())>{i18n.s(Text::Cancel)}</button>
                 <button type="submit" class="primary" disabled=move || busy.get()>{move || i18n.t(submit_label)}</button>
             </div>
         </form>
@@ -276,34 +279,30 @@ pub fn RevokeDialog(
     #[prop(into)] on_revoked: Callback<ApiKey>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
-    let name = key.name.clone();
-    let confirm = move |_| {
-        if busy.get_untracked() {
+    let pending = Pending::new();
+    let body = format!(
+        "<p>{}</p><p class=\"warning\">{}</p>",
+        esc(&i18n.t(Text::DeleteConfirm).replace("{name}", &key.name)),
+        esc(i18n.t(Text::DeleteWarning)),
+    );
+    let submit = Callback::new(move |()| {
+        if pending.busy.get_untracked() {
             return;
         }
-        busy.set(true);
+        pending.busy.set(true);
         let key = key.clone();
         leptos::task::spawn_local(async move {
             match api::revoke_key(key.id).await {
                 Ok(()) => on_revoked.run(key),
                 Err(e) => {
-                    error.set(Some(error_text(i18n, &e, i18n.t(Text::GenericError))));
-                    busy.set(false);
+                    pending.refuse(error_text(i18n, &e, i18n.t(Text::GenericError)));
+                    pending.busy.set(false);
                 }
             }
         });
-    };
+    });
     view! {
-        <Modal id="revoke" title=Signal::derive(move || i18n.t(Text::DeleteKey)) on_cancel=on_close>
-            <p>{move || i18n.t(Text::DeleteConfirm).replace("{name}", &name)}</p>
-            <p class="warning">{move || i18n.t(Text::DeleteWarning)}</p>
-            <p class="field-error" role="alert">{move || error.get().unwrap_or_default()}</p>
-            <div class="dialog-actions">
-                <button type="button" class="secondary" on:click=move |_| on_close.run(())>{move || i18n.t(Text::Cancel)}</button>
-                <button type="button" class="danger-button" disabled=move || busy.get() on:click=confirm>{move || i18n.t(Text::Delete)}</button>
-            </div>
-        </Modal>
+        <FormDialog id="revoke" title=Text::DeleteKey body label=Some(Text::Delete) danger=true pending
+            on_submit=submit on_close/>
     }
 }

@@ -26,11 +26,11 @@ pub fn Endpoint(
     };
     view! {
         <section class="endpoint" aria-labelledby="endpoint-label">
-            <span id="endpoint-label" class="label">{move || i18n.t(Text::ApiEndpoint)}</span>
+            <span id="endpoint-label" class="label">{i18n.s(Text::ApiEndpoint)}</span>
             <code class="endpoint-url" data-testid="endpoint-url">{move || url.get().unwrap_or_default()}</code>
             <button type="button" class="icon-button"
-                aria-label=move || i18n.t(Text::CopyEndpoint)
-                title=move || i18n.t(Text::CopyEndpoint)
+                aria-label=i18n.s(Text::CopyEndpoint)
+                title=i18n.s(Text::CopyEndpoint)
                 on:click=copy>
                 {icons::clipboard()}
             </button>

@@ -1,5 +1,6 @@
 //! The top bar: the product name, the language switch and, top right, the
-//! user menu whose item "Credenciales de API" leads to the credentials screen.
+//! user menu: "Credenciales de API" first (the user guide's path), then
+//! "Actividad", "Usuarios" (admins only), "Mi cuenta" and "Cerrar sesión".
 
 use leptos::prelude::*;
 
@@ -7,6 +8,15 @@ use crate::api;
 use crate::app::use_session;
 use crate::i18n::{use_i18n, Text};
 use crate::route::{use_nav, Page};
+use llavero_types::Role;
+
+/// The menu's pages, in order, with their names.
+const PAGES: [(Page, Text); 4] = [
+    (Page::Credentials, Text::ApiCredentials),
+    (Page::Activity, Text::Activity),
+    (Page::Users, Text::Users),
+    (Page::Account, Text::MyAccount),
+];
 
 #[component]
 pub fn Header() -> impl IntoView {
@@ -32,20 +42,19 @@ pub fn Header() -> impl IntoView {
     let on_menu_key = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Escape" {
             open.set(false);
-            crate::browser::focus_by_id("user-menu-button");
+            let _ = crate::browser::focus_by_id("user-menu-button");
         }
     };
 
     view! {
         <header class="topbar">
-            <span class="brand">{move || i18n.t(Text::AppName)}</span>
+            <span class="brand">{i18n.s(Text::AppName)}</span>
             <div class="topbar-right">
                 <button type="button" class="link" on:click=switch_language
                     lang=move || i18n.0.get().other().tag()>
-                    {move || i18n.t(Text::SwitchLanguage)}
+                    {i18n.s(Text::SwitchLanguage)}
                 </button>
-                <Show when=move || session.user.get().is_some()>
-                    <div class="menu" on:keydown=on_menu_key>
+                    <div class="menu" on:keydown=on_menu_key hidden=move || session.user.with(Option::is_none)>
                         <button
                             id="user-menu-button"
                             type="button"
@@ -62,26 +71,30 @@ pub fn Header() -> impl IntoView {
                             <span class="visually-hidden">{move || format!(" — {}", i18n.t(Text::UserMenu))}</span>
                             <span aria-hidden="true">" ▾"</span>
                         </button>
-                        <Show when=move || open.get()>
-                            <ul id="user-menu" class="menu-list" role="menu">
-                                <li role="none">
-                                    <a href="/credentials" role="menuitem" on:click=move |ev| {
-                                        ev.prevent_default();
-                                        open.set(false);
-                                        nav.go(Page::Credentials);
-                                    }>
-                                        {move || i18n.t(Text::ApiCredentials)}
-                                    </a>
-                                </li>
+                            <ul id="user-menu" class="menu-list" role="menu" hidden=move || !open.get()>
+                                {move || {
+                                    let admin = session.user.with(|u| u.as_ref().is_some_and(|u| u.role == Role::Admin));
+                                    PAGES.into_iter().filter(|(page, _)| admin || *page != Page::Users).map(|(page, text)| view! {
+                                        <li role="none">
+                                            <a href=page.path() role="menuitem"
+                                                aria-current=move || (nav.requested.get() == Some(page)).then_some("page")
+                                                on:click=move |ev| {
+                                                ev.prevent_default();
+                                                open.set(false);
+                                                nav.go(page);
+                                            }>
+                                                {move || i18n.t(text)}
+                                            </a>
+                                        </li>
+                                    }).collect_view()
+                                }}
                                 <li role="none">
                                     <button type="button" role="menuitem" on:click=sign_out>
-                                        {move || i18n.t(Text::SignOut)}
+                                        {i18n.s(Text::SignOut)}
                                     </button>
                                 </li>
                             </ul>
-                        </Show>
                     </div>
-                </Show>
             </div>
         </header>
     }

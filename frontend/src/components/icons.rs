@@ -27,18 +27,17 @@ pub fn eye_off() -> impl IntoView {
 }
 
 /// A pencil: edit.
-pub fn pencil() -> impl IntoView {
-    svg("M4 20h4L19 9l-4-4L4 16v4zM13.5 6.5l4 4")
-}
+pub const PENCIL: &str = "M4 20h4L19 9l-4-4L4 16v4zM13.5 6.5l4 4";
 
 /// Two turning arrows: roll (a new secret for the same key).
-pub fn rotate() -> impl IntoView {
-    svg("M20 11a8 8 0 0 0-14.9-4M4 4v4h4M4 13a8 8 0 0 0 14.9 4M20 20v-4h-4")
-}
+pub const ROTATE: &str = "M20 11a8 8 0 0 0-14.9-4M4 4v4h4M4 13a8 8 0 0 0 14.9 4M20 20v-4h-4";
 
 /// A bin: delete.
-pub fn trash() -> impl IntoView {
-    svg("M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3")
+pub const TRASH: &str = "M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3";
+
+/// An icon as markup (see `markup`), for tables drawn as text.
+pub fn markup(path: &str) -> String {
+    format!("<svg class=\"icon\" viewBox=\"0 0 24 24\" width=\"20\" height=\"20\" aria-hidden=\"true\" focusable=\"false\"><path d=\"{path}\" fill=\"none\" stroke=\"currentColor\" stroke-width=\"2\" stroke-linecap=\"round\" stroke-linejoin=\"round\"/></svg>")
 }
 
 /// A cross: close.

@@ -162,32 +162,32 @@ pub fn LimitsForm(state: LimitsState, options: KeyOptions) -> impl IntoView {
     let scopes = options.scopes.clone();
     view! {
         <details class="advanced">
-            <summary>{move || i18n.t(Text::AdvancedOptions)}</summary>
-            <label for="key-expiry">{move || i18n.t(Text::Expiry)}</label>
+            <summary>{i18n.s(Text::AdvancedOptions)}</summary>
+            <label for="key-expiry">{i18n.s(Text::Expiry)}</label>
             <select id="key-expiry" prop:value=move || expiry.get()
                 on:change=move |ev| expiry.set(event_target_value(&ev))>
-                {editing.then(|| view! { <option value="keep">{move || i18n.t(Text::ExpiryKeep)}</option> })}
-                {max.is_none().then(|| view! { <option value="never">{move || i18n.t(Text::ExpiryNever)}</option> })}
+                {editing.then(|| view! { <option value="keep">{i18n.s(Text::ExpiryKeep)}</option> })}
+                {max.is_none().then(|| view! { <option value="never">{i18n.s(Text::ExpiryNever)}</option> })}
                 {odd_default.map(|d| view! { <option value="default">{move || i18n.t(Text::Days30).replace("30", &d.to_string())}</option> })}
                 {presets.into_iter().map(|(d, label)| view! { <option value=d.to_string()>{move || i18n.t(label)}</option> }).collect_view()}
-                <option value="date">{move || i18n.t(Text::OnDate)}</option>
+                <option value="date">{i18n.s(Text::OnDate)}</option>
             </select>
             <Show when=move || expiry.get() == "date">
-                <label for="key-expiry-date">{move || i18n.t(Text::ExpiryDate)}</label>
+                <label for="key-expiry-date">{i18n.s(Text::ExpiryDate)}</label>
                 <input id="key-expiry-date" type="date" prop:value=move || date.get()
                     on:input=move |ev| date.set(event_target_value(&ev))/>
             </Show>
             <fieldset class="scopes">
-                <legend>{move || i18n.t(Text::Permissions)}</legend>
+                <legend>{i18n.s(Text::Permissions)}</legend>
                 <label class="choice">
                     <input type="radio" name="key-scopes" prop:checked=move || all.get()
                         on:change=move |_| all.set(true)/>
-                    {move || i18n.t(Text::AllPrivileges)}
+                    {i18n.s(Text::AllPrivileges)}
                 </label>
                 <label class="choice">
                     <input type="radio" name="key-scopes" prop:checked=move || !all.get()
                         on:change=move |_| all.set(false)/>
-                    {move || i18n.t(Text::OnlyScopes)}
+                    {i18n.s(Text::OnlyScopes)}
                 </label>
                 <Show when=move || !all.get()>
                     <ul class="scope-list">
@@ -215,12 +215,12 @@ pub fn LimitsForm(state: LimitsState, options: KeyOptions) -> impl IntoView {
                     </ul>
                 </Show>
             </fieldset>
-            <label for="key-cidrs">{move || i18n.t(Text::AllowedIps)}</label>
+            <label for="key-cidrs">{i18n.s(Text::AllowedIps)}</label>
             <textarea id="key-cidrs" rows="3" spellcheck="false" autocomplete="off"
                 aria-describedby="key-cidrs-help"
                 prop:value=move || cidrs.get()
                 on:input=move |ev| cidrs.set(event_target_value(&ev))></textarea>
-            <p id="key-cidrs-help" class="muted small">{move || i18n.t(Text::AllowedIpsHelp)}</p>
+            <p id="key-cidrs-help" class="muted small">{i18n.s(Text::AllowedIpsHelp)}</p>
         </details>
     }
 }

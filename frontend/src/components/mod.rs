@@ -1,14 +1,17 @@
 //! Reusable pieces of the screens: header and user menu, modal dialog,
 //! icons, the key table, the new-key notification, the dialogs and a key's
-//! usage detail.
+//! usage detail, and the markup helpers the tables share.
 
 pub mod dialogs;
 pub mod endpoint;
+pub mod form_dialog;
 pub mod header;
 pub mod icons;
 pub mod key_table;
 pub mod limits;
+pub mod markup;
 pub mod modal;
 pub mod new_key;
+pub mod pending;
 pub mod roll;
 pub mod usage;

@@ -1,6 +1,6 @@
 //! A modal dialog: `role="dialog"`, `aria-modal`, focus moved in on open,
 //! trapped inside (Tab and Shift+Tab wrap), Escape cancels, and focus handed
-//! back to whatever opened it when it closes.
+//! back to whatever opened it when it closes (or to its redrawn twin).
 
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
@@ -21,9 +21,19 @@ pub fn Modal(
 ) -> impl IntoView {
     let root = NodeRef::<leptos::html::Div>::new();
     let opener = SendWrapper::new(browser::active_element());
+    // Focus goes back to the opener; if a redraw replaced it (tables drawn
+    // as markup), to the new element with its id once drawn; else to the
+    // screen's main button.
     on_cleanup(move || match opener.take() {
         Some(el) if el.is_connected() => browser::focus(&el),
-        _ => browser::focus_by_id("generate-key"),
+        el => {
+            let id = el.map(|e| e.id()).unwrap_or_default();
+            request_animation_frame(move || {
+                if id.is_empty() || !browser::focus_by_id(&id) {
+                    let _ = browser::focus_by_id("generate-key");
+                }
+            });
+        }
     });
     Effect::new(move |_| {
         if let Some(el) = root.get() {

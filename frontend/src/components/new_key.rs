@@ -53,7 +53,7 @@ pub fn NewKeyNotice(
     let dismiss = move |_| {
         revealed.set(false);
         key.set(None);
-        browser::focus_by_id("generate-key");
+        let _ = browser::focus_by_id("generate-key");
     };
 
     view! {
@@ -61,16 +61,16 @@ pub fn NewKeyNotice(
             <div class="notice" role="alert" aria-labelledby="new-key-title" data-testid="new-key">
                 <div class="notice-head">
                     <strong id="new-key-title">
-                        {move || i18n.t(Text::NewKeyTitle)}
+                        {i18n.s(Text::NewKeyTitle)}
                         {move || key.with(|k| k.as_ref().map(|k| format!(": {}", k.name)).unwrap_or_default())}
                     </strong>
                     <button type="button" class="icon-button" data-testid="dismiss-key"
-                        aria-label=move || i18n.t(Text::Dismiss) title=move || i18n.t(Text::Dismiss)
+                        aria-label=i18n.s(Text::Dismiss) title=i18n.s(Text::Dismiss)
                         on:click=dismiss>
                         {icons::close()}
                     </button>
                 </div>
-                <p class="warning">{move || i18n.t(Text::NewKeyWarning)}</p>
+                <p class="warning">{i18n.s(Text::NewKeyWarning)}</p>
                 <div class="secret-row">
                     <code class="secret" data-testid="new-key-value">{shown}</code>
                     <button type="button" class="icon-button"
@@ -81,7 +81,7 @@ pub fn NewKeyNotice(
                         {move || if revealed.get() { icons::eye_off().into_any() } else { icons::eye().into_any() }}
                     </button>
                     <button type="button" class="icon-button"
-                        aria-label=move || i18n.t(Text::CopyKey) title=move || i18n.t(Text::CopyKey)
+                        aria-label=i18n.s(Text::CopyKey) title=i18n.s(Text::CopyKey)
                         on:click=copy>
                         {icons::clipboard()}
                     </button>

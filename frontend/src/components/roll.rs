@@ -7,9 +7,12 @@ use leptos::prelude::*;
 use llavero_types::{ApiKey, ApiKeyCreated};
 
 use crate::api;
+use crate::browser;
 use crate::components::dialogs::error_text;
-use crate::components::modal::Modal;
+use crate::components::form_dialog::FormDialog;
+use crate::components::markup::esc;
 use crate::components::new_key::NewKey;
+use crate::components::pending::Pending;
 use crate::i18n::{use_i18n, Text};
 
 /// The grace periods offered, in seconds.
@@ -27,18 +30,30 @@ pub fn RollDialog(
     #[prop(into)] on_rolled: Callback<(ApiKey, NewKey)>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let grace = RwSignal::new(3600_i64);
-    let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
-    let name = key.name.clone();
+    let pending = Pending::new();
     let id = key.id;
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if busy.get_untracked() {
+    let t = move |x| i18n.t(x);
+    let choices: String = GRACES
+        .iter()
+        .map(|(seconds, label)| {
+            let checked = if *seconds == 3600 { " checked" } else { "" };
+            format!(
+                "<label class=\"choice\"><input type=\"radio\" name=\"grace\" value=\"{seconds}\"{checked}> {}</label>",
+                esc(t(*label))
+            )
+        })
+        .collect();
+    let body = format!(
+        "<p>{}</p><fieldset class=\"scopes\"><legend>{}</legend>{choices}</fieldset>",
+        esc(&t(Text::RollHelp).replace("{name}", &key.name)),
+        esc(t(Text::Grace)),
+    );
+    let submit = Callback::new(move |()| {
+        if pending.busy.get_untracked() {
             return;
         }
-        busy.set(true);
-        let seconds = grace.get_untracked();
+        pending.busy.set(true);
+        let seconds = browser::checked_value("grace").parse().unwrap_or(3600);
         leptos::task::spawn_local(async move {
             match api::roll_key(id, seconds).await {
                 Ok(ApiKeyCreated { data, secret }) => {
@@ -49,33 +64,14 @@ pub fn RollDialog(
                     on_rolled.run((data, notice));
                 }
                 Err(e) => {
-                    error.set(Some(error_text(i18n, &e, i18n.t(Text::GenericError))));
-                    busy.set(false);
+                    pending.refuse(error_text(i18n, &e, i18n.t(Text::GenericError)));
+                    pending.busy.set(false);
                 }
             }
         });
-    };
+    });
     view! {
-        <Modal id="roll" title=Signal::derive(move || i18n.t(Text::RollKey)) on_cancel=on_close>
-            <form novalidate on:submit=submit>
-                <p>{move || i18n.t(Text::RollHelp).replace("{name}", &name)}</p>
-                <fieldset class="scopes">
-                    <legend>{move || i18n.t(Text::Grace)}</legend>
-                    {GRACES.into_iter().map(|(seconds, label)| view! {
-                        <label class="choice">
-                            <input type="radio" name="grace" value=seconds.to_string()
-                                prop:checked=move || grace.get() == seconds
-                                on:change=move |_| grace.set(seconds)/>
-                            {move || i18n.t(label)}
-                        </label>
-                    }).collect_view()}
-                </fieldset>
-                <p class="field-error" role="alert">{move || error.get().unwrap_or_default()}</p>
-                <div class="dialog-actions">
-                    <button type="button" class="secondary" on:click=move |_| on_close.run(())>{move || i18n.t(Text::Cancel)}</button>
-                    <button type="submit" class="primary" disabled=move || busy.get()>{move || i18n.t(Text::Roll)}</button>
-                </div>
-            </form>
-        </Modal>
+        <FormDialog id="roll" title=Text::RollKey body label=Some(Text::Roll) danger=false pending
+            on_submit=submit on_close/>
     }
 }

@@ -31,8 +31,10 @@ pub fn Login() -> impl IntoView {
             match api::login(username.get_untracked(), password.get_untracked()).await {
                 Ok(me) => {
                     password.set(String::new());
+                    // Back to the page that was asked for, if any.
+                    let admin = me.user.role == llavero_types::Role::Admin;
                     session.user.set(Some(me.user));
-                    nav.go(Page::Credentials);
+                    nav.go(Page::shown(nav.requested.get_untracked(), true, admin));
                 }
                 Err(e) => {
                     let text = match e {
@@ -73,13 +75,13 @@ pub fn Login() -> impl IntoView {
 
     view! {
         <section class="card narrow">
-            <h1>{move || i18n.t(Text::SignInTitle)}</h1>
+            <h1>{i18n.s(Text::SignInTitle)}</h1>
             <form on:submit=submit>
-                <label for="username">{move || i18n.t(Text::Username)}</label>
+                <label for="username">{i18n.s(Text::Username)}</label>
                 <input id="username" name="username" type="text" autocomplete="username" required
                     prop:value=move || username.get()
                     on:input=move |ev| username.set(event_target_value(&ev))/>
-                <label for="password">{move || i18n.t(Text::Password)}</label>
+                <label for="password">{i18n.s(Text::Password)}</label>
                 <input id="password" name="password" type="password" autocomplete="current-password" required
                     prop:value=move || password.get()
                     on:input=move |ev| password.set(event_target_value(&ev))/>

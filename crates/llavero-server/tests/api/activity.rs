@@ -66,3 +66,61 @@ api_test! {
         assert!(failed.is_some_and(|e| e.actor.as_ref().map(|a| a.username.as_str()) == Some("admin")));
     }
 }
+
+api_test! {
+    async fn events_name_their_target_and_the_key_that_acted(app) {
+        let admin = app.admin().await;
+        let (ines, client) = app.user("ines", Role::User).await;
+        let (key, _) = app.create_key(&client, "billing").await;
+        // An admin's key granted `llavero:manage` disables a user: the
+        // event names the user and the key.
+        let (manager, secret) = app.create_key_with(&admin, json!({ "name": "ops", "scopes": ["llavero:manage"] })).await;
+        let res = reqwest::Client::new().patch(app.url(&format!("/users/{}", ines.id))).header("MC-Api-Key", &secret)
+            .json(&json!({ "disabled": true })).send().await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(res.status(), 200);
+        let list = app.events(&admin).await;
+        let created = list.data.iter().find(|e| e.action.as_str() == "api_key_created" && e.target_id == Some(key.id));
+        assert_eq!(created.and_then(|e| e.target_name.as_deref()), Some("billing"));
+        let disabled = list.data.iter().find(|e| e.action.as_str() == "user_updated" && e.target_id == Some(ines.id));
+        let disabled = disabled.unwrap_or_else(|| panic!("no user_updated event: {list:?}"));
+        assert_eq!(disabled.target_name.as_deref(), Some("ines"));
+        let used = disabled.api_key.as_ref().unwrap_or_else(|| panic!("no key named: {disabled:?}"));
+        assert_eq!((used.id, used.name.as_str(), used.hint.as_str()), (manager.id, "ops", manager.hint.as_str()));
+        // A rename shows the key's name as it is now.
+        let res = admin.patch(app.url(&format!("/api-keys/{}", manager.id))).json(&json!({ "name": "ops-2" })).send().await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(res.status(), 200);
+        let list = app.events(&admin).await;
+        let disabled = list.data.iter().find(|e| e.action.as_str() == "user_updated" && e.target_id == Some(ines.id));
+        assert_eq!(disabled.and_then(|e| e.api_key.as_ref()).map(|k| k.name.as_str()), Some("ops-2"));
+    }
+}
+
+api_test! {
+    async fn filters_by_action_and_for_admins_by_user(app) {
+        let admin = app.admin().await;
+        let (jon, jon_client) = app.user("jon", Role::User).await;
+        let (_, kai_client) = app.user("kai", Role::User).await;
+        app.create_key(&jon_client, "j1").await;
+        app.create_key(&kai_client, "k1").await;
+        app.create_key(&kai_client, "k2").await;
+        let get = |client: &reqwest::Client, query: &str| {
+            let req = client.get(app.url(&format!("/activity?{query}")));
+            async move { req.send().await.unwrap_or_else(|e| panic!("{e}")) }
+        };
+        let created: llavero_types::ActivityList = crate::helpers::json_as(get(&admin, "action=api_key_created").await).await;
+        assert_eq!(created.data.len(), 3);
+        assert!(created.data.iter().all(|e| e.action.as_str() == "api_key_created"));
+        let of_jon: llavero_types::ActivityList = crate::helpers::json_as(get(&admin, &format!("user={}", jon.id)).await).await;
+        assert!(!of_jon.data.is_empty());
+        assert!(of_jon.data.iter().all(|e| e.actor.as_ref().map(|a| a.id) == Some(jon.id) || e.target_id == Some(jon.id)), "{of_jon:?}");
+        assert!(of_jon.data.iter().any(|e| e.action.as_str() == "user_created"), "the admin creating jon is about jon");
+        let both: llavero_types::ActivityList = crate::helpers::json_as(get(&admin, &format!("user={}&action=api_key_created", jon.id)).await).await;
+        assert_eq!(both.data.len(), 1);
+        // A plain user may filter their own log, never ask for another's.
+        let own: llavero_types::ActivityList = crate::helpers::json_as(get(&kai_client, "action=api_key_created").await).await;
+        assert_eq!(own.data.len(), 2);
+        crate::helpers::problem(get(&kai_client, &format!("user={}", jon.id)).await, 403, "admin_required").await;
+        crate::helpers::problem(get(&admin, "action=nope").await, 400, "query_malformed").await;
+        crate::helpers::problem(get(&admin, "user=not-a-uuid").await, 400, "query_malformed").await;
+    }
+}

@@ -328,6 +328,11 @@ pub async fn json(res: Response) -> Value {
         .unwrap_or_else(|e| panic!("status {status}: body is not JSON ({e}): {text}"))
 }
 
+/// A JSON body read as `T`.
+pub async fn json_as<T: serde::de::DeserializeOwned>(res: Response) -> T {
+    serde_json::from_value(json(res).await).unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// Asserts a problem+json answer with `status` and stable `code`, whose
 /// `request_id` equals its `x-request-id` header; returns its body.
 pub async fn problem(res: Response, status: u16, code: &str) -> Value {

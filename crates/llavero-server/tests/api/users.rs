@@ -161,3 +161,44 @@ api_test! {
         }
     }
 }
+
+api_test! {
+    async fn the_list_counts_each_users_working_keys(app) {
+        let admin = app.admin().await;
+        let (lia, client) = app.user("lia", Role::User).await;
+        let (_, moe) = app.user("moe", Role::User).await;
+        let (gone, _) = app.create_key(&client, "gone").await;
+        app.create_key(&client, "kept").await;
+        let (old, _) = app.create_key(&client, "old").await;
+        expire(&app, old.id).await;
+        let res = client.delete(app.url(&format!("/api-keys/{}", gone.id))).send().await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(res.status(), 204);
+        app.create_key(&moe, "m").await;
+        let res = admin.get(app.url("/users")).send().await.unwrap_or_else(|e| panic!("{e}"));
+        let list: UserList = crate::helpers::json_as(res).await;
+        let count = |name: &str| list.data.iter().find(|u| u.username == name).map(|u| u.active_keys);
+        assert_eq!(count("lia"), Some(1), "revoked and expired keys do not count");
+        assert_eq!(count("moe"), Some(1));
+        assert_eq!(count("admin"), Some(0));
+        assert!(list.data.iter().any(|u| u.id == lia.id && !u.disabled && u.role == Role::User));
+    }
+}
+
+/// Makes `key` expired a day ago, in the test's own database.
+async fn expire(app: &crate::helpers::TestApp, key: uuid::Uuid) {
+    use sea_orm::{ConnectionTrait, Database};
+    let db = Database::connect(&app.database_url)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let id = match app.backend {
+        crate::helpers::Backend::Postgres => format!("'{key}'"),
+        crate::helpers::Backend::Sqlite => format!("x'{}'", key.simple()),
+    };
+    let at = (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339();
+    db.execute_unprepared(&format!(
+        "UPDATE api_keys SET expires_at = '{at}' WHERE id = {id}"
+    ))
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    db.close().await.unwrap_or_else(|e| panic!("{e}"));
+}

@@ -1,0 +1,114 @@
+//! A user's keys, as an admin sees them from "Usuarios": name and hint,
+//! last use, expiry, and a "Revocar" button per key that asks first.
+
+use leptos::prelude::*;
+use llavero_types::{ApiKey, UserSummary};
+
+use crate::api;
+use crate::browser;
+use crate::components::form_dialog::FormDialog;
+use crate::components::markup::{button, esc, none, table};
+use crate::components::pending::Pending;
+use crate::i18n::{use_i18n, I18n, Text};
+use crate::pages::users::UserDialog;
+
+/// The keys table's markup, in the current language.
+fn rows(keys: &[ApiKey], i18n: I18n) -> String {
+    if keys.is_empty() {
+        return none(i18n.t(Text::NoUserKeys));
+    }
+    let lang = i18n.0.get().tag();
+    let t = |x| i18n.t(x);
+    let now = browser::now_millis() as i64;
+    table(
+        "user-keys",
+        t(Text::ApiCredentials),
+        &[
+            t(Text::Name),
+            t(Text::LastUsed),
+            t(Text::Expiry),
+            t(Text::Actions),
+        ],
+        keys.iter().map(|k| {
+            let expiry = match k.expires_at {
+                Some(at) if at.timestamp_millis() <= now => {
+                    format!(
+                        "<span class=\"badge expired\">{}</span>",
+                        esc(t(Text::Expired))
+                    )
+                }
+                Some(at) => esc(&browser::local_date(&at.to_rfc3339(), lang)),
+                None => esc(t(Text::NeverExpires)),
+            };
+            vec![
+                format!(
+                    "<span class=\"key-name\">{}</span><span class=\"hint\">{}</span>",
+                    esc(&k.name),
+                    esc(&k.hint)
+                ),
+                k.last_used_at
+                    .map(|at| esc(&browser::local_datetime(&at.to_rfc3339(), lang)))
+                    .unwrap_or_default(),
+                expiry,
+                button(
+                    "revoke",
+                    &k.id.to_string(),
+                    "danger-button small-button",
+                    t(Text::Revoke),
+                    &k.name,
+                ),
+            ]
+        }),
+    )
+}
+
+#[component]
+pub fn UserKeys(
+    user: UserSummary,
+    pending: Pending,
+    on_close: Callback<()>,
+    set: RwSignal<Option<UserDialog>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    // None: loading; Some(None): failed.
+    let keys = RwSignal::new(None::<Option<Vec<ApiKey>>>);
+    let id = user.id;
+    leptos::task::spawn_local(async move {
+        keys.set(Some(api::user_keys(id).await.ok().map(|l| l.data)));
+    });
+    let owner = format!(
+        "<p><strong>{}</strong></p>",
+        esc(&i18n.t(Text::KeysOf).replace("{name}", &user.username))
+    );
+    let body = Signal::derive(move || {
+        let list = match keys.get() {
+            None => format!(
+                "<p class=\"muted\" role=\"status\">{}</p>",
+                esc(i18n.t(Text::Loading))
+            ),
+            Some(None) => format!(
+                "<p class=\"error-box\">{}</p>",
+                esc(i18n.t(Text::LoadFailed))
+            ),
+            Some(Some(list)) => rows(&list, i18n),
+        };
+        format!("{owner}{list}")
+    });
+    let on_act = Callback::new(move |(_, key_id): (String, String)| {
+        let key = keys.with(|k| {
+            k.iter()
+                .flatten()
+                .flatten()
+                .find(|k| k.id.to_string() == key_id)
+                .cloned()
+        });
+        if let Some(key) = key {
+            pending.error.set(None);
+            set.set(Some(UserDialog::Revoke(user.clone(), key)));
+        }
+    });
+    view! {
+        <FormDialog id="user-keys" title=Text::ViewKeys body label=None danger=false pending
+            on_submit=Callback::new(|()| ()) on_close on_act/>
+    }
+}

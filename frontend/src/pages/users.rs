@@ -1,0 +1,372 @@
+//! "Usuarios" (admins): a row per user with role, state and active keys,
+//! and at the row's end the actions — view keys (and revoke one), change
+//! role, disable or enable (the confirmation says the user's keys stop at
+//! once), reset the password — plus "Crear usuario".
+//!
+//! The table is markup (see `markup`); its buttons are read by one click
+//! handler. The dialogs are one `FormDialog` each. After each change the list is fetched
+//! again, so role, state and key counts are the server's.
+
+use leptos::prelude::*;
+use llavero_types::{ApiKey, CreateUser, Role, UpdateUser, UserSummary};
+use uuid::Uuid;
+
+use crate::api;
+use crate::browser;
+use crate::components::form_dialog::FormDialog;
+use crate::components::markup::{button, clicked, esc, input, options, para, table};
+use crate::components::pending::{password_problem, username_problem, Pending};
+use crate::i18n::{use_i18n, I18n, Text};
+use crate::pages::user_keys::UserKeys;
+
+/// Which dialog is open.
+#[derive(Debug, Clone)]
+pub enum UserDialog {
+    Create,
+    Role(UserSummary),
+    Toggle(UserSummary),
+    Reset(UserSummary),
+    Keys(UserSummary),
+    Revoke(UserSummary, ApiKey),
+}
+
+/// The words for a role.
+pub fn role_text(role: Role) -> Text {
+    match role {
+        Role::Admin => Text::RoleAdmin,
+        Role::User => Text::RoleUser,
+    }
+}
+
+/// The table's markup, in the current language.
+fn rows(users: &[UserSummary], i18n: I18n) -> String {
+    let lang = i18n.0.get().tag();
+    let t = |x| i18n.t(x);
+    table(
+        "users",
+        t(Text::Users),
+        &[
+            t(Text::Username),
+            t(Text::Role),
+            t(Text::State),
+            t(Text::ActiveKeys),
+            t(Text::Created),
+            t(Text::Actions),
+        ],
+        users.iter().map(|u| {
+            let id = u.id.to_string();
+            let (state, toggle) = if u.disabled {
+                ("<span class=\"badge expired\">", Text::Enable)
+            } else {
+                ("<span class=\"badge ok\">", Text::Disable)
+            };
+            let state_word = t(if u.disabled {
+                Text::Disabled
+            } else {
+                Text::Enabled
+            });
+            vec![
+                format!("<strong>{}</strong>", esc(&u.username)),
+                esc(t(role_text(u.role))),
+                format!("{state}{}</span>", esc(state_word)),
+                u.active_keys.to_string(),
+                esc(&browser::local_date(&u.created_at.to_rfc3339(), lang)),
+                format!(
+                    "<span class=\"row-actions\">{}{}{}{}</span>",
+                    button(
+                        "keys",
+                        &id,
+                        "secondary small-button",
+                        t(Text::ViewKeys),
+                        &u.username
+                    ),
+                    button(
+                        "role",
+                        &id,
+                        "secondary small-button",
+                        t(Text::ChangeRole),
+                        &u.username
+                    ),
+                    button(
+                        "toggle",
+                        &id,
+                        "secondary small-button",
+                        t(toggle),
+                        &u.username
+                    ),
+                    button(
+                        "reset",
+                        &id,
+                        "secondary small-button",
+                        t(Text::ResetPassword),
+                        &u.username
+                    ),
+                ),
+            ]
+        }),
+    )
+}
+
+#[component]
+pub fn Users() -> impl IntoView {
+    let i18n = use_i18n();
+    // None: loading; Some(None): failed.
+    let users = RwSignal::new(None::<Option<Vec<UserSummary>>>);
+    let dialog = RwSignal::new(None::<UserDialog>);
+    let pending = Pending::new();
+    let toast = RwSignal::new(None::<Text>);
+
+    let reload = move || {
+        leptos::task::spawn_local(async move {
+            let answer = api::users().await;
+            if matches!(&answer, Err(e) if e.signed_out()) {
+                browser::go("/login");
+                return;
+            }
+            // Redrawn rows are new elements: give focus back to the same
+            // button once they are in the page.
+            let focused = browser::active_id();
+            users.set(Some(answer.ok().map(|l| l.data)));
+            request_animation_frame(move || {
+                let _ = browser::focus_by_id(&focused);
+            });
+        });
+    };
+    reload();
+
+    let find = move |id: &str| {
+        let id = Uuid::parse_str(id).ok()?;
+        users.with(|u| u.iter().flatten().flatten().find(|u| u.id == id).cloned())
+    };
+    let on_table_click = move |ev: leptos::ev::MouseEvent| {
+        let Some((act, id)) = clicked(&ev) else {
+            return;
+        };
+        let Some(user) = find(&id) else { return };
+        pending.error.set(None);
+        dialog.set(Some(match act.as_str() {
+            "keys" => UserDialog::Keys(user),
+            "role" => UserDialog::Role(user),
+            "toggle" => UserDialog::Toggle(user),
+            _ => UserDialog::Reset(user),
+        }));
+    };
+    let close = Callback::new(move |()| dialog.set(None));
+    let changed = Callback::new(move |()| {
+        dialog.set(None);
+        toast.set(Some(Text::Done));
+        reload();
+    });
+    // A key revoked from a user's keys: the list's count changes.
+    let refresh = Callback::new(move |()| reload());
+
+    view! {
+        <section class="card">
+            <div class="title-row">
+                <h1>{i18n.s(Text::Users)}</h1>
+                <button id="create-user" type="button" class="primary"
+                    on:click=move |_| { pending.error.set(None); dialog.set(Some(UserDialog::Create)) }>
+                    {i18n.s(Text::CreateUser)}
+                </button>
+            </div>
+            <p class="toast" role="status" aria-live="polite">{move || toast.get().map(|k| i18n.t(k)).unwrap_or_default()}</p>
+            <div class="table-wrap" on:click=on_table_click inner_html=move || match users.get() {
+                None => format!("<p class=\"muted\" role=\"status\">{}</p>", esc(i18n.t(Text::Loading))),
+                Some(None) => format!("<p class=\"error-box\" role=\"alert\">{}</p>", esc(i18n.t(Text::UsersFailed))),
+                Some(Some(list)) => rows(&list, i18n),
+            }></div>
+        </section>
+        {move || dialog.get().map(|d| view! { <UserDialogView dialog=d pending on_close=close on_changed=changed set=dialog refresh/> })}
+    }
+}
+
+/// The open dialog: its words and fields as markup, and what its button
+/// does.
+#[component]
+fn UserDialogView(
+    dialog: UserDialog,
+    pending: Pending,
+    on_close: Callback<()>,
+    on_changed: Callback<()>,
+    set: RwSignal<Option<UserDialog>>,
+    refresh: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let t = move |x| i18n.t(x);
+    let update = move |id: Uuid, body: UpdateUser| {
+        pending.run(i18n, api::update_user(id, body), move |_| {
+            on_changed.run(())
+        });
+    };
+    let question = |text: Text, name: &str, warning: String| {
+        format!(
+            "<p><strong>{}</strong></p>{}",
+            esc(&t(text).replace("{name}", name)),
+            para("warning", &warning)
+        )
+    };
+    let (id, title, body, label, danger, submit): (_, _, String, _, _, Callback<()>) = match dialog
+    {
+        UserDialog::Create => {
+            let body = format!(
+                "{}<label for=\"new-role\">{}</label><select id=\"new-role\">{}</select>{}",
+                input(
+                    "new-username",
+                    t(Text::Username),
+                    "text",
+                    "off",
+                    t(Text::UsernameRule)
+                ),
+                esc(t(Text::Role)),
+                options(
+                    [("user", t(Text::RoleUser)), ("admin", t(Text::RoleAdmin))].into_iter(),
+                    "user"
+                ),
+                input(
+                    "new-password",
+                    t(Text::InitialPassword),
+                    "password",
+                    "new-password",
+                    t(Text::PasswordRule)
+                ),
+            );
+            let submit = move |()| {
+                let username = browser::value_of("new-username");
+                let password = browser::value_of("new-password");
+                if let Some(problem) =
+                    username_problem(&username).or_else(|| password_problem(&password))
+                {
+                    return pending.refuse(t(problem).to_owned());
+                }
+                let role = if browser::value_of("new-role") == "admin" {
+                    Role::Admin
+                } else {
+                    Role::User
+                };
+                let body = CreateUser {
+                    username: username.trim().to_owned(),
+                    password,
+                    role: Some(role),
+                };
+                pending.run(i18n, api::create_user(body), move |_| on_changed.run(()));
+            };
+            (
+                "create",
+                Text::CreateUser,
+                body,
+                Some(Text::Create),
+                false,
+                Callback::new(submit),
+            )
+        }
+        UserDialog::Role(u) => {
+            let (words, role) = match u.role {
+                Role::User => (Text::MakeAdmin, Role::Admin),
+                Role::Admin => (Text::MakeUser, Role::User),
+            };
+            let body = question(words, &u.username, t(Text::RoleWarning).to_owned());
+            let submit = move |()| {
+                update(
+                    u.id,
+                    UpdateUser {
+                        role: Some(role),
+                        ..UpdateUser::default()
+                    },
+                )
+            };
+            (
+                "role",
+                Text::ChangeRole,
+                body,
+                Some(Text::ChangeRole),
+                false,
+                Callback::new(submit),
+            )
+        }
+        UserDialog::Toggle(u) => {
+            let (title, words, warning) = if u.disabled {
+                (Text::Enable, Text::EnableConfirm, Text::EnableWarning)
+            } else {
+                (Text::Disable, Text::DisableConfirm, Text::DisableWarning)
+            };
+            let warning = t(warning).replace("{n}", &u.active_keys.to_string());
+            let body = question(words, &u.username, warning);
+            let disabled = !u.disabled;
+            let submit = move |()| {
+                update(
+                    u.id,
+                    UpdateUser {
+                        disabled: Some(disabled),
+                        ..UpdateUser::default()
+                    },
+                )
+            };
+            (
+                "toggle",
+                title,
+                body,
+                Some(title),
+                disabled,
+                Callback::new(submit),
+            )
+        }
+        UserDialog::Reset(u) => {
+            let body = format!(
+                "<p>{}</p>{}{}",
+                esc(&t(Text::ResetTitle).replace("{name}", &u.username)),
+                input(
+                    "reset-password",
+                    t(Text::NewPassword),
+                    "password",
+                    "new-password",
+                    t(Text::PasswordRule)
+                ),
+                para("warning", t(Text::ResetWarning)),
+            );
+            let submit = move |()| {
+                let password = browser::value_of("reset-password");
+                if let Some(problem) = password_problem(&password) {
+                    return pending.refuse(t(problem).to_owned());
+                }
+                update(
+                    u.id,
+                    UpdateUser {
+                        password: Some(password),
+                        ..UpdateUser::default()
+                    },
+                );
+            };
+            (
+                "reset",
+                Text::ResetPassword,
+                body,
+                Some(Text::Reset),
+                false,
+                Callback::new(submit),
+            )
+        }
+        UserDialog::Keys(u) => return view! { <UserKeys user=u pending on_close set/> }.into_any(),
+        UserDialog::Revoke(u, key) => {
+            let body = question(
+                Text::DeleteConfirm,
+                &key.name,
+                t(Text::DeleteWarning).to_owned(),
+            );
+            let back = u.clone();
+            let submit = move |()| {
+                let u = u.clone();
+                pending.run(i18n, api::revoke_user_key(u.id, key.id), move |()| {
+                    set.set(Some(UserDialog::Keys(u)));
+                    refresh.run(());
+                });
+            };
+            let on_close = Callback::new(move |()| set.set(Some(UserDialog::Keys(back.clone()))));
+            return view! {
+                <FormDialog id="revoke" title=Text::Revoke body label=Some(Text::Revoke) danger=true pending
+                    on_submit=Callback::new(submit) on_close/>
+            }
+            .into_any();
+        }
+    };
+    view! { <FormDialog id title body label danger pending on_submit=submit on_close/> }.into_any()
+}
