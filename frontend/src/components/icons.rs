@@ -35,6 +35,21 @@ pub const ROTATE: &str = "M20 11a8 8 0 0 0-14.9-4M4 4v4h4M4 13a8 8 0 0 0 14.9 4M
 /// A bin: delete.
 pub const TRASH: &str = "M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3";
 
+/// A key: a user's keys.
+pub const KEY: &str = "M8 15a4 4 0 1 1 0-8 4 4 0 0 1 0 8zM12 11h9M18 11v4M21 11v3";
+
+/// A shield: a user's role.
+pub const SHIELD: &str = "M12 3l8 3v6c0 5-3.5 8-8 9-4.5-1-8-4-8-9V6z";
+
+/// A barred circle: disable.
+pub const BAN: &str = "M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM5.6 5.6l12.8 12.8";
+
+/// A ticked circle: enable.
+pub const CHECK: &str = "M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM8 12l3 3 5-6";
+
+/// A padlock: a new password.
+pub const LOCK: &str = "M6 11h12v10H6zM8 11V7a4 4 0 0 1 8 0v4";
+
 /// An icon as markup (see `markup`), for tables drawn as text.
 pub fn markup(path: &str) -> String {
     format!("<svg class=\"icon\" viewBox=\"0 0 24 24\" width=\"20\" height=\"20\" aria-hidden=\"true\" focusable=\"false\"><path d=\"{path}\" fill=\"none\" stroke=\"currentColor\" stroke-width=\"2\" stroke-linecap=\"round\" stroke-linejoin=\"round\"/></svg>")

@@ -16,7 +16,7 @@ use llavero_types::ApiKey;
 use crate::browser;
 use crate::components::dialogs::Dialog;
 use crate::components::icons;
-use crate::components::markup::{clicked, esc};
+use crate::components::markup::{clicked, esc, icon_button};
 use crate::i18n::{use_i18n, I18n, Text};
 
 /// How close to its expiry a key is, as of `now` (milliseconds): whether
@@ -24,15 +24,6 @@ use crate::i18n::{use_i18n, I18n, Text};
 fn expiry_state(expires_at_ms: i64, now: f64) -> (bool, bool) {
     let at = expires_at_ms as f64;
     (at <= now, at - now < 7.0 * 86_400_000.0)
-}
-
-/// An icon button of a row.
-fn icon_button(act: &str, id: &str, class: &str, label: &str, path: &str) -> String {
-    format!(
-        "<button type=\"button\" class=\"icon-button{class}\" id=\"{act}-{id}\" data-act=\"{act}\" data-id=\"{id}\" aria-label=\"{label}\" title=\"{label}\">{}</button>",
-        icons::markup(path),
-        label = esc(label),
-    )
 }
 
 /// One row's markup.

@@ -104,6 +104,16 @@ pub fn para(class: &str, text: &str) -> String {
     format!("<p class=\"{class}\">{}</p>", esc(text))
 }
 
+/// An icon button that [`clicked`] reports as `(act, id)`, named by
+/// `label` (also its tooltip); `class` is added to `icon-button`.
+pub fn icon_button(act: &str, id: &str, class: &str, label: &str, path: &str) -> String {
+    format!(
+        "<button type=\"button\" class=\"icon-button{class}\" id=\"{act}-{id}\" data-act=\"{act}\" data-id=\"{id}\" aria-label=\"{label}\" title=\"{label}\">{}</button>",
+        crate::components::icons::markup(path),
+        label = esc(label),
+    )
+}
+
 /// The `(data-act, data-id)` of the button a click inside markup hit.
 pub fn clicked(ev: &web_sys::MouseEvent) -> Option<(String, String)> {
     let target: web_sys::Element = ev.target()?.dyn_into().ok()?;

@@ -14,7 +14,8 @@ use uuid::Uuid;
 use crate::api;
 use crate::browser;
 use crate::components::form_dialog::FormDialog;
-use crate::components::markup::{button, clicked, esc, input, options, para, table};
+use crate::components::icons;
+use crate::components::markup::{clicked, esc, icon_button, input, options, para, table};
 use crate::components::pending::{password_problem, username_problem, Pending};
 use crate::i18n::{use_i18n, I18n, Text};
 use crate::pages::user_keys::UserKeys;
@@ -55,16 +56,18 @@ fn rows(users: &[UserSummary], i18n: I18n) -> String {
         ],
         users.iter().map(|u| {
             let id = u.id.to_string();
-            let (state, toggle) = if u.disabled {
-                ("<span class=\"badge expired\">", Text::Enable)
+            let (state, toggle, icon) = if u.disabled {
+                ("<span class=\"badge expired\">", Text::Enable, icons::CHECK)
             } else {
-                ("<span class=\"badge ok\">", Text::Disable)
+                ("<span class=\"badge ok\">", Text::Disable, icons::BAN)
             };
             let state_word = t(if u.disabled {
                 Text::Disabled
             } else {
                 Text::Enabled
             });
+            // Named "<action> <username>", so each row's buttons differ.
+            let named = |text| format!("{} {}", t(text), u.username);
             vec![
                 format!("<strong>{}</strong>", esc(&u.username)),
                 esc(t(role_text(u.role))),
@@ -72,35 +75,11 @@ fn rows(users: &[UserSummary], i18n: I18n) -> String {
                 u.active_keys.to_string(),
                 esc(&browser::local_date(&u.created_at.to_rfc3339(), lang)),
                 format!(
-                    "<span class=\"row-actions\">{}{}{}{}</span>",
-                    button(
-                        "keys",
-                        &id,
-                        "secondary small-button",
-                        t(Text::ViewKeys),
-                        &u.username
-                    ),
-                    button(
-                        "role",
-                        &id,
-                        "secondary small-button",
-                        t(Text::ChangeRole),
-                        &u.username
-                    ),
-                    button(
-                        "toggle",
-                        &id,
-                        "secondary small-button",
-                        t(toggle),
-                        &u.username
-                    ),
-                    button(
-                        "reset",
-                        &id,
-                        "secondary small-button",
-                        t(Text::ResetPassword),
-                        &u.username
-                    ),
+                    "{}{}{}{}",
+                    icon_button("keys", &id, "", &named(Text::ViewKeys), icons::KEY),
+                    icon_button("role", &id, "", &named(Text::ChangeRole), icons::SHIELD),
+                    icon_button("toggle", &id, " danger", &named(toggle), icon),
+                    icon_button("reset", &id, "", &named(Text::ResetPassword), icons::LOCK),
                 ),
             ]
         }),
