@@ -25,6 +25,7 @@ test: setup lint
     cargo test
     cargo test -p llavero-web
     just e2e
+    just size-check
     just openapi-check
     just clients
     just fuzz-api
@@ -53,6 +54,12 @@ web:
 size: web
     @cd frontend/dist && for f in *.wasm *.js; do printf '%-40s %8d bytes  %7d gzip\n' "$f" "$(wc -c < "$f")" "$(gzip -9c "$f" | wc -c)"; done; \
       printf '%-40s %25d gzip\n' "total wasm+js" "$(cat *.wasm *.js | gzip -9c | wc -c)"
+
+# Fail when the shipped web app is over its budget: 250 KB gzip, wasm + JS
+size-check: size
+    @total=$(cat frontend/dist/*.wasm frontend/dist/*.js | gzip -9c | wc -c); \
+      if [ "$total" -gt 250000 ]; then echo "web app: $total bytes gzip, over the 250000 budget" >&2; exit 1; fi; \
+      echo "web app: $total bytes gzip, within the 250000 budget"
 
 # Check formatting and clippy (warnings are errors), server and web app
 lint:

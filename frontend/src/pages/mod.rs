@@ -5,5 +5,6 @@ pub mod account;
 pub mod activity;
 pub mod credentials;
 pub mod login;
+pub mod user_dialogs;
 pub mod user_keys;
 pub mod users;

@@ -10,7 +10,7 @@ use crate::components::form_dialog::FormDialog;
 use crate::components::markup::{button, esc, none, table};
 use crate::components::pending::Pending;
 use crate::i18n::{use_i18n, I18n, Text};
-use crate::pages::users::UserDialog;
+use crate::pages::user_dialogs::UserDialog;
 
 /// The keys table's markup, in the current language.
 fn rows(keys: &[ApiKey], i18n: I18n) -> String {
