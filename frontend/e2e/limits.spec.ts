@@ -11,9 +11,9 @@ test('generate with an expiry, two scopes and one network; see them listed; be r
   const dialog = credentials.dialog();
   await dialog.getByLabel('Nombre').fill('facturación');
   // Closed by default: the user guide's flow does not change.
-  await expect(dialog.getByLabel('Caducidad')).toBeHidden();
+  await expect(dialog.getByLabel('Caducidad', { exact: true })).toBeHidden();
   await dialog.getByText('Opciones avanzadas').click();
-  await dialog.getByLabel('Caducidad').selectOption({ label: '90 días' });
+  await dialog.getByLabel('Caducidad', { exact: true }).selectOption({ label: '90 días' });
   await expect(dialog.getByLabel('Todos los privilegios del usuario')).toBeChecked();
   await dialog.getByLabel('Solo estos permisos').check();
   // Nothing chosen yet: refused here, before any round trip.

@@ -172,11 +172,11 @@ pub fn LimitsForm(state: LimitsState, options: KeyOptions) -> impl IntoView {
                 {presets.into_iter().map(|(d, label)| view! { <option value=d.to_string()>{move || i18n.t(label)}</option> }).collect_view()}
                 <option value="date">{i18n.s(Text::OnDate)}</option>
             </select>
-            <Show when=move || expiry.get() == "date">
+            <div hidden=move || expiry.get() != "date">
                 <label for="key-expiry-date">{i18n.s(Text::ExpiryDate)}</label>
                 <input id="key-expiry-date" type="date" prop:value=move || date.get()
                     on:input=move |ev| date.set(event_target_value(&ev))/>
-            </Show>
+            </div>
             <fieldset class="scopes">
                 <legend>{i18n.s(Text::Permissions)}</legend>
                 <label class="choice">
@@ -189,8 +189,7 @@ pub fn LimitsForm(state: LimitsState, options: KeyOptions) -> impl IntoView {
                         on:change=move |_| all.set(false)/>
                     {i18n.s(Text::OnlyScopes)}
                 </label>
-                <Show when=move || !all.get()>
-                    <ul class="scope-list">
+                    <ul class="scope-list" hidden=move || all.get()>
                         {scopes.iter().map(|scope| {
                             let name = scope.name.clone();
                             let checked_name = name.clone();
@@ -213,7 +212,6 @@ pub fn LimitsForm(state: LimitsState, options: KeyOptions) -> impl IntoView {
                             }
                         }).collect_view()}
                     </ul>
-                </Show>
             </fieldset>
             <label for="key-cidrs">{i18n.s(Text::AllowedIps)}</label>
             <textarea id="key-cidrs" rows="3" spellcheck="false" autocomplete="off"
