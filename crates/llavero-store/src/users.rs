@@ -113,10 +113,7 @@ impl Store {
                 UserSummary {
                     active_keys: counts
                         .get(&u.id)
-                        .copied()
-                        .unwrap_or(0)
-                        .max(0)
-                        .unsigned_abs(),
+                        .map_or(0, |n| u64::try_from(*n).unwrap_or(0)),
                     id: u.id,
                     username: u.username,
                     role: u.role,
