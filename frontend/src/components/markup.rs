@@ -50,7 +50,17 @@ pub fn table(
 
 /// `<p class="muted">` markup.
 pub fn none(text: &str) -> String {
-    format!("<p class=\"muted\">{}</p>", esc(text))
+    para("muted", text)
+}
+
+/// What a table shows while its data is on the way (announced politely).
+pub fn loading(text: &str) -> String {
+    format!("<p class=\"muted\" role=\"status\">{}</p>", esc(text))
+}
+
+/// What a table shows when its data could not be loaded (announced).
+pub fn failed(text: &str) -> String {
+    format!("<p class=\"error-box\" role=\"alert\">{}</p>", esc(text))
 }
 
 /// A button that [`clicked`] reports as `(act, id)`; `label` is shown,

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::api;
 use crate::app::use_session;
 use crate::browser;
-use crate::components::markup::{esc, none, options, table};
+use crate::components::markup::{esc, failed, loading, none, options, table};
 use crate::i18n::{action_text, use_i18n, I18n, Text, ACTIONS};
 
 /// The table's markup, in the current language.
@@ -180,8 +180,8 @@ pub fn Activity() -> impl IntoView {
             </div>
             <div class="filters" on:change=refilter inner_html=filters></div>
             <div class="table-wrap" inner_html=move || match state.get() {
-                None => format!("<p class=\"muted\" role=\"status\">{}</p>", esc(i18n.t(Text::Loading))),
-                Some(false) => format!("<p class=\"error-box\" role=\"alert\">{}</p>", esc(i18n.t(Text::ActivityFailed))),
+                None => loading(i18n.t(Text::Loading)),
+                Some(false) => failed(i18n.t(Text::ActivityFailed)),
                 Some(true) => events.with(|e| rows(e, i18n)),
             }></div>
             <button type="button" class="secondary load-more" hidden=move || next.with(Option::is_none) on:click=move |_| fetch(next.get_untracked())

@@ -7,7 +7,7 @@ use llavero_types::{ApiKey, UserSummary};
 use crate::api;
 use crate::browser;
 use crate::components::form_dialog::FormDialog;
-use crate::components::markup::{button, esc, none, table};
+use crate::components::markup::{button, esc, failed, loading, none, table};
 use crate::components::pending::Pending;
 use crate::i18n::{use_i18n, I18n, Text};
 use crate::pages::user_dialogs::UserDialog;
@@ -82,14 +82,8 @@ pub fn UserKeys(
     );
     let body = Signal::derive(move || {
         let list = match keys.get() {
-            None => format!(
-                "<p class=\"muted\" role=\"status\">{}</p>",
-                esc(i18n.t(Text::Loading))
-            ),
-            Some(None) => format!(
-                "<p class=\"error-box\">{}</p>",
-                esc(i18n.t(Text::LoadFailed))
-            ),
+            None => loading(i18n.t(Text::Loading)),
+            Some(None) => failed(i18n.t(Text::LoadFailed)),
             Some(Some(list)) => rows(&list, i18n),
         };
         format!("{owner}{list}")

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::api;
 use crate::browser;
 use crate::components::icons;
-use crate::components::markup::{clicked, esc, icon_button, table};
+use crate::components::markup::{clicked, esc, failed, icon_button, loading, table};
 use crate::components::pending::Pending;
 use crate::i18n::{use_i18n, I18n, Text};
 use crate::pages::user_dialogs::{UserDialog, UserDialogView};
@@ -138,8 +138,8 @@ pub fn Users() -> impl IntoView {
             </div>
             <p class="toast" role="status" aria-live="polite">{move || toast.get().map(|k| i18n.t(k)).unwrap_or_default()}</p>
             <div class="table-wrap" on:click=on_table_click inner_html=move || match users.get() {
-                None => format!("<p class=\"muted\" role=\"status\">{}</p>", esc(i18n.t(Text::Loading))),
-                Some(None) => format!("<p class=\"error-box\" role=\"alert\">{}</p>", esc(i18n.t(Text::UsersFailed))),
+                None => loading(i18n.t(Text::Loading)),
+                Some(None) => failed(i18n.t(Text::UsersFailed)),
                 Some(Some(list)) => rows(&list, i18n),
             }></div>
         </section>
