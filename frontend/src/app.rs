@@ -2,9 +2,10 @@
 //!
 //! `/login` signs in; `/credentials` is the "Credenciales de API" screen,
 //! `/activity` the activity log, `/users` user administration (admins) and
-//! `/account` "Mi cuenta"; `/` shows whichever fits. On start the app asks `/me` whether the session
-//! cookie is still good, so a reload keeps you signed in; a signed-out user
-//! always sees the sign-in page, whatever the URL.
+//! `/account` "Mi cuenta"; `/` shows whichever fits. On start the app asks
+//! `/me` whether the session cookie is still good, so a reload keeps you
+//! signed in; a signed-out user always sees the sign-in page, whatever the
+//! URL.
 
 use leptos::prelude::*;
 use llavero_types::{Role, User};
@@ -24,6 +25,14 @@ use crate::route::{Nav, Page};
 pub struct Session {
     pub checked: RwSignal<bool>,
     pub user: RwSignal<Option<User>>,
+}
+
+impl Session {
+    /// Whether an admin is signed in (reactive).
+    pub fn admin(&self) -> bool {
+        self.user
+            .with(|u| u.as_ref().is_some_and(|u| u.role == Role::Admin))
+    }
 }
 
 pub fn use_session() -> Session {
@@ -52,13 +61,11 @@ pub fn App() -> impl IntoView {
     // What is shown: the sign-in page to anyone signed out, else the page
     // the URL asks for, if this user may see it.
     let shown = Memo::new(move |_| {
-        session.user.with(|u| {
-            Page::shown(
-                nav.requested.get(),
-                u.is_some(),
-                u.as_ref().is_some_and(|u| u.role == Role::Admin),
-            )
-        })
+        Page::shown(
+            nav.requested.get(),
+            session.user.with(Option::is_some),
+            session.admin(),
+        )
     });
     // Keep the address bar truthful, also after back/forward.
     Effect::new(move |_| {

@@ -8,7 +8,6 @@ use crate::api;
 use crate::app::use_session;
 use crate::i18n::{use_i18n, Text};
 use crate::route::{use_nav, Page};
-use llavero_types::Role;
 
 /// The menu's pages, in order, with their names.
 const PAGES: [(Page, Text); 4] = [
@@ -54,47 +53,47 @@ pub fn Header() -> impl IntoView {
                     lang=move || i18n.0.get().other().tag()>
                     {i18n.s(Text::SwitchLanguage)}
                 </button>
-                    <div class="menu" on:keydown=on_menu_key hidden=move || session.user.with(Option::is_none)>
-                        <button
-                            id="user-menu-button"
-                            type="button"
-                            class="menu-button"
-                            aria-haspopup="menu"
-                            aria-expanded=move || open.get().to_string()
-                            aria-controls="user-menu"
-                            on:click=move |_| open.update(|o| *o = !*o)
-                        >
-                            <span class="avatar" aria-hidden="true">
-                                {move || session.user.get().and_then(|u| u.username.chars().next()).unwrap_or('?').to_uppercase().to_string()}
-                            </span>
-                            {move || session.user.get().map(|u| u.username).unwrap_or_default()}
-                            <span class="visually-hidden">{move || format!(" — {}", i18n.t(Text::UserMenu))}</span>
-                            <span aria-hidden="true">" ▾"</span>
-                        </button>
-                            <ul id="user-menu" class="menu-list" role="menu" hidden=move || !open.get()>
-                                {move || {
-                                    let admin = session.user.with(|u| u.as_ref().is_some_and(|u| u.role == Role::Admin));
-                                    PAGES.into_iter().filter(|(page, _)| admin || *page != Page::Users).map(|(page, text)| view! {
-                                        <li role="none">
-                                            <a href=page.path() role="menuitem"
-                                                aria-current=move || (nav.requested.get() == Some(page)).then_some("page")
-                                                on:click=move |ev| {
-                                                ev.prevent_default();
-                                                open.set(false);
-                                                nav.go(page);
-                                            }>
-                                                {move || i18n.t(text)}
-                                            </a>
-                                        </li>
-                                    }).collect_view()
-                                }}
+                <div class="menu" on:keydown=on_menu_key hidden=move || session.user.with(Option::is_none)>
+                    <button
+                        id="user-menu-button"
+                        type="button"
+                        class="menu-button"
+                        aria-haspopup="menu"
+                        aria-expanded=move || open.get().to_string()
+                        aria-controls="user-menu"
+                        on:click=move |_| open.update(|o| *o = !*o)
+                    >
+                        <span class="avatar" aria-hidden="true">
+                            {move || session.user.get().and_then(|u| u.username.chars().next()).unwrap_or('?').to_uppercase().to_string()}
+                        </span>
+                        {move || session.user.get().map(|u| u.username).unwrap_or_default()}
+                        <span class="visually-hidden">{move || format!(" — {}", i18n.t(Text::UserMenu))}</span>
+                        <span aria-hidden="true">" ▾"</span>
+                    </button>
+                    <ul id="user-menu" class="menu-list" role="menu" hidden=move || !open.get()>
+                        {move || {
+                            let admin = session.admin();
+                            PAGES.into_iter().filter(|(page, _)| admin || *page != Page::Users).map(|(page, text)| view! {
                                 <li role="none">
-                                    <button type="button" role="menuitem" on:click=sign_out>
-                                        {i18n.s(Text::SignOut)}
-                                    </button>
+                                    <a href=page.path() role="menuitem"
+                                        aria-current=move || (nav.requested.get() == Some(page)).then_some("page")
+                                        on:click=move |ev| {
+                                            ev.prevent_default();
+                                            open.set(false);
+                                            nav.go(page);
+                                        }>
+                                        {i18n.s(text)}
+                                    </a>
                                 </li>
-                            </ul>
-                    </div>
+                            }).collect_view()
+                        }}
+                        <li role="none">
+                            <button type="button" role="menuitem" on:click=sign_out>
+                                {i18n.s(Text::SignOut)}
+                            </button>
+                        </li>
+                    </ul>
+                </div>
             </div>
         </header>
     }

@@ -8,7 +8,7 @@
 //! The table is markup (see `markup`), redrawn as pages arrive.
 
 use leptos::prelude::*;
-use llavero_types::{ActivityEvent, Role, UserSummary};
+use llavero_types::{ActivityEvent, UserSummary};
 use uuid::Uuid;
 
 use crate::api;
@@ -81,9 +81,7 @@ fn rows(events: &[ActivityEvent], i18n: I18n) -> String {
 pub fn Activity() -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
-    let admin = session
-        .user
-        .with_untracked(|u| u.as_ref().is_some_and(|u| u.role == Role::Admin));
+    let admin = untrack(|| session.admin());
     let events = RwSignal::new(Vec::<ActivityEvent>::new());
     // None: loading; Some(false): failed.
     let state = RwSignal::new(None::<bool>);

@@ -359,6 +359,26 @@ pub async fn problem(res: Response, status: u16, code: &str) -> Value {
 }
 
 impl TestApp {
+    /// Runs `sql` on the test's own database (to set what the API cannot:
+    /// past dates, say).
+    pub async fn execute_sql(&self, sql: &str) {
+        let db = Database::connect(&self.database_url)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        db.execute_unprepared(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        db.close().await.unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    /// `id` as an SQL literal of this backend's UUID column.
+    pub fn id_sql(&self, id: Uuid) -> String {
+        match self.backend {
+            Backend::Postgres => format!("'{id}'"),
+            Backend::Sqlite => format!("x'{}'", id.simple()),
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.api)
     }

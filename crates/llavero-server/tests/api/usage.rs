@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 
 use llavero_types::{KeyUsage, Role};
 use reqwest::Client;
-use sea_orm::{ConnectionTrait, Database};
 use serde_json::json;
 
 use crate::helpers::{json, problem, spawn_app_with, Backend, TestApp};
@@ -221,22 +220,14 @@ crate::api_test! {
 
 /// Sets `key`'s creation and last use `created_days` and `used_days` ago.
 async fn age(app: &TestApp, key: uuid::Uuid, created_days: i64, used_days: Option<i64>) {
-    let db = Database::connect(&app.database_url)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
     let ago = |d: i64| (chrono::Utc::now() - chrono::Duration::days(d)).to_rfc3339();
     let used = used_days.map_or("NULL".to_owned(), |d| format!("'{}'", ago(d)));
-    let id = match app.backend {
-        Backend::Postgres => format!("'{key}'"),
-        Backend::Sqlite => format!("x'{}'", key.simple()),
-    };
-    db.execute_unprepared(&format!(
-        "UPDATE api_keys SET created_at = '{}', last_used_at = {used} WHERE id = {id}",
-        ago(created_days)
+    app.execute_sql(&format!(
+        "UPDATE api_keys SET created_at = '{}', last_used_at = {used} WHERE id = {}",
+        ago(created_days),
+        app.id_sql(key)
     ))
-    .await
-    .unwrap_or_else(|e| panic!("{e}"));
-    db.close().await.unwrap_or_else(|e| panic!("{e}"));
+    .await;
 }
 
 crate::api_test! {

@@ -186,19 +186,10 @@ api_test! {
 
 /// Makes `key` expired a day ago, in the test's own database.
 async fn expire(app: &crate::helpers::TestApp, key: uuid::Uuid) {
-    use sea_orm::{ConnectionTrait, Database};
-    let db = Database::connect(&app.database_url)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let id = match app.backend {
-        crate::helpers::Backend::Postgres => format!("'{key}'"),
-        crate::helpers::Backend::Sqlite => format!("x'{}'", key.simple()),
-    };
     let at = (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339();
-    db.execute_unprepared(&format!(
-        "UPDATE api_keys SET expires_at = '{at}' WHERE id = {id}"
+    app.execute_sql(&format!(
+        "UPDATE api_keys SET expires_at = '{at}' WHERE id = {}",
+        app.id_sql(key)
     ))
-    .await
-    .unwrap_or_else(|e| panic!("{e}"));
-    db.close().await.unwrap_or_else(|e| panic!("{e}"));
+    .await;
 }
