@@ -10,6 +10,9 @@ export const SCOPES = [
 ];
 
 /** LLAVERO_API_ENDPOINT of the test server: the portal API behind its gateway. */
+/** The identity provider's name on the sign-in button. */
+export const IDP_NAME = 'Portal TIGO';
+
 export const API_ENDPOINT = 'https://api.portal.example/v1';
 
 /** The server's address, set by the global setup before any test runs. */

@@ -112,6 +112,17 @@ pub fn focus_by_id(id: &str) -> bool {
     }
 }
 
+/// The value of `name` in this page's query string, as written (the
+/// server's error codes need no decoding).
+pub fn query_param(name: &str) -> Option<String> {
+    let search = window()?.location().search().ok()?;
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+        .map(str::to_owned)
+}
+
 /// Loads `path` afresh (a full page load, not a client-side route change).
 pub fn go(path: &str) {
     if let Some(w) = window() {

@@ -80,6 +80,13 @@ impl Pepper {
     pub fn webhook_secret(&self, seed: &[u8]) -> Secret<[u8; 32]> {
         Secret::new(self.mac(b"llavero/webhook-secret\0", seed))
     }
+
+    /// The tag that seals an identity-provider sign-in's flow cookie (its
+    /// `state`, nonce and PKCE verifier), so the browser can carry them
+    /// but not change them.
+    pub fn flow_tag(&self, message: &[u8]) -> [u8; 32] {
+        self.mac(b"llavero/oidc-flow\0", message)
+    }
 }
 
 /// The stored digest of a session token.

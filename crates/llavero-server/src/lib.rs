@@ -19,6 +19,7 @@ pub mod github_keys;
 pub mod headers;
 pub mod housekeeping;
 pub mod metrics;
+pub mod oidc;
 pub mod openapi;
 pub mod passwords;
 pub mod probe;

@@ -27,6 +27,7 @@ use crate::github_keys::GithubKeys;
 use crate::headers;
 use crate::housekeeping::{self, Sweep};
 use crate::metrics::Metrics;
+use crate::oidc::Oidc;
 use crate::openapi::{self, DocumentJson};
 use crate::passwords::PasswordWork;
 use crate::routes;
@@ -140,6 +141,14 @@ impl Application {
                 .map(GithubKeys::new)
                 .transpose()?
                 .map(Arc::new),
+            oidc: settings
+                .oidc
+                .clone()
+                .map(|o| Oidc::new(o, &settings.public_url(bound)))
+                .transpose()
+                .context("the identity provider settings (LLAVERO_OIDC_*)")?
+                .map(Arc::new),
+            local_login: settings.local_login,
         };
         let dispatcher = Dispatcher {
             store: store.clone(),

@@ -11,6 +11,7 @@ use crate::auth::session::SessionPolicy;
 use crate::configuration::KeyPolicy;
 use crate::github_keys::GithubKeys;
 use crate::metrics::Metrics;
+use crate::oidc::Oidc;
 use crate::passwords::PasswordWork;
 use crate::verification::Verifier;
 
@@ -41,4 +42,8 @@ pub struct AppState {
     pub webhook_allow_http: bool,
     /// GitHub's secret-scanning keys; `None`: `/leaks/github` answers 503.
     pub github_keys: Option<Arc<GithubKeys>>,
+    /// The identity provider users may sign in through.
+    pub oidc: Option<Arc<Oidc>>,
+    /// Whether local accounts may sign in with a password.
+    pub local_login: bool,
 }

@@ -28,13 +28,37 @@ where
 
 /// The request span of every request: tracing-actix-web's own, except that
 /// an error answer's `Display` and `Debug` are formatted only when the span
-/// is recorded. The default formats both for every error answer even when
+/// is recorded (the default formats both for every error answer even when
 /// the level filters the span out, which made a flood of refused keys cost
-/// a quarter more than a flood of accepted ones.
+/// a quarter more than a flood of accepted ones), and that the identity
+/// provider's callback is logged without its query, which carries the
+/// authorization code and the `state`.
 pub struct RequestSpans;
+
+/// The path whose query is never logged.
+pub const OIDC_CALLBACK: &str = "/api/v1/auth/oidc/callback";
 
 impl tracing_actix_web::RootSpanBuilder for RequestSpans {
     fn on_request_start(request: &actix_web::dev::ServiceRequest) -> tracing::Span {
+        if request.path() == OIDC_CALLBACK {
+            use actix_web::HttpMessage;
+            let request_id = request
+                .extensions()
+                .get::<tracing_actix_web::RequestId>()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            return tracing::info_span!(
+                "HTTP request",
+                http.method = %request.method(),
+                http.route = OIDC_CALLBACK,
+                http.target = OIDC_CALLBACK,
+                http.status_code = tracing::field::Empty,
+                otel.status_code = tracing::field::Empty,
+                request_id = %request_id,
+                exception.message = tracing::field::Empty,
+                exception.details = tracing::field::Empty,
+            );
+        }
         tracing_actix_web::DefaultRootSpanBuilder::on_request_start(request)
     }
 

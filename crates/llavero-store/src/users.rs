@@ -13,11 +13,19 @@ use uuid::Uuid;
 use crate::entity::{api_key, user};
 use crate::{conflict_or, now, Backend, Page, PageRequest, Store, StoreError, Tx};
 
-/// A user row as the server needs it: the public view plus the password hash.
+/// A user row as the server needs it: the public view plus the password
+/// hash (`None` for a user from the identity provider, who has none).
 #[derive(Debug, Clone)]
 pub struct UserRecord {
     pub user: User,
-    pub password_hash: String,
+    pub password_hash: Option<String>,
+}
+
+/// A user's identity at the OpenID provider: (issuer, `sub`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderIdentity {
+    pub issuer: String,
+    pub subject: String,
 }
 
 fn role_of(name: &str) -> Role {
@@ -37,9 +45,10 @@ impl From<user::Model> for UserRecord {
                 role: role_of(&m.role),
                 username: m.username,
                 disabled: m.disabled,
+                oidc: m.oidc_subject.is_some(),
                 created_at: m.created_at,
             },
-            password_hash: m.password_hash,
+            password_hash: Some(m.password_hash).filter(|h| !h.is_empty()),
         }
     }
 }
@@ -118,6 +127,7 @@ impl Store {
                     username: u.username,
                     role: u.role,
                     disabled: u.disabled,
+                    oidc: u.oidc,
                     created_at: u.created_at,
                 }
             })
@@ -127,13 +137,36 @@ impl Store {
 }
 
 impl Tx {
-    /// Creates a user.
+    /// Creates a local user.
     #[tracing::instrument(skip(self, password_hash))]
     pub async fn user_insert(
         &self,
         username: &str,
         password_hash: String,
         role: Role,
+    ) -> Result<UserRecord, StoreError> {
+        self.insert_user(username, password_hash, role, None).await
+    }
+
+    /// Creates a user from the identity provider (no password). A conflict
+    /// means the username or the identity was taken meanwhile.
+    #[tracing::instrument(skip(self))]
+    pub async fn user_insert_from_provider(
+        &self,
+        username: &str,
+        role: Role,
+        identity: &ProviderIdentity,
+    ) -> Result<UserRecord, StoreError> {
+        self.insert_user(username, String::new(), role, Some(identity))
+            .await
+    }
+
+    async fn insert_user(
+        &self,
+        username: &str,
+        password_hash: String,
+        role: Role,
+        identity: Option<&ProviderIdentity>,
     ) -> Result<UserRecord, StoreError> {
         let t = now();
         let row = user::ActiveModel {
@@ -144,11 +177,39 @@ impl Tx {
             disabled: Set(false),
             created_at: Set(t),
             updated_at: Set(t),
+            oidc_issuer: Set(identity.map(|i| i.issuer.clone())),
+            oidc_subject: Set(identity.map(|i| i.subject.clone())),
         }
         .insert(&self.txn)
         .await
         .map_err(|e| conflict_or(e, "username is taken"))?;
         Ok(row.into())
+    }
+
+    /// The user with `identity`, locked like [`Tx::user_lock`].
+    #[tracing::instrument(skip(self))]
+    pub async fn user_lock_by_identity(
+        &self,
+        identity: &ProviderIdentity,
+    ) -> Result<Option<UserRecord>, StoreError> {
+        let mut q = user::Entity::find()
+            .filter(user::Column::OidcIssuer.eq(identity.issuer.as_str()))
+            .filter(user::Column::OidcSubject.eq(identity.subject.as_str()));
+        if self.backend == Backend::Postgres {
+            q = q.lock(LockType::NoKeyUpdate);
+        }
+        Ok(q.one(&self.txn).await?.map(Into::into))
+    }
+
+    /// Which of `names` are taken by some user.
+    pub async fn usernames_taken(&self, names: &[String]) -> Result<Vec<String>, StoreError> {
+        Ok(user::Entity::find()
+            .select_only()
+            .column(user::Column::Username)
+            .filter(user::Column::Username.is_in(names.iter().map(String::as_str)))
+            .into_tuple::<String>()
+            .all(&self.txn)
+            .await?)
     }
 
     /// User `id`, locked against changes until the transaction ends;

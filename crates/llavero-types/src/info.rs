@@ -19,6 +19,25 @@ pub struct Info {
     /// never expires.
     #[serde(default)]
     pub key_default_lifetime_days: Option<u32>,
+    /// How users sign in here: with a Llavero password, through the
+    /// identity provider, or either.
+    #[serde(default)]
+    pub sign_in_methods: Vec<SignInMethod>,
+    /// The identity provider's name, for "Sign in with <name>"; null
+    /// without one.
+    #[serde(default)]
+    pub oidc_name: Option<String>,
+}
+
+/// A way to sign in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum SignInMethod {
+    /// A Llavero username and password (`POST /auth/login`).
+    Password,
+    /// The OpenID provider (`GET /auth/oidc/login`).
+    Oidc,
 }
 
 /// `{"data": Info}`.

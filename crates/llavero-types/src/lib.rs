@@ -24,7 +24,7 @@ mod webhooks;
 
 pub use activity::{ActivityAction, ActivityEvent, ActivityFilter, ActivityList, Actor, KeyRef};
 pub use auth::{ChangePassword, LoginRequest, Me, MeResponse};
-pub use info::{Info, InfoResponse};
+pub use info::{Info, InfoResponse, SignInMethod};
 pub use keys::{
     ApiKey, ApiKeyCreated, ApiKeyList, ApiKeyResponse, CreateApiKey, RollApiKey, UpdateApiKey,
 };

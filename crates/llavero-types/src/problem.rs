@@ -53,6 +53,16 @@ pub enum ErrorCode {
     QueryMalformed,
     /// 400: the `cursor` is not one this server issued.
     CursorInvalid,
+    /// 400: an identity-provider sign-in came back without the `state` it
+    /// was sent with (a missing, wrong or expired sign-in; start again).
+    OidcStateInvalid,
+    /// 400: the identity provider refused the sign-in (its `error`).
+    OidcDenied,
+    /// 400: the identity provider refused the code (replayed or expired).
+    OidcCodeRejected,
+    /// 400: the ID token failed validation (signature, issuer, audience,
+    /// nonce or lifetime).
+    OidcTokenInvalid,
     /// 401: no credentials were presented.
     AuthenticationRequired,
     /// 401: wrong username or password.
@@ -79,6 +89,9 @@ pub enum ErrorCode {
     AccountDisabled,
     /// 403: this needs the admin role.
     AdminRequired,
+    /// 403: password sign-in is off here; sign in through the identity
+    /// provider.
+    LocalLoginDisabled,
     /// 403: an API key cannot do this (managing keys or users): sign in,
     /// or use a key granted `llavero:manage`.
     KeyNotAllowed,
@@ -98,6 +111,9 @@ pub enum ErrorCode {
     UsernameTaken,
     /// 409: the change would leave no enabled admin.
     LastAdmin,
+    /// 409: the user signs in through the identity provider and has no
+    /// Llavero password to check or set.
+    NoLocalPassword,
     /// 413: the body is larger than the server accepts.
     BodyTooLarge,
     /// 415: the body must be sent as `application/json`.
@@ -144,6 +160,9 @@ pub enum ErrorCode {
     Busy,
     /// 503: the operator has not configured this (see the README).
     NotConfigured,
+    /// 503: the identity provider cannot be reached (or answered nonsense);
+    /// retry later.
+    OidcUnavailable,
 }
 
 impl ErrorCode {
@@ -154,6 +173,10 @@ impl ErrorCode {
             ErrorCode::PathMalformed => "path_malformed",
             ErrorCode::QueryMalformed => "query_malformed",
             ErrorCode::CursorInvalid => "cursor_invalid",
+            ErrorCode::OidcStateInvalid => "oidc_state_invalid",
+            ErrorCode::OidcDenied => "oidc_denied",
+            ErrorCode::OidcCodeRejected => "oidc_code_rejected",
+            ErrorCode::OidcTokenInvalid => "oidc_token_invalid",
             ErrorCode::AuthenticationRequired => "authentication_required",
             ErrorCode::CredentialsInvalid => "credentials_invalid",
             ErrorCode::CredentialsAmbiguous => "credentials_ambiguous",
@@ -167,6 +190,7 @@ impl ErrorCode {
             ErrorCode::SignatureInvalid => "signature_invalid",
             ErrorCode::AccountDisabled => "account_disabled",
             ErrorCode::AdminRequired => "admin_required",
+            ErrorCode::LocalLoginDisabled => "local_login_disabled",
             ErrorCode::KeyNotAllowed => "key_not_allowed",
             ErrorCode::IpNotAllowed => "ip_not_allowed",
             ErrorCode::ScopeMissing => "scope_missing",
@@ -175,6 +199,7 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::UsernameTaken => "username_taken",
             ErrorCode::LastAdmin => "last_admin",
+            ErrorCode::NoLocalPassword => "no_local_password",
             ErrorCode::BodyTooLarge => "body_too_large",
             ErrorCode::MediaTypeUnsupported => "media_type_unsupported",
             ErrorCode::InvalidInput => "invalid_input",
@@ -197,6 +222,7 @@ impl ErrorCode {
             ErrorCode::VerificationDisabled => "verification_disabled",
             ErrorCode::Busy => "busy",
             ErrorCode::NotConfigured => "not_configured",
+            ErrorCode::OidcUnavailable => "oidc_unavailable",
         }
     }
 
@@ -239,6 +265,10 @@ mod tests {
             ErrorCode::PathMalformed,
             ErrorCode::QueryMalformed,
             ErrorCode::CursorInvalid,
+            ErrorCode::OidcStateInvalid,
+            ErrorCode::OidcDenied,
+            ErrorCode::OidcCodeRejected,
+            ErrorCode::OidcTokenInvalid,
             ErrorCode::AuthenticationRequired,
             ErrorCode::CredentialsInvalid,
             ErrorCode::CredentialsAmbiguous,
@@ -252,6 +282,7 @@ mod tests {
             ErrorCode::SignatureInvalid,
             ErrorCode::AccountDisabled,
             ErrorCode::AdminRequired,
+            ErrorCode::LocalLoginDisabled,
             ErrorCode::KeyNotAllowed,
             ErrorCode::IpNotAllowed,
             ErrorCode::ScopeMissing,
@@ -260,6 +291,7 @@ mod tests {
             ErrorCode::MethodNotAllowed,
             ErrorCode::UsernameTaken,
             ErrorCode::LastAdmin,
+            ErrorCode::NoLocalPassword,
             ErrorCode::BodyTooLarge,
             ErrorCode::MediaTypeUnsupported,
             ErrorCode::InvalidInput,
@@ -282,6 +314,7 @@ mod tests {
             ErrorCode::VerificationDisabled,
             ErrorCode::Busy,
             ErrorCode::NotConfigured,
+            ErrorCode::OidcUnavailable,
         ];
         for code in all {
             let json = serde_json::to_string(&code).unwrap_or_default();

@@ -34,6 +34,9 @@ pub struct User {
     pub role: Role,
     /// A disabled user can neither sign in nor use any of their keys.
     pub disabled: bool,
+    /// Signs in through the identity provider and has no Llavero password.
+    #[serde(default)]
+    pub oidc: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -105,6 +108,9 @@ pub struct UserSummary {
     pub username: String,
     pub role: Role,
     pub disabled: bool,
+    /// Signs in through the identity provider and has no Llavero password.
+    #[serde(default)]
+    pub oidc: bool,
     pub created_at: DateTime<Utc>,
     pub active_keys: u64,
 }

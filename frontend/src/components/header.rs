@@ -31,6 +31,14 @@ pub fn Header() -> impl IntoView {
     };
     let sign_out = move |_| {
         open.set(false);
+        // A user from the identity provider signs out there too (the
+        // server ends this session, then sends the browser on).
+        if session
+            .user
+            .with_untracked(|u| u.as_ref().is_some_and(|u| u.oidc))
+        {
+            return crate::browser::go("/api/v1/auth/oidc/logout");
+        }
         leptos::task::spawn_local(async move {
             let _ = api::logout().await;
             // A full load, not a state change: nothing of the signed-in page

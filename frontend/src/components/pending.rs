@@ -64,7 +64,7 @@ impl Pending {
     }
 }
 
-/// The words for a refused account or user call.
+/// The words for a refused sign-in, account or user call.
 pub fn refusal(i18n: I18n, e: &ApiError) -> String {
     let ApiError::Problem {
         code,
@@ -100,6 +100,9 @@ fn words_for(code: ErrorCode) -> Text {
             Text::NotAllowed
         }
         ErrorCode::Busy | ErrorCode::DatabaseUnavailable => Text::TryLater,
+        // Signing in.
+        ErrorCode::CredentialsInvalid => Text::BadCredentials,
+        ErrorCode::AccountDisabled => Text::AccountDisabled,
         _ => Text::ActionFailed,
     }
 }

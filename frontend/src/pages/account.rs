@@ -24,6 +24,8 @@ pub fn Account() -> impl IntoView {
         .as_ref()
         .map(|u| u.username.clone())
         .unwrap_or_default();
+    // A user from the identity provider has no Llavero password to change.
+    let oidc = user.as_ref().is_some_and(|u| u.oidc);
     let role = user.map(|u| role_text(u.role));
     let pending = Pending::new();
     let everywhere = Pending::new();
@@ -92,7 +94,8 @@ pub fn Account() -> impl IntoView {
                 <dt>{i18n.s(Text::Role)}</dt>
                 <dd data-testid="account-role">{move || role.map(|r| i18n.t(r))}</dd>
             </dl>
-            <form class="account-form" on:submit=move |ev| { ev.prevent_default(); submit() }>
+            <p class="muted" hidden=!oidc>{i18n.s(Text::FromProvider)}</p>
+            <form class="account-form" hidden=oidc on:submit=move |ev| { ev.prevent_default(); submit() }>
                 <h2>{i18n.s(Text::ChangePassword)}</h2>
                 <div inner_html=fields></div>
                 <p class="field-error" role="alert">{move || pending.error.get()}</p>

@@ -57,7 +57,18 @@ fn rows(users: &[UserSummary], i18n: I18n) -> String {
             // Named "<action> <username>", so each row's buttons differ.
             let named = |text| format!("{} {}", t(text), u.username);
             vec![
-                format!("<strong>{}</strong>", esc(&u.username)),
+                format!(
+                    "<strong>{}</strong>{}",
+                    esc(&u.username),
+                    if u.oidc {
+                        format!(
+                            " <span class=\"badge\" title=\"{}\">SSO</span>",
+                            esc(t(Text::FromProvider))
+                        )
+                    } else {
+                        String::new()
+                    }
+                ),
                 esc(t(role_text(u.role))),
                 format!("{state}{}</span>", esc(state_word)),
                 u.active_keys.to_string(),
@@ -67,7 +78,12 @@ fn rows(users: &[UserSummary], i18n: I18n) -> String {
                     icon_button("keys", &id, "", &named(Text::ViewKeys), icons::KEY),
                     icon_button("role", &id, "", &named(Text::ChangeRole), icons::SHIELD),
                     icon_button("toggle", &id, " danger", &named(toggle), icon),
-                    icon_button("reset", &id, "", &named(Text::ResetPassword), icons::LOCK),
+                    // A user from the identity provider has no password here.
+                    if u.oidc {
+                        String::new()
+                    } else {
+                        icon_button("reset", &id, "", &named(Text::ResetPassword), icons::LOCK)
+                    },
                 ),
             ]
         }),

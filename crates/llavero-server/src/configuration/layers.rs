@@ -52,6 +52,15 @@ pub const KEYS: &[&str] = &[
     "workers",
     "web_dir",
     "brand",
+    "oidc_issuer",
+    "oidc_client_id",
+    "oidc_client_secret",
+    "oidc_name",
+    "oidc_scopes",
+    "oidc_roles_claim",
+    "oidc_admin_value",
+    "oidc_timeout_secs",
+    "local_login",
 ];
 
 /// A setting's value as text, whatever type the layer gave it: TOML numbers

@@ -11,9 +11,11 @@
 //! without touching the process environment.
 
 mod layers;
+pub mod oidc;
 pub mod policy;
 
 pub use layers::load;
+pub use oidc::OidcSettings;
 pub use policy::KeyPolicy;
 
 use std::net::SocketAddr;
@@ -115,6 +117,10 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// The built web app to serve at `/`; `None`: API only.
     pub web_dir: Option<PathBuf>,
+    /// Sign-in through an OpenID provider; `None`: local accounts only.
+    pub oidc: Option<OidcSettings>,
+    /// Whether local accounts may sign in with a password.
+    pub local_login: bool,
 }
 
 /// A setting could not be used; the message names the variable (and the
@@ -151,6 +157,7 @@ impl Settings {
             "LLAVERO_VERIFY_TOKEN",
             "LLAVERO_ADMIN_PASSWORD",
             "LLAVERO_DATABASE_URL",
+            "LLAVERO_OIDC_CLIENT_SECRET",
         ] {
             if var(name).is_some_and(|v| v.contains(PLACEHOLDER)) {
                 return Err(ConfigError(format!(
@@ -290,6 +297,15 @@ impl Settings {
             ));
         };
         let is_sqlite = matches!(database, Database::Sqlite { .. });
+        let oidc = oidc::parse(&var, &number)?;
+        let local_login = flag("LLAVERO_LOCAL_LOGIN", true)?;
+        if !local_login && oidc.is_none() {
+            return Err(ConfigError(
+                "LLAVERO_LOCAL_LOGIN=false needs an identity provider (LLAVERO_OIDC_ISSUER): \
+                 else nobody could sign in"
+                    .to_owned(),
+            ));
+        }
 
         Ok(Settings {
             database_url: Secret::new(database_url),
@@ -328,6 +344,8 @@ impl Settings {
                     Some(PathBuf::from(DEFAULT_WEB_DIR)).filter(|d| d.join("index.html").is_file())
                 }
             },
+            oidc,
+            local_login,
         })
     }
 

@@ -327,3 +327,78 @@ fn webhook_and_leak_settings_have_safe_defaults() {
         Some("http://127.0.0.1:9000/keys")
     );
 }
+
+#[test]
+fn the_identity_provider_is_optional_and_checked_when_set() {
+    let s = settings(&[]).unwrap_or_else(|e| panic!("{e}"));
+    assert!(s.oidc.is_none() && s.local_login);
+
+    let s = settings(&[
+        (
+            "LLAVERO_OIDC_ISSUER",
+            "https://login.example.com/realms/portal/",
+        ),
+        ("LLAVERO_OIDC_CLIENT_ID", "llavero"),
+        ("LLAVERO_OIDC_CLIENT_SECRET", "s3cret-value"),
+        ("LLAVERO_LOCAL_LOGIN", "false"),
+    ])
+    .unwrap_or_else(|e| panic!("{e}"));
+    let o = s.oidc.unwrap_or_else(|| panic!("no provider"));
+    assert_eq!(o.issuer, "https://login.example.com/realms/portal");
+    assert_eq!(o.scopes, ["openid", "profile", "email"]);
+    assert_eq!(o.roles_claim, "groups");
+    assert_eq!(o.name, "OpenID Connect");
+    assert!(o.admin_value.is_none());
+    assert!(
+        !format!("{o:?}").contains("s3cret-value"),
+        "the secret printed"
+    );
+    assert!(!s.local_login);
+
+    let refused = |vars: &[(&str, &str)], says: &str| {
+        let e = settings(vars)
+            .err()
+            .unwrap_or_else(|| panic!("{vars:?} accepted"));
+        assert!(e.to_string().contains(says), "{e} should say {says}");
+    };
+    let issuer = ("LLAVERO_OIDC_ISSUER", "https://login.example.com");
+    let client = ("LLAVERO_OIDC_CLIENT_ID", "llavero");
+    refused(&[issuer], "LLAVERO_OIDC_CLIENT_ID is required");
+    refused(
+        &[("LLAVERO_OIDC_CLIENT_ID", "x")],
+        "LLAVERO_OIDC_ISSUER is not",
+    );
+    refused(
+        &[("LLAVERO_OIDC_ISSUER", "http://login.example.com"), client],
+        "must be an https:// URL",
+    );
+    refused(
+        &[issuer, client, ("LLAVERO_OIDC_SCOPES", "profile email")],
+        "must include openid",
+    );
+    refused(
+        &[issuer, client, ("LLAVERO_OIDC_ROLES_CLAIM", "a..b")],
+        "LLAVERO_OIDC_ROLES_CLAIM",
+    );
+    refused(
+        &[issuer, client, ("LLAVERO_OIDC_TIMEOUT_SECS", "0")],
+        "LLAVERO_OIDC_TIMEOUT_SECS",
+    );
+    refused(
+        &[("LLAVERO_LOCAL_LOGIN", "false")],
+        "needs an identity provider",
+    );
+    refused(&[("LLAVERO_LOCAL_LOGIN", "no")], "expected true or false");
+    refused(
+        &[
+            issuer,
+            client,
+            ("LLAVERO_OIDC_CLIENT_SECRET", "change-me-please"),
+        ],
+        "LLAVERO_OIDC_CLIENT_SECRET still holds",
+    );
+    // Loopback may be plain http (a provider on this machine, the tests).
+    let s = settings(&[("LLAVERO_OIDC_ISSUER", "http://localhost:9000/idp"), client])
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(s.oidc.is_some());
+}

@@ -6,6 +6,7 @@ use llavero_store::StoreError;
 use llavero_types::ErrorCode;
 
 use super::ApiError;
+use crate::oidc::OidcError;
 use crate::passwords::{self, Busy};
 use crate::usecases::api_keys::KeyChangeError;
 use crate::usecases::sessions::{PasswordChangeError, SignInError};
@@ -62,6 +63,7 @@ impl From<UserUpdateError> for ApiError {
                 ErrorCode::LastAdmin,
                 "this is the last enabled admin: promote another user first",
             ),
+            UserUpdateError::NoLocalPassword => no_local_password(),
             UserUpdateError::Hash(cause) => ApiError::internal(cause),
             UserUpdateError::Busy(busy) => busy.into(),
             UserUpdateError::Store(s) => s.into(),
@@ -101,6 +103,7 @@ impl From<PasswordChangeError> for ApiError {
             PasswordChangeError::CurrentWrong => {
                 ApiError::field("current_password", "is not your current password")
             }
+            PasswordChangeError::NoLocalPassword => no_local_password(),
             PasswordChangeError::Check(e) => e.into(),
             PasswordChangeError::Store(s) => s.into(),
         }
@@ -135,6 +138,59 @@ impl From<WebhookError> for ApiError {
             WebhookError::NotFound => ApiError::new(ErrorCode::NotFound, "no such webhook"),
             WebhookError::Store(s) => s.into(),
             WebhookError::Random(r) => ApiError::internal(r),
+        }
+    }
+}
+
+/// A password asked of a user from the identity provider, who has none.
+fn no_local_password() -> ApiError {
+    ApiError::new(
+        ErrorCode::NoLocalPassword,
+        "this user signs in through the identity provider and has no Llavero password",
+    )
+}
+
+impl From<OidcError> for ApiError {
+    fn from(e: OidcError) -> Self {
+        // What the provider said is its own short code; nothing of ours.
+        let said = |s: &str| -> String {
+            s.chars()
+                .filter(|c| c.is_ascii_graphic() || *c == ' ')
+                .take(100)
+                .collect()
+        };
+        match e {
+            OidcError::Unavailable(cause) => ApiError {
+                cause: Some(anyhow::anyhow!(cause)),
+                retry_after_secs: Some(super::DATABASE_RETRY_AFTER_SECS),
+                ..ApiError::new(
+                    ErrorCode::OidcUnavailable,
+                    "the identity provider cannot be reached right now; retry shortly",
+                )
+            },
+            OidcError::StateInvalid => ApiError::new(
+                ErrorCode::OidcStateInvalid,
+                "this sign-in is not the one this browser started, or it took over ten minutes; \
+                 start again",
+            ),
+            OidcError::Denied(error) => ApiError::new(
+                ErrorCode::OidcDenied,
+                format!(
+                    "the identity provider refused the sign-in ({})",
+                    said(&error)
+                ),
+            ),
+            OidcError::CodeRejected(error) => ApiError::new(
+                ErrorCode::OidcCodeRejected,
+                format!(
+                    "the identity provider would not redeem the code ({}); start again",
+                    said(&error)
+                ),
+            ),
+            OidcError::TokenInvalid(why) => ApiError::new(
+                ErrorCode::OidcTokenInvalid,
+                format!("the ID token is not valid: {}", said(&why)),
+            ),
         }
     }
 }

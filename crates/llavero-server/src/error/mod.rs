@@ -60,9 +60,14 @@ impl std::error::Error for ApiError {
 pub fn status_of(code: ErrorCode) -> StatusCode {
     use ErrorCode as C;
     match code {
-        C::BodyMalformed | C::PathMalformed | C::QueryMalformed | C::CursorInvalid => {
-            StatusCode::BAD_REQUEST
-        }
+        C::BodyMalformed
+        | C::PathMalformed
+        | C::QueryMalformed
+        | C::CursorInvalid
+        | C::OidcStateInvalid
+        | C::OidcDenied
+        | C::OidcCodeRejected
+        | C::OidcTokenInvalid => StatusCode::BAD_REQUEST,
         C::AuthenticationRequired
         | C::CredentialsInvalid
         | C::CredentialsAmbiguous
@@ -76,13 +81,14 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::SignatureInvalid => StatusCode::UNAUTHORIZED,
         C::AccountDisabled
         | C::AdminRequired
+        | C::LocalLoginDisabled
         | C::KeyNotAllowed
         | C::IpNotAllowed
         | C::ScopeMissing
         | C::GrantExceeded => StatusCode::FORBIDDEN,
         C::NotFound => StatusCode::NOT_FOUND,
         C::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-        C::UsernameTaken | C::LastAdmin => StatusCode::CONFLICT,
+        C::UsernameTaken | C::LastAdmin | C::NoLocalPassword => StatusCode::CONFLICT,
         C::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         C::MediaTypeUnsupported => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         C::InvalidInput
@@ -101,9 +107,11 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::CurrentPasswordInvalid => StatusCode::UNPROCESSABLE_ENTITY,
         C::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         C::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        C::DatabaseUnavailable | C::VerificationDisabled | C::Busy | C::NotConfigured => {
-            StatusCode::SERVICE_UNAVAILABLE
-        }
+        C::DatabaseUnavailable
+        | C::VerificationDisabled
+        | C::Busy
+        | C::NotConfigured
+        | C::OidcUnavailable => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 

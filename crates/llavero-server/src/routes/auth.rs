@@ -3,7 +3,7 @@
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use llavero_domain::Password;
-use llavero_types::{ChangePassword, FieldError, LoginRequest, Me, MeResponse, Problem};
+use llavero_types::{ChangePassword, ErrorCode, FieldError, LoginRequest, Me, MeResponse, Problem};
 
 use crate::auth::{Caller, SignedIn};
 use crate::client_ip::client_ip;
@@ -28,7 +28,7 @@ use crate::usecases::{self, sessions::SignInError};
             headers(("set-cookie" = String, description = "`llavero_session`, HttpOnly, SameSite=Strict"))),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Wrong username or password", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The account is disabled", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The account is disabled (`account_disabled`), or password sign-in is off here (`local_login_disabled`)", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not sent as application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Missing username or password", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many attempts for this account from this address, or from this address", body = Problem, content_type = "application/problem+json",
@@ -44,6 +44,12 @@ pub async fn login(
     req: HttpRequest,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    if !state.local_login {
+        return Err(ApiError::new(
+            ErrorCode::LocalLoginDisabled,
+            "password sign-in is off here; sign in through the identity provider",
+        ));
+    }
     let LoginRequest { username, password } = body.into_inner();
     let username = username.trim().to_ascii_lowercase();
     let mut missing = Vec::new();
@@ -144,6 +150,7 @@ pub async fn logout_everywhere(
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Sent with an API key, even one granted `llavero:manage` (`key_not_allowed`)", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not sent as application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The user signs in through the identity provider and has no Llavero password (`no_local_password`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Wrong current password (`current_password_invalid`) or a new password that is not allowed (`password_invalid`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many attempts", body = Problem, content_type = "application/problem+json",
             headers(("retry-after" = u64, description = "Seconds to wait"))),

@@ -231,6 +231,7 @@ mod tests {
                 username: "ana.perez@acme".to_owned(),
                 role: Role::User,
                 disabled: false,
+                oidc: false,
                 created_at: Utc::now(),
             },
             api_key: Some(ApiKey {

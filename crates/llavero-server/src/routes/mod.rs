@@ -15,6 +15,7 @@ pub mod health;
 pub mod info;
 pub mod key_input;
 pub mod leaks;
+pub mod oidc;
 pub mod scopes;
 pub mod usage;
 pub mod users;
@@ -39,6 +40,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(auth::me)
         .service(info::info)
         .service(auth::login)
+        .service(oidc::login)
+        .service(oidc::callback)
+        .service(oidc::logout)
         .service(auth::logout)
         .service(auth::logout_everywhere)
         .service(auth::change_password)

@@ -163,7 +163,7 @@ pub async fn get(
         (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin (`admin_required`); sent with a key not granted `llavero:manage` (`key_not_allowed`); a key setting a password, making an admin or changing an admin's account (`grant_exceeded`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Would leave no enabled admin", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Would leave no enabled admin (`last_admin`), or sets a password for a user from the identity provider, who has none (`no_local_password`)", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not sent as application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Nothing to change, or a bad password", body = Problem, content_type = "application/problem+json"),
     ),

@@ -19,6 +19,7 @@ pub mod expiry;
 pub mod key_changes;
 pub mod key_policy;
 pub mod leaks;
+pub mod provider_sign_in;
 pub mod sessions;
 pub mod unused_keys;
 pub mod users;

@@ -95,7 +95,9 @@ pub async fn sign_in(
     ip: Option<String>,
 ) -> Result<SignedIn, SignInError> {
     let record = state.store.user_by_username(username).await?;
-    let stored_hash = record.as_ref().map(|r| r.password_hash.clone());
+    // A user from the identity provider has no password: the check runs
+    // (and fails) as for an unknown user.
+    let stored_hash = record.as_ref().and_then(|r| r.password_hash.clone());
     let matches = check_password(state, username, ip.as_deref(), password, stored_hash).await?;
 
     let record = match record {
@@ -121,10 +123,6 @@ pub async fn sign_in(
         return Err(SignInError::Disabled);
     }
 
-    let token = random::hex_token(32).map_err(|e| SignInError::Internal(e.into()))?;
-    let hash = TokenHash::of(&state.pepper, &token);
-    let ttl = chrono::Duration::from_std(state.sessions.absolute)
-        .map_err(|e| SignInError::Internal(e.into()))?;
     let acting = Acting::user(&record.user, ip);
     let tx = state.store.begin().await?;
     // The password was checked outside the transaction (argon2 is slow):
@@ -138,16 +136,33 @@ pub async fn sign_in(
         Some(_) => {}
         None => return Err(SignInError::WrongCredentials),
     }
-    let session_id = tx
-        .session_create(record.user.id, &hash, llavero_store::now() + ttl)
-        .await?;
-    tx.activity_record(acting.event(ActivityAction::Login, Some(("session", session_id)), None))
-        .await?;
+    let token = open_session(state, &tx, &acting, record.user.id, None).await?;
     tx.commit().await?;
     Ok(SignedIn {
         user: record.user,
-        token: llavero_domain::Secret::new(token),
+        token,
     })
+}
+
+/// Starts a session for user `user_id` in `tx`, with its `login` event
+/// (`detail` says how, when not by password); the token is for the cookie.
+pub(crate) async fn open_session(
+    state: &AppState,
+    tx: &llavero_store::Tx,
+    acting: &Acting,
+    user_id: Uuid,
+    detail: Option<String>,
+) -> Result<llavero_domain::Secret<String>, SignInError> {
+    let token = random::hex_token(32).map_err(|e| SignInError::Internal(e.into()))?;
+    let hash = TokenHash::of(&state.pepper, &token);
+    let ttl = chrono::Duration::from_std(state.sessions.absolute)
+        .map_err(|e| SignInError::Internal(e.into()))?;
+    let session_id = tx
+        .session_create(user_id, &hash, llavero_store::now() + ttl)
+        .await?;
+    tx.activity_record(acting.event(ActivityAction::Login, Some(("session", session_id)), detail))
+        .await?;
+    Ok(llavero_domain::Secret::new(token))
 }
 
 /// Ends the session whose token is `token` (if it is one), and records it.
@@ -191,6 +206,10 @@ pub enum PasswordChangeError {
     /// `current_password` is wrong.
     #[error("the current password is wrong")]
     CurrentWrong,
+    /// The user signs in through the identity provider: there is no
+    /// Llavero password to change.
+    #[error("this user has no Llavero password")]
+    NoLocalPassword,
     #[error(transparent)]
     Check(SignInError),
     #[error(transparent)]
@@ -225,7 +244,9 @@ pub async fn change_own_password(
         .await?
         .filter(|r| r.user.id == user.id)
         .ok_or(PasswordChangeError::CurrentWrong)?;
-    let old_hash = record.password_hash.clone();
+    let Some(old_hash) = record.password_hash.clone() else {
+        return Err(PasswordChangeError::NoLocalPassword);
+    };
     let right = check_password(
         state,
         &user.username,
@@ -246,7 +267,7 @@ pub async fn change_own_password(
     let tx = state.store.begin().await?;
     match tx.user_lock(user.id).await? {
         // Changed meanwhile: the current password checked is no longer it.
-        Some(now) if now.password_hash == old_hash => {}
+        Some(now) if now.password_hash.as_ref() == Some(&old_hash) => {}
         _ => return Err(PasswordChangeError::CurrentWrong),
     }
     tx.user_apply(

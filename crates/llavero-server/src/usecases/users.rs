@@ -43,6 +43,9 @@ pub enum UserUpdateError {
     /// The change would leave no enabled admin.
     #[error("this is the last enabled admin")]
     LastAdmin,
+    /// A password for a user from the identity provider, who has none.
+    #[error("this user signs in through the identity provider and has no Llavero password")]
+    NoLocalPassword,
     #[error("hashing the password")]
     Hash(#[source] anyhow::Error),
     #[error(transparent)]
@@ -133,6 +136,9 @@ pub async fn update(
     // demotion waits here and then counts what this one left.
     let (admins, current) = tx.user_lock_with_admins(id).await?;
     let current: UserRecord = current.ok_or(UserUpdateError::NotFound)?;
+    if current.user.oidc && password_hash.is_some() {
+        return Err(UserUpdateError::NoLocalPassword);
+    }
     let is_enabled_admin = current.user.role == Role::Admin && !current.user.disabled;
     let stays_enabled_admin = role.unwrap_or(current.user.role) == Role::Admin
         && !disabled.unwrap_or(current.user.disabled);

@@ -223,6 +223,7 @@ pub(crate) fn test_lookup(key: Uuid, user: Uuid) -> KeyLookup {
             username: "u".into(),
             role: Role::User,
             disabled: false,
+            oidc: false,
             created_at: Utc::now(),
         },
     }

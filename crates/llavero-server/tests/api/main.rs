@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod helpers;
+mod identity_provider;
 mod process;
 mod receiver;
 
@@ -21,6 +22,7 @@ mod gateways;
 mod info;
 mod key_limits;
 mod leaks;
+mod oidc;
 mod openapi;
 mod outage;
 mod partition;

@@ -10,13 +10,17 @@ pub struct Model {
     /// Lowercase; unique.
     #[sea_orm(unique)]
     pub username: String,
-    /// argon2id PHC string.
+    /// argon2id PHC string; empty for a user from the identity provider.
     pub password_hash: String,
     /// `admin` or `user`.
     pub role: String,
     pub disabled: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The identity provider's issuer, for a user from it; else null.
+    pub oidc_issuer: Option<String>,
+    /// The user's `sub` at that issuer; else null.
+    pub oidc_subject: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

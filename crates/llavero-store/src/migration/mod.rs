@@ -10,6 +10,7 @@ mod m20261127_000002_throttle_and_idle;
 mod m20261128_000003_key_limits;
 mod m20261129_000004_key_usage;
 mod m20261130_000005_webhooks;
+mod m20261201_000006_oidc_identities;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_key_limits::Migration),
             Box::new(m20261129_000004_key_usage::Migration),
             Box::new(m20261130_000005_webhooks::Migration),
+            Box::new(m20261201_000006_oidc_identities::Migration),
         ]
     }
 }

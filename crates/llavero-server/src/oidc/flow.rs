@@ -1,0 +1,194 @@
+//! The flow cookie: what one sign-in through the provider must remember
+//! between leaving for the provider and coming back — the `state`, the
+//! nonce, the PKCE verifier, where to return — carried by the browser,
+//! sealed with a tag of the pepper so it cannot be forged or changed.
+//!
+//! Keeping it in the browser (not the database) binds the sign-in to the
+//! browser that started it (a callback URL replayed elsewhere has no
+//! cookie), costs no table and no clean-up, and works on every replica.
+//! The cookie is `HttpOnly`, scoped to `/api/v1/auth/oidc`, lives ten
+//! minutes, and is `SameSite=Lax`: the provider's redirect back is a
+//! cross-site navigation, which a `Strict` cookie would not come with.
+//! The callback clears it, whatever the outcome.
+
+use std::time::Duration;
+
+use actix_web::cookie::{time, Cookie, SameSite};
+use actix_web::HttpRequest;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use llavero_domain::hashing::constant_time_eq;
+use llavero_domain::Pepper;
+use serde::{Deserialize, Serialize};
+
+/// How long a sign-in may take at the provider.
+pub const FLOW_LIFETIME: Duration = Duration::from_secs(600);
+const PATH: &str = "/api/v1/auth/oidc";
+const NAME: &str = "llavero_oidc";
+const SECURE_NAME: &str = "__Secure-llavero_oidc";
+
+/// One sign-in in progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flow {
+    pub state: String,
+    pub nonce: String,
+    pub pkce_verifier: String,
+    /// A path of the web app to land on (always starts with one `/`).
+    pub return_to: String,
+    /// Unix seconds after which the flow is void.
+    pub expires: i64,
+}
+
+impl Flow {
+    /// The cookie that carries this flow.
+    pub fn cookie(&self, pepper: &Pepper, secure: bool) -> Cookie<'static> {
+        let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default());
+        let tag = URL_SAFE_NO_PAD.encode(pepper.flow_tag(body.as_bytes()));
+        build(format!("{body}.{tag}"), FLOW_LIFETIME, secure)
+    }
+
+    /// The flow `req`'s cookie carries, if its seal holds and it has not
+    /// expired by `now` (unix seconds).
+    pub fn from_request(
+        req: &HttpRequest,
+        pepper: &Pepper,
+        secure: bool,
+        now: i64,
+    ) -> Option<Flow> {
+        let cookie = req.cookie(name(secure))?;
+        let (body, tag) = cookie.value().split_once('.')?;
+        let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
+        if !constant_time_eq(&tag, &pepper.flow_tag(body.as_bytes())) {
+            return None;
+        }
+        let flow: Flow = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(body).ok()?).ok()?;
+        (flow.expires > now).then_some(flow)
+    }
+
+    /// The cookie that clears a flow from the browser.
+    pub fn removal(secure: bool) -> Cookie<'static> {
+        let mut c = build(String::new(), Duration::ZERO, secure);
+        c.make_removal();
+        c
+    }
+}
+
+fn name(secure: bool) -> &'static str {
+    if secure {
+        SECURE_NAME
+    } else {
+        NAME
+    }
+}
+
+fn build(value: String, max_age: Duration, secure: bool) -> Cookie<'static> {
+    Cookie::build(name(secure), value)
+        .path(PATH)
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .max_age(time::Duration::seconds(
+            i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX),
+        ))
+        .finish()
+}
+
+/// `raw` if it is a path of this site's web app (one leading `/`, no
+/// scheme, host or backslash), else `/`: the landing place can never be
+/// another site (no open redirect).
+pub fn local_path(raw: Option<&str>) -> String {
+    match raw {
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.contains(['\\', '\r', '\n'])
+                && !p.starts_with("/api/")
+                && p.len() <= 200 =>
+        {
+            p.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+
+    use super::*;
+
+    fn pepper(byte: u8) -> Pepper {
+        Pepper::new(vec![byte; 32]).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn flow(expires: i64) -> Flow {
+        Flow {
+            state: "s".into(),
+            nonce: "n".into(),
+            pkce_verifier: "v".into(),
+            return_to: "/activity".into(),
+            expires,
+        }
+    }
+
+    fn carried(cookie: &Cookie<'_>) -> HttpRequest {
+        TestRequest::default()
+            .cookie(Cookie::new(
+                cookie.name().to_owned(),
+                cookie.value().to_owned(),
+            ))
+            .to_http_request()
+    }
+
+    #[test]
+    fn a_sealed_flow_comes_back_until_it_expires() {
+        let p = pepper(1);
+        let c = flow(100).cookie(&p, false);
+        assert_eq!(
+            Flow::from_request(&carried(&c), &p, false, 99),
+            Some(flow(100))
+        );
+        assert_eq!(Flow::from_request(&carried(&c), &p, false, 100), None);
+        let text = c.to_string();
+        for part in [
+            "HttpOnly",
+            "SameSite=Lax",
+            "Path=/api/v1/auth/oidc",
+            "Max-Age=600",
+        ] {
+            assert!(text.contains(part), "{text} lacks {part}");
+        }
+    }
+
+    #[test]
+    fn a_changed_or_foreign_flow_is_refused() {
+        let p = pepper(1);
+        let c = flow(100).cookie(&p, false);
+        // Sealed with another pepper.
+        assert_eq!(Flow::from_request(&carried(&c), &pepper(2), false, 0), None);
+        // Its body changed (another return path), the tag kept.
+        let (_, tag) = c.value().split_once('.').unwrap_or_default();
+        let mut other = flow(100);
+        other.return_to = "/users".into();
+        let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&other).unwrap_or_default());
+        let forged = Cookie::new(NAME, format!("{body}.{tag}"));
+        assert_eq!(Flow::from_request(&carried(&forged), &p, false, 0), None);
+        // Over https the cookie has another name: the http one is not read.
+        assert_eq!(Flow::from_request(&carried(&c), &p, true, 0), None);
+    }
+
+    #[test]
+    fn only_local_paths_are_landing_places() {
+        assert_eq!(local_path(Some("/activity")), "/activity");
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "evil",
+            "/api/v1/me",
+        ] {
+            assert_eq!(local_path(Some(bad)), "/", "{bad}");
+        }
+        assert_eq!(local_path(None), "/");
+    }
+}
