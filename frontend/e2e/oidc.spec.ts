@@ -16,7 +16,6 @@ test('a portal user signs in through the provider, generates a key that works, a
   const button = page.getByRole('link', { name: `Iniciar sesión con ${IDP_NAME}` });
   await expect(button).toBeVisible();
   await expect(page.getByLabel('Usuario')).toBeVisible();
-  await screenshot(page, 'es-sign-in-provider');
   await button.click();
 
   // The provider's own sign-in page, on its own site.
@@ -36,6 +35,15 @@ test('a portal user signs in through the provider, generates a key that works, a
   expect(body.data.user.username).toBe('ana');
   expect(body.data.user.role).toBe('admin');
   expect(body.data.user.oidc).toBe(true);
+
+  // Usuarios: she is marked as coming from the provider, with no password
+  // to reset.
+  await menu(page, 'Usuarios');
+  const row = page.getByRole('row').filter({ hasText: /^ana/ });
+  await expect(row.getByText('SSO')).toBeVisible();
+  await expect(row.getByRole('button', { name: 'Cambiar rol ana' })).toBeVisible();
+  await expect(row.getByRole('button', { name: 'Restablecer contraseña ana' })).toHaveCount(0);
+  await screenshot(page, 'es-users-sso');
 
   // Mi cuenta: no Llavero password to change.
   await menu(page, 'Mi cuenta');

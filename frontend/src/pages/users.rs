@@ -62,7 +62,7 @@ fn rows(users: &[UserSummary], i18n: I18n) -> String {
                     esc(&u.username),
                     if u.oidc {
                         format!(
-                            " <span class=\"badge\" title=\"{}\">SSO</span>",
+                            " <span class=\"badge sso\" title=\"{}\">SSO</span>",
                             esc(t(Text::FromProvider))
                         )
                     } else {
@@ -80,7 +80,7 @@ fn rows(users: &[UserSummary], i18n: I18n) -> String {
                     icon_button("toggle", &id, " danger", &named(toggle), icon),
                     // A user from the identity provider has no password here.
                     if u.oidc {
-                        String::new()
+                        "<span class=\"icon-gap\"></span>".to_owned()
                     } else {
                         icon_button("reset", &id, "", &named(Text::ResetPassword), icons::LOCK)
                     },
