@@ -543,3 +543,34 @@ async fn signing_out_ends_the_provider_session_too() {
         res.text().await.unwrap_or_default()
     );
 }
+
+oidc_test! {
+    /// Several first sign-ins of one person at once make one user: the
+    /// losers of the race find what the winner made.
+    async fn simultaneous_first_sign_ins_make_one_user(app, idp) {
+        let clients: Vec<reqwest::Client> = (0..6).map(|_| new_client()).collect();
+        let mut callbacks = Vec::new();
+        for client in &clients {
+            callbacks.push(authorize(client, &app.api, "beto", "beto-password").await);
+        }
+        let answers = futures::future::join_all(
+            clients.iter().zip(&callbacks).map(|(c, url)| c.get(url).send()),
+        )
+        .await;
+        for answer in answers {
+            let answer = answer.unwrap();
+            assert_eq!(answer.status(), 303, "{}", answer.text().await.unwrap_or_default());
+        }
+        let mut ids = std::collections::HashSet::new();
+        for client in &clients {
+            let me: MeResponse = json_as(me(&app, client).await).await;
+            ids.insert(me.data.user.id);
+        }
+        assert_eq!(ids.len(), 1, "one person, one user");
+        let admin = app.admin().await;
+        let list = json(admin.get(app.url("/users")).send().await.unwrap()).await;
+        let names: Vec<&str> = list["data"].as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap()).collect();
+        assert_eq!(names.iter().filter(|n| n.starts_with("beto")).count(), 1, "{names:?}");
+        let _ = idp;
+    }
+}
