@@ -26,10 +26,11 @@
 // "sub-<login>" unless given). `DELETE /test/sessions` is not needed: every
 // test uses its own provider or its own browser context.
 //
-// The /evil/<mode> fronts: an issuer of their own whose discovery document
-// sends the token request through a front that takes the real answer and
-// re-signs its ID token with the front's own key (published in the front's
-// JWKS), after one change:
+// The /evil/<mode> fronts: each an issuer of its own, passing everything
+// through the real provider — its sign-in page, its codes, its tokens — so
+// that the answers are consistent (the authorization response's `iss` is
+// the front's), except that the token answer's ID token is re-signed with
+// the front's own key (published in the front's JWKS) after one change:
 //   good    none (the control: this must sign in)
 //   sig     signed with a key that is not published
 //   iss     another issuer
@@ -88,11 +89,13 @@ const { privateKey } = await jose.generateKeyPair('RS256', { extractable: true }
 const signingJwk = { ...(await jose.exportJWK(privateKey)), kid: 'test-1', alg: 'RS256', use: 'sig' };
 
 const callback = '/api/v1/auth/oidc/callback';
+const MODES = ['good', 'sig', 'iss', 'aud', 'nonce', 'expired', 'hang'];
 const client = (id) => ({
   client_id: id,
   client_secret: SECRET,
   application_type: 'native',
-  redirect_uris: [`http://127.0.0.1${callback}`, `http://localhost${callback}`],
+  redirect_uris: [`http://127.0.0.1${callback}`, `http://localhost${callback}`,
+    ...MODES.map((m) => `http://localhost/evil/${m}/back`)],
   post_logout_redirect_uris: ['http://127.0.0.1/login', 'http://localhost/login'],
   grant_types: ['authorization_code'],
   response_types: ['code'],
@@ -144,22 +147,39 @@ const evilJwk = { ...(await jose.exportJWK(evilKey.publicKey)), kid: 'evil-1', a
 const unpublished = (await jose.generateKeyPair('RS256')).privateKey;
 const hanging = new Set();
 
+// Where each sign-in through a front goes back to, by its state.
+const returnTo = new Map();
+
 async function evil(req, res, mode, rest) {
   const issuer = `${base}/evil/${mode}`;
+  const back = `${issuer}/back`;
+  const url = new URL(req.url, base);
   if (rest === '/.well-known/openid-configuration') {
     const real = await (await fetch(`${base}/.well-known/openid-configuration`)).json();
     return send(res, 200, 'application/json', JSON.stringify({
-      ...real, issuer, token_endpoint: `${issuer}/token`, jwks_uri: `${issuer}/jwks`,
+      ...real, issuer, authorization_endpoint: `${issuer}/auth`, token_endpoint: `${issuer}/token`,
+      jwks_uri: `${issuer}/jwks`,
     }));
   }
   if (rest === '/jwks') return send(res, 200, 'application/json', JSON.stringify({ keys: [evilJwk] }));
+  if (rest === '/auth') {
+    // To the real provider, which is to send the browser back here.
+    returnTo.set(url.searchParams.get('state'), url.searchParams.get('redirect_uri'));
+    url.searchParams.set('redirect_uri', back);
+    return send(res, 302, 'text/plain', '', { location: `${base}/auth?${url.searchParams}` });
+  }
+  if (rest === '/back') {
+    const to = new URL(returnTo.get(url.searchParams.get('state')) ?? 'http://invalid/');
+    for (const [k, v] of url.searchParams) to.searchParams.set(k, k === 'iss' ? issuer : v);
+    return send(res, 302, 'text/plain', '', { location: to.toString() });
+  }
   if (rest === '/token' && req.method === 'POST') {
     if (mode === 'hang') { hanging.add(res); return undefined; }
-    let body = '';
-    for await (const chunk of req) body += chunk;
+    const form = await readForm(req);
+    form.set('redirect_uri', back);
     const answer = await fetch(`${base}/token`, {
-      method: 'POST', body,
-      headers: { 'content-type': req.headers['content-type'], authorization: req.headers.authorization ?? '' },
+      method: 'POST', body: form.toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: req.headers.authorization ?? '' },
     });
     const tokens = await answer.json();
     if (!answer.ok || !tokens.id_token) return send(res, answer.status, 'application/json', JSON.stringify(tokens));
@@ -206,7 +226,8 @@ const handle = provider.callback();
 server.on('request', async (req, res) => {
   try {
     const url = new URL(req.url, base);
-    const evilMatch = url.pathname.match(/^\/evil\/(good|sig|iss|aud|nonce|expired|hang)(\/.*)$/);
+    const evilMatch = url.pathname.match(/^\/evil\/(\w+)(\/.*)$/);
+    if (evilMatch && !MODES.includes(evilMatch[1])) return send(res, 404, 'text/plain', 'no such mode');
     if (evilMatch) return await evil(req, res, evilMatch[1], evilMatch[2]);
     const interactionMatch = url.pathname.match(/^\/interaction\/([\w-]+)(?:\/(login))?$/);
     if (interactionMatch) return await interaction(req, res, interactionMatch[1], interactionMatch[2]);

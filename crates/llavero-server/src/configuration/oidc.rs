@@ -57,7 +57,8 @@ pub(super) fn parse(
         }
         return Ok(None);
     };
-    let issuer = issuer.trim_end_matches('/').to_owned();
+    // Kept exactly as given: discovery must find this very string as the
+    // provider's `issuer` (some end in `/`, as Authentik's do).
     let host = issuer
         .strip_prefix("https://")
         .or_else(|| {

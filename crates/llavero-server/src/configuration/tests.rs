@@ -336,7 +336,7 @@ fn the_identity_provider_is_optional_and_checked_when_set() {
     let s = settings(&[
         (
             "LLAVERO_OIDC_ISSUER",
-            "https://login.example.com/realms/portal/",
+            "https://login.example.com/application/o/llavero/",
         ),
         ("LLAVERO_OIDC_CLIENT_ID", "llavero"),
         ("LLAVERO_OIDC_CLIENT_SECRET", "s3cret-value"),
@@ -344,7 +344,8 @@ fn the_identity_provider_is_optional_and_checked_when_set() {
     ])
     .unwrap_or_else(|e| panic!("{e}"));
     let o = s.oidc.unwrap_or_else(|| panic!("no provider"));
-    assert_eq!(o.issuer, "https://login.example.com/realms/portal");
+    // Exactly as given: the provider's discovery document must match it.
+    assert_eq!(o.issuer, "https://login.example.com/application/o/llavero/");
     assert_eq!(o.scopes, ["openid", "profile", "email"]);
     assert_eq!(o.roles_claim, "groups");
     assert_eq!(o.name, "OpenID Connect");

@@ -12,7 +12,11 @@
 //! [`OidcError::Unavailable`] (503), never a hang.
 //!
 //! Discovery (with the JWKS) is cached for [`METADATA_TTL`] and fetched
-//! again at once when a token names a key the cache lacks (key rotation).
+//! again when a token's signature does not verify with the cached keys
+//! (key rotation) — at most once per [`REFETCH_AFTER`], so bad tokens
+//! cannot make Llavero hammer the provider. A failed fetch is remembered
+//! for [`REFETCH_AFTER`] too: while the provider is down, sign-ins answer
+//! 503 at once instead of each waiting out the timeout in turn.
 
 pub mod claims;
 pub mod flow;
@@ -42,6 +46,16 @@ use flow::Flow;
 
 /// How long discovery and the JWKS are trusted before being fetched again.
 pub const METADATA_TTL: Duration = Duration::from_secs(600);
+/// The least time between two fetches of discovery (after a failure, or
+/// for unknown keys).
+pub const REFETCH_AFTER: Duration = Duration::from_secs(5);
+
+/// The last fetch of discovery: when, and what it gave.
+#[derive(Debug)]
+struct Fetched {
+    at: Instant,
+    result: Result<ProviderMetadataWithLogout, String>,
+}
 
 /// Claims beyond the standard ones (the groups or roles claim lives here).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -121,7 +135,7 @@ pub struct Oidc {
     redirect: RedirectUrl,
     post_logout: String,
     http: reqwest::Client,
-    metadata: Mutex<Option<(Instant, ProviderMetadataWithLogout)>>,
+    metadata: Mutex<Option<Fetched>>,
 }
 
 impl Oidc {
@@ -153,20 +167,31 @@ impl Oidc {
         &self.settings.issuer
     }
 
+    /// The provider's metadata: cached, or fetched (one fetch at a time;
+    /// the others wait for it). `fresh` asks for newer keys than the cache
+    /// holds.
     async fn metadata(&self, fresh: bool) -> Result<ProviderMetadataWithLogout, OidcError> {
-        let mut cached = self.metadata.lock().await;
-        if let Some((at, m)) = cached.as_ref() {
-            if !fresh && at.elapsed() < METADATA_TTL {
-                return Ok(m.clone());
+        let mut last = self.metadata.lock().await;
+        if let Some(f) = last.as_ref() {
+            let age = f.at.elapsed();
+            match &f.result {
+                Ok(m) if age < REFETCH_AFTER || (!fresh && age < METADATA_TTL) => {
+                    return Ok(m.clone())
+                }
+                Err(e) if age < REFETCH_AFTER => return Err(OidcError::Unavailable(e.clone())),
+                _ => {}
             }
         }
         let issuer = IssuerUrl::new(self.settings.issuer.clone())
             .map_err(|e| OidcError::Unavailable(format!("issuer URL: {e}")))?;
-        let m = ProviderMetadataWithLogout::discover_async(issuer, &self.http)
+        let result = ProviderMetadataWithLogout::discover_async(issuer, &self.http)
             .await
-            .map_err(|e| OidcError::Unavailable(format!("discovery: {}", chain(&e))))?;
-        *cached = Some((Instant::now(), m.clone()));
-        Ok(m)
+            .map_err(|e| format!("discovery: {}", chain(&e)));
+        *last = Some(Fetched {
+            at: Instant::now(),
+            result: result.clone(),
+        });
+        result.map_err(OidcError::Unavailable)
     }
 
     fn client(&self, m: ProviderMetadataWithLogout) -> Client {

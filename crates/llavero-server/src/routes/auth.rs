@@ -99,13 +99,20 @@ pub async fn logout(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(token) = state.sessions.token_from(&req) {
-        let ip = client_ip(&req, &state.trusted_proxies);
-        usecases::sessions::sign_out(&state, &token, ip).await?;
-    }
+    end_session(&state, &req).await?;
     Ok(HttpResponse::NoContent()
         .cookie(state.sessions.removal())
         .finish())
+}
+
+/// Ends the session `req`'s cookie names, if any (here and on every
+/// replica), with its `logout` event.
+pub(crate) async fn end_session(state: &AppState, req: &HttpRequest) -> Result<(), ApiError> {
+    if let Some(token) = state.sessions.token_from(req) {
+        let ip = client_ip(req, &state.trusted_proxies);
+        usecases::sessions::sign_out(state, &token, ip).await?;
+    }
+    Ok(())
 }
 
 /// Sign out everywhere

@@ -35,6 +35,8 @@ pub struct CallbackQuery {
     pub state: Option<String>,
     /// The provider's refusal (`access_denied`, …), instead of a code.
     pub error: Option<String>,
+    /// The issuer that answers (RFC 9207); when sent, it must be ours.
+    pub iss: Option<String>,
 }
 
 fn provider(state: &AppState) -> Result<&Oidc, ApiError> {
@@ -153,6 +155,10 @@ pub async fn callback(
         if !llavero_domain::hashing::constant_time_eq(sent.as_bytes(), flow.state.as_bytes()) {
             return Err(OidcError::StateInvalid.into());
         }
+        if query.iss.as_deref().is_some_and(|iss| iss != oidc.issuer()) {
+            // A mix-up: another provider's answer sent here.
+            return Err(OidcError::Denied("the answer names another issuer".into()).into());
+        }
         if let Some(error) = &query.error {
             return Err(OidcError::Denied(error.clone()).into());
         }
@@ -198,10 +204,7 @@ pub async fn logout(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(token) = state.sessions.token_from(&req) {
-        let ip = client_ip(&req, &state.trusted_proxies);
-        usecases::sessions::sign_out(&state, &token, ip).await?;
-    }
+    super::auth::end_session(&state, &req).await?;
     let next = match state.oidc.as_deref() {
         Some(oidc) => oidc.logout_url().await,
         None => None,

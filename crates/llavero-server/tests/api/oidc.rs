@@ -370,6 +370,33 @@ async fn the_provider_can_refuse_and_llavero_says_so() {
         body["detail"].as_str().unwrap().contains("access_denied"),
         "{body}"
     );
+    // An answer naming another issuer (RFC 9207: a mix-up) is refused too,
+    // however right its state and code.
+    let client = new_client();
+    let callback = authorize(&client, &app.api, "beto", "beto-password").await;
+    let mut url = reqwest::Url::parse(&callback).unwrap();
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| {
+            let v = if k == "iss" {
+                "https://evil.example".to_owned()
+            } else {
+                v.into_owned()
+            };
+            (k.into_owned(), v)
+        })
+        .collect();
+    assert!(
+        pairs.iter().any(|(k, _)| k == "iss"),
+        "the provider sends iss: {pairs:?}"
+    );
+    url.query_pairs_mut().clear().extend_pairs(&pairs);
+    let res = client.get(url.as_str()).send().await.unwrap();
+    let body = problem(res, 400, "oidc_denied").await;
+    assert!(
+        body["detail"].as_str().unwrap().contains("another issuer"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
