@@ -107,3 +107,10 @@ bench:
     command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
     cargo build --release -p llavero-server -p llavero-bench
     python3 .ci/bench.py
+
+# Where a cold verification's time goes: counters and perf over the cold load (docs/profile.md)
+profile-cold:
+    command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+    command -v perf >/dev/null || (apt-get update -qq && apt-get install -y -qq linux-perf)
+    cargo build --release -p llavero-server -p llavero-bench
+    python3 .ci/profile-cold.py

@@ -847,10 +847,125 @@ def usage(port, floor_port, rounds=3):
     log("wrote docs/benchmarks-usage.md")
 
 
+def pgbench_best(clients=(4, 8, 16, 32, 64)):
+    """`pgbench -S` (prepared, 2 threads) at each client count; the best
+    run's tps and its client count, and every run."""
+    psql("DROP DATABASE IF EXISTS llavero_pgbench WITH (FORCE)")
+    psql("CREATE DATABASE llavero_pgbench")
+    run(["pgbench", "-q", "-i", "-s", "10", f"{PG_ADMIN}/llavero_pgbench"])
+    runs = {}
+    for c in clients:
+        out = run(["pgbench", "-S", "-M", "prepared", "-c", str(c), "-j", "2", "-T", DURATION.rstrip("s"),
+                   f"{PG_ADMIN}/llavero_pgbench"])
+        runs[c] = float(re.search(r"tps = ([\d.]+)", out).group(1))
+        log(f"pgbench -S, {c} clients: {runs[c]:,.0f} tps")
+    psql("DROP DATABASE IF EXISTS llavero_pgbench WITH (FORCE)")
+    best = max(runs, key=runs.get)
+    return runs[best], best, runs
+
+
+def spread(rs, key):
+    vals = sorted(r[key] for r in rs)
+    return vals[len(vals) // 2], vals[0], vals[-1]
+
+
+def cold(port, floor_port, rounds=3):
+    """The cold path (#18): verify of a random key of a million against
+    `pgbench -S` on the same server (its best client count), with the key
+    cache on and off, its p99 against the floor's, the list page at 16
+    connections, the hot key, RSS after the cold run, and SQLite's cold
+    figures — `rounds` runs each, reported as median and spread; writes
+    docs/benchmarks-cold.md."""
+    body = {"client_ip": "203.0.113.5"}
+    floors = [floor_round(floor_port, body, f"floor {i + 1}") for i in range(rounds)]
+    pg_tps, pg_clients, pg_runs = pgbench_best()
+    out = {}
+    for backend in ("postgres", "sqlite"):
+        url = fresh_db(backend, 1_000_000)
+        keys_file = seed(url, "bench", 1_000_000)
+        if backend == "postgres":
+            psql("VACUUM ANALYZE", "llavero_bench")
+        r = out.setdefault(backend, {})
+        for cache, extra in (("on", {}), ("off", {"LLAVERO_CACHE_TTL_SECS": "0"})):
+            server = Server(url, port, extra)
+            try:
+                r[f"cold_{cache}"] = [wrk(port, lua_cold(keys_file), f"{backend} cold, cache {cache}, run {i + 1}")
+                                     for i in range(rounds)]
+                if cache == "on":
+                    r["rss_mb"] = server.rss_mb()
+                    log(f"{backend}: RSS after the cold runs {r['rss_mb']:.1f} MB")
+                    cookie = session(port, "bench", "bench-password")
+                    _, hot = new_key(port, cookie, "hot")
+                    r["hot"] = [wrk(port, lua_post("/api/v1/verify", {"key": hot, "client_ip": "203.0.113.5"}, VERIFY_HDR),
+                                    f"{backend} hot, run {i + 1}") for i in range(rounds)]
+            finally:
+                server.stop()
+        seed(url, "lister", 10_000)
+        server = Server(url, port)
+        try:
+            lcookie = session(port, "lister", "bench-password")
+            _, lkey = new_key(port, lcookie, "list")
+            listing = lua_get("/api/v1/api-keys?limit=50", {"MC-Api-Key": lkey})
+            r["list16"] = [wrk(port, listing, f"{backend} list page, 16 connections, run {i + 1}", 16) for i in range(rounds)]
+        finally:
+            server.stop()
+    f_rps, _, _ = spread(floors, "rps")
+    f_p99, _, _ = spread(floors, "p99")
+    lines = ["# The cold path", "",
+             f"`BENCH_ONLY=cold just bench` on {machine()}. wrk with {CONNECTIONS} connections",
+             f"(16 for the list page) for {DURATION} per run, {rounds} runs of each row; median",
+             "(min–max). Cold: a random key of 1,000,000 per request, with a client address;",
+             f"`pgbench -S` (prepared) on the same server, best of 4–64 clients.", "",
+             "| row | backend | req/s median (min–max) | p99 ms median (min–max) |", "|---|---|---|---|",
+             f"| floor | — | {f_rps:,.0f} ({min(x['rps'] for x in floors):,.0f}–{max(x['rps'] for x in floors):,.0f}) | "
+             f"{f_p99:.2f} ({min(x['p99'] for x in floors):.2f}–{max(x['p99'] for x in floors):.2f}) |",
+             f"| pgbench -S, {pg_clients} clients | postgres | {pg_tps:,.0f} | — |"]
+    for backend, r in out.items():
+        for key, name in (("cold_on", "cold verify, cache on"), ("cold_off", "cold verify, cache off"),
+                          ("hot", "hot verify"), ("list16", "list page, 16 connections")):
+            rs = r[key]
+            rps = spread(rs, "rps")
+            p99 = spread(rs, "p99")
+            lines.append(f"| {name} | {backend} | {rps[0]:,.0f} ({rps[1]:,.0f}–{rps[2]:,.0f}) | "
+                         f"{p99[0]:.2f} ({p99[1]:.2f}–{p99[2]:.2f}) |")
+    lines += ["", "pgbench -S by clients: " + ", ".join(f"{c}: {t:,.0f}" for c, t in pg_runs.items()) + " tps.", "",
+              "## Targets (#18)", "", "| target | measured | met |", "|---|---|---|"]
+    pg = out["postgres"]
+    sq = out["sqlite"]
+
+    def row(name, measured, ok):
+        lines.append(f"| {name} | {measured} | {'yes' if ok else '**no**'} |")
+
+    for cache in ("on", "off"):
+        m = spread(pg[f"cold_{cache}"], "rps")[0]
+        row(f"cold verify ≥ 1.0× pgbench -S (cache {cache})", f"{m:,.0f} vs {pg_tps:,.0f} ({m / pg_tps:.2f}×)", m >= pg_tps)
+    m = spread(pg["cold_on"], "p99")[0]
+    row("cold p99 ≤ 2× the floor's p99 (PostgreSQL)", f"{m:.2f} vs {f_p99:.2f} ms ({m / f_p99:.1f}×)", m <= 2 * f_p99)
+    worst = [x["p99"] for x in pg["list16"]]
+    row("list page p99 ≤ 10 ms at 16 connections, every run", ", ".join(f"{x:.2f}" for x in worst) + " ms",
+        all(x <= 10 for x in worst))
+    m = spread(pg["hot"], "rps")[0]
+    row("hot verify ≥ 0.95× the floor", f"{m:,.0f} vs {f_rps:,.0f} ({m / f_rps:.2f}×)", m >= 0.95 * f_rps)
+    row("server RSS ≤ 64 MB at 1M keys after the cold run", f"{pg['rss_mb']:.1f} MB (SQLite {sq['rss_mb']:.1f} MB)",
+        pg["rss_mb"] <= 64 and sq["rss_mb"] <= 64)
+    for key, name in (("cold_on", "cold req/s, cache on"), ("cold_off", "cold req/s, cache off")):
+        a, b = spread(pg[key], "rps")[0], spread(sq[key], "rps")[0]
+        row(f"SQLite within 20 % of PostgreSQL: {name}", f"{b:,.0f} vs {a:,.0f} ({b / a:.2f}×)", abs(b / a - 1) <= 0.2)
+    a, b = spread(pg["cold_on"], "p99")[0], spread(sq["cold_on"], "p99")[0]
+    row("SQLite within 20 % of PostgreSQL: cold p99", f"{b:.2f} vs {a:.2f} ms", b <= 1.2 * a)
+    lines.append("")
+    with open(os.path.join(ROOT, "docs", "benchmarks-cold.md"), "w") as f:
+        f.write("\n".join(lines))
+    log("wrote docs/benchmarks-cold.md")
+
+
 def main():
     os.chdir(ROOT)
     if os.environ.get("BENCH_ONLY") == "usage":
         usage(18181, 18180)
+        return
+    if os.environ.get("BENCH_ONLY") == "cold":
+        cold(18181, 18180)
         return
     if os.environ.get("BENCH_ONLY") == "key-limits":
         key_limits(18181, 18180)

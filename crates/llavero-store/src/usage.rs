@@ -143,6 +143,13 @@ impl Store {
                 .await?;
             written.rows += chunk.len();
         }
+        // Webhook endpoints, read once for every `key.new_address` of this
+        // flush (within its transaction, so as current as each event).
+        let endpoints = if batch.addresses.is_empty() {
+            Vec::new()
+        } else {
+            crate::webhooks::endpoints(&txn, None).await?
+        };
         let (least, greatest) = match backend {
             DbBackend::Postgres => ("LEAST", "GREATEST"),
             _ => ("min", "max"),
@@ -219,7 +226,9 @@ impl Store {
                         "ip": a.ip,
                     }),
                 };
-                emitted |= crate::webhooks::emit(&txn, &event, None).await?.is_some();
+                emitted |= crate::webhooks::emit_among(&txn, &event, &endpoints, false)
+                    .await?
+                    .is_some();
             }
             written.rows += chunk.len();
             written.new_addresses += events.len();

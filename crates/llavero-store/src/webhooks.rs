@@ -219,13 +219,12 @@ impl Tx {
     }
 }
 
-/// The outbox write, on any connection inside the caller's transaction
-/// (the verifier's flush writes `key.new_address` this way).
-pub(crate) async fn emit<C: ConnectionTrait>(
+/// The endpoints an event may go to — `only` that one, else every enabled
+/// one — with the event types each wants (`None`: all).
+pub(crate) async fn endpoints<C: ConnectionTrait>(
     conn: &C,
-    event: &OutboxEvent,
     only: Option<Uuid>,
-) -> Result<Option<Uuid>, StoreError> {
+) -> Result<Vec<(Uuid, Option<String>)>, StoreError> {
     let mut q = webhook_endpoint::Entity::find()
         .select_only()
         .column(webhook_endpoint::Column::Id)
@@ -234,13 +233,34 @@ pub(crate) async fn emit<C: ConnectionTrait>(
         Some(id) => q.filter(webhook_endpoint::Column::Id.eq(id)),
         None => q.filter(webhook_endpoint::Column::Enabled.eq(true)),
     };
-    let endpoints: Vec<(Uuid, Option<String>)> = q.into_tuple().all(conn).await?;
-    let targets: Vec<Uuid> = endpoints
-        .into_iter()
+    Ok(q.into_tuple().all(conn).await?)
+}
+
+/// The outbox write, on any connection inside the caller's transaction.
+pub(crate) async fn emit<C: ConnectionTrait>(
+    conn: &C,
+    event: &OutboxEvent,
+    only: Option<Uuid>,
+) -> Result<Option<Uuid>, StoreError> {
+    let known = endpoints(conn, only).await?;
+    emit_among(conn, event, &known, only.is_some()).await
+}
+
+/// [`emit`] to `known` endpoints (read once by the caller for many events:
+/// the verifier's flush writes a `key.new_address` per new address);
+/// `forced`: to each of them whatever events it wants (a test event).
+pub(crate) async fn emit_among<C: ConnectionTrait>(
+    conn: &C,
+    event: &OutboxEvent,
+    known: &[(Uuid, Option<String>)],
+    forced: bool,
+) -> Result<Option<Uuid>, StoreError> {
+    let targets: Vec<Uuid> = known
+        .iter()
         .filter(|(_, events)| {
-            only.is_some() || decode_events(events).is_none_or(|list| list.contains(&event.kind))
+            forced || decode_events(events).is_none_or(|list| list.contains(&event.kind))
         })
-        .map(|(id, _)| id)
+        .map(|(id, _)| *id)
         .collect();
     if targets.is_empty() {
         return Ok(None);
