@@ -23,6 +23,7 @@ pub mod throttle;
 pub mod tx;
 pub mod unused_keys;
 pub mod usage;
+pub mod usage_write;
 pub mod users;
 pub mod webhook_deliveries;
 pub mod webhooks;

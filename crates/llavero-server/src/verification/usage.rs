@@ -26,7 +26,6 @@ use llavero_domain::usage::Outcome;
 use llavero_store::api_keys::KeyLookup;
 use llavero_store::usage::{AddressUse, Counts, UsageBatch};
 use llavero_store::Store;
-use llavero_types::Actor;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -53,8 +52,6 @@ impl Seen {
 /// What one key did since the last flush.
 #[derive(Debug)]
 struct Slot {
-    owner: Actor,
-    name: String,
     last: Option<(DateTime<Utc>, Option<String>)>,
     days: Vec<(NaiveDate, Counts)>,
     addresses: Vec<(String, Seen)>,
@@ -103,10 +100,8 @@ struct Pending {
 }
 
 impl Pending {
-    fn slot(&mut self, id: Uuid, owner: Actor, name: String) -> &mut Slot {
+    fn slot(&mut self, id: Uuid) -> &mut Slot {
         self.slots.entry(id).or_insert_with(|| Slot {
-            owner,
-            name,
             last: None,
             days: Vec::with_capacity(1),
             addresses: Vec::new(),
@@ -117,14 +112,12 @@ impl Pending {
     fn merge(&mut self, taken: HashMap<Uuid, Slot>) {
         for (id, old) in taken {
             let Slot {
-                owner,
-                name,
                 last,
                 days,
                 addresses: seen,
             } = old;
             let mut addresses = self.addresses;
-            let slot = self.slot(id, owner, name);
+            let slot = self.slot(id);
             if let Some((at, ip)) = last {
                 slot.use_from(at, ip.as_deref());
             }
@@ -168,16 +161,7 @@ impl UsageBuffer {
             return;
         };
         let room = pending.addresses < ADDRESSES;
-        let slot = match pending.slots.get_mut(&found.key.id) {
-            Some(slot) => slot,
-            None => {
-                let owner = Actor {
-                    id: found.owner.id,
-                    username: found.owner.username.clone(),
-                };
-                pending.slot(found.key.id, owner, found.key.name.clone())
-            }
-        };
+        let slot = pending.slot(found.key.id);
         slot.count(at.date_naive(), outcome, 1);
         if outcome != Outcome::Used {
             return;
@@ -268,8 +252,6 @@ fn batch_of(slots: &HashMap<Uuid, Slot>) -> UsageBatch {
                 first_seen: seen.first,
                 last_seen: seen.last,
                 uses: seen.uses,
-                owner: slot.owner.clone(),
-                key_name: slot.name.clone(),
             });
         }
     }
@@ -319,8 +301,6 @@ mod tests {
             .find(|a| a.ip == "203.0.113.1")
             .unwrap();
         assert_eq!((one.first_seen, one.last_seen, one.uses), (t0, t1, 4));
-        assert_eq!(one.owner.username, "ana");
-        assert_eq!(one.key_name, "ci");
         assert_eq!(batch.addresses.len(), 2, "a refused address is not a use's");
     }
 
