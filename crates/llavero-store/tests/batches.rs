@@ -239,6 +239,44 @@ async fn usage(store: &Store, owner: Uuid, ids: &[Uuid]) {
     assert_eq!(kept.addresses[49].ip, "10.0.0.11", "the oldest went");
 }
 
+/// A key deleted by hand (nothing in Llavero deletes one) takes its usage
+/// rows with it: foreign keys on SQLite, a trigger on PostgreSQL.
+async fn deleting_a_key_deletes_its_usage(url: &str) {
+    let db = Database::connect(url)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let count = |sql: &'static str| {
+        let db = db.clone();
+        async move {
+            let row = db
+                .query_one(sea_orm::Statement::from_string(
+                    db.get_database_backend(),
+                    sql,
+                ))
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .unwrap_or_else(|| panic!("no row"));
+            row.try_get_by_index::<i64>(0)
+                .unwrap_or_else(|e| panic!("{e}"))
+        }
+    };
+    let used = "(SELECT api_key_id FROM api_key_addresses ORDER BY api_key_id LIMIT 1)";
+    let days = "SELECT count(*) FROM api_key_usage_days";
+    let addresses = "SELECT count(*) FROM api_key_addresses";
+    let (days_before, addresses_before) = (count(days).await, count(addresses).await);
+    let gone = db
+        .execute_unprepared(&format!("DELETE FROM api_keys WHERE id IN {used}"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(gone.rows_affected(), 1);
+    assert_eq!(count(days).await, days_before - 1, "its day went");
+    assert_eq!(
+        count(addresses).await,
+        addresses_before - 1,
+        "its address went"
+    );
+}
+
 fn hash_of(i: u16) -> KeyHash {
     let mut hash = [0u8; 32];
     hash[..2].copy_from_slice(&i.to_be_bytes());
@@ -248,13 +286,12 @@ fn hash_of(i: u16) -> KeyHash {
 #[tokio::test]
 async fn batches_on_sqlite() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let store = Store::connect(
-        &format!("sqlite://{}/t.db?mode=rwc", dir.path().display()),
-        2,
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{e}"));
+    let url = format!("sqlite://{}/t.db?mode=rwc", dir.path().display());
+    let store = Store::connect(&url, 2)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     check(store).await;
+    deleting_a_key_deletes_its_usage(&url).await;
 }
 
 #[tokio::test]
@@ -269,10 +306,12 @@ async fn batches_on_postgres() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-    let store = Store::connect(&format!("{base}/{name}"), 2)
+    let url = format!("{base}/{name}");
+    let store = Store::connect(&url, 2)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     check(store.clone()).await;
+    deleting_a_key_deletes_its_usage(&url).await;
     let _ = store.close().await;
     let _ = db
         .execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))

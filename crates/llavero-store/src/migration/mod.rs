@@ -11,6 +11,7 @@ mod m20261128_000003_key_limits;
 mod m20261129_000004_key_usage;
 mod m20261130_000005_webhooks;
 mod m20261201_000006_oidc_identities;
+mod m20261202_000007_usage_cascade_trigger;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_key_usage::Migration),
             Box::new(m20261130_000005_webhooks::Migration),
             Box::new(m20261201_000006_oidc_identities::Migration),
+            Box::new(m20261202_000007_usage_cascade_trigger::Migration),
         ]
     }
 }
