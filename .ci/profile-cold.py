@@ -65,6 +65,7 @@ def main():
         r = bench.wrk(PORT, script, "cold, counted")
         time.sleep(1.5)  # the last flush
         m1, (t1, d1) = metrics(PORT), pg_counters()
+        print(f"\n== server RSS after two cold runs: {server.rss_mb():.1f} MB")
         n = r["rps"] * float(bench.DURATION.rstrip("s"))
         print(f"\n== counters over one run: {r['rps']:,.0f} verifies/s, p50 {r['p50']:.2f} ms, p99 {r['p99']:.2f} ms")
         for k in m0:
