@@ -821,7 +821,7 @@ def usage(port, floor_port, rounds=3):
              "1,000,000 for the flush; vacuumed after seeding), wrk with",
              f"{CONNECTIONS} connections for {DURATION} per row. Every verification is recorded in memory",
              "(last use, count per UTC day, address) and written by one flush a second: one",
-             "transaction, one statement per 500 rows of each kind.", "",
+             "transaction, one statement per 10,000 rows of each kind.", "",
              "## Hot verify with usage recorded", "",
              "| round | floor req/s | hot key req/s (× floor) | p99 ms |", "|---|---|---|---|"]
     for i, (f, h) in enumerate(rounds_out):
