@@ -14,7 +14,8 @@ use llavero_domain::{Cidrs, KeyHash, KeyLimits, Scopes};
 use llavero_types::{ApiKey, User};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter,
+    QuerySelect, Set, Statement,
 };
 use uuid::Uuid;
 
@@ -24,28 +25,87 @@ use crate::{conflict_or, now, Backend, Page, PageRequest, Store, StoreError, Tx}
 
 impl From<api_key::Model> for ApiKey {
     fn from(m: api_key::Model) -> Self {
-        let scopes = Scopes::from_stored(m.scopes.as_deref());
-        let cidrs = Cidrs::from_stored(m.allowed_cidrs.as_deref());
-        key_of(m, &scopes, &cidrs)
+        Listed::from(m).into_key(now())
     }
 }
 
-/// The key a row holds, with its limits already read from it.
-fn key_of(m: api_key::Model, scopes: &Scopes, cidrs: &Cidrs) -> ApiKey {
-    let now = now();
-    ApiKey {
-        forgotten: llavero_domain::usage::is_forgotten(m.created_at, m.last_used_at, now),
-        id: m.id,
-        name: m.name,
-        hint: m.hint,
-        created_at: m.created_at,
-        last_used_at: m.last_used_at,
-        last_used_ip: m.last_used_ip,
-        expires_at: m.expires_at,
-        scopes: scopes.to_list(),
-        allowed_cidrs: cidrs.to_list(),
-        // Shown only while the previous secret still works.
-        previous_secret_expires_at: m.previous_valid_until.filter(|at| *at > now),
+/// What an owner sees of a key: every column but its digests and the
+/// server's own bookkeeping. A list page reads only these.
+#[derive(Debug, FromQueryResult)]
+struct Listed {
+    id: Uuid,
+    name: String,
+    hint: String,
+    created_at: DateTime<Utc>,
+    expires_at: Option<DateTime<Utc>>,
+    last_used_at: Option<DateTime<Utc>>,
+    last_used_ip: Option<String>,
+    scopes: Option<String>,
+    allowed_cidrs: Option<String>,
+    previous_valid_until: Option<DateTime<Utc>>,
+}
+
+impl From<api_key::Model> for Listed {
+    fn from(m: api_key::Model) -> Self {
+        Listed {
+            id: m.id,
+            name: m.name,
+            hint: m.hint,
+            created_at: m.created_at,
+            expires_at: m.expires_at,
+            last_used_at: m.last_used_at,
+            last_used_ip: m.last_used_ip,
+            scopes: m.scopes,
+            allowed_cidrs: m.allowed_cidrs,
+            previous_valid_until: m.previous_valid_until,
+        }
+    }
+}
+
+impl Listed {
+    fn into_key(self, now: DateTime<Utc>) -> ApiKey {
+        let scopes = Scopes::from_stored(self.scopes.as_deref());
+        let cidrs = Cidrs::from_stored(self.allowed_cidrs.as_deref());
+        self.key_with(&scopes, &cidrs, now)
+    }
+
+    /// The key, with its limits already read from the row.
+    fn key_with(self, scopes: &Scopes, cidrs: &Cidrs, now: DateTime<Utc>) -> ApiKey {
+        ApiKey {
+            forgotten: llavero_domain::usage::is_forgotten(self.created_at, self.last_used_at, now),
+            id: self.id,
+            name: self.name,
+            hint: self.hint,
+            created_at: self.created_at,
+            last_used_at: self.last_used_at,
+            last_used_ip: self.last_used_ip,
+            expires_at: self.expires_at,
+            scopes: scopes.to_list(),
+            allowed_cidrs: cidrs.to_list(),
+            // Shown only while the previous secret still works.
+            previous_secret_expires_at: self.previous_valid_until.filter(|at| *at > now),
+        }
+    }
+}
+
+/// A list page's statement: [`Listed`]'s columns of a user's live keys,
+/// newest first, optionally after a cursor. Written out once rather than
+/// built per request; its parameters are the user, the cursor (when
+/// `after`), then the row limit.
+fn list_sql(backend: DbBackend, after: bool) -> &'static str {
+    macro_rules! listed {
+        ($rest:literal) => {
+            concat!(
+                r#"SELECT "id", "name", "hint", "created_at", "expires_at", "last_used_at", "last_used_ip", "scopes", "allowed_cidrs", "previous_valid_until" FROM "api_keys" WHERE "revoked_at" IS NULL AND "user_id" = "#,
+                $rest
+            )
+        };
+    }
+    match (backend, after) {
+        (DbBackend::Postgres, false) => listed!(r#"$1 ORDER BY "id" DESC LIMIT $2"#),
+        (DbBackend::Postgres, true) => listed!(r#"$1 AND "id" < $2 ORDER BY "id" DESC LIMIT $3"#),
+        (_, false) => listed!(r#"? ORDER BY "id" DESC LIMIT ?"#),
+        (_, true) => listed!(r#"? AND "id" < ? ORDER BY "id" DESC LIMIT ?"#),
     }
 }
 
@@ -143,15 +203,16 @@ impl Store {
         user_id: Uuid,
         page: PageRequest,
     ) -> Result<Page<ApiKey>, StoreError> {
-        let mut q = api_key::Entity::find()
-            .filter(api_key::Column::UserId.eq(user_id))
-            .filter(api_key::Column::RevokedAt.is_null())
-            .order_by_desc(api_key::Column::Id);
-        if let Some(after) = page.after {
-            q = q.filter(api_key::Column::Id.lt(after));
-        }
-        let rows = q.limit(page.limit + 1).all(&self.db).await?;
-        let keys = rows.into_iter().map(ApiKey::from).collect();
+        let backend = self.db.get_database_backend();
+        let mut values: Vec<sea_orm::Value> = vec![user_id.into()];
+        values.extend(page.after.map(Into::into));
+        values.push(i64::try_from(page.limit + 1).unwrap_or(i64::MAX).into());
+        let sql = list_sql(backend, page.after.is_some());
+        let rows = Listed::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
+            .all(&self.db)
+            .await?;
+        let now = now();
+        let keys = rows.into_iter().map(|row| row.into_key(now)).collect();
         Ok(Page::from_rows(keys, page.limit, |k: &ApiKey| k.id))
     }
 
@@ -211,7 +272,7 @@ impl Store {
             let cidrs = Cidrs::from_stored(key.allowed_cidrs.as_deref());
             let lookup = KeyLookup {
                 revoked: key.revoked_at.is_some(),
-                key: key_of(key, &scopes, &cidrs),
+                key: Listed::from(key).key_with(&scopes, &cidrs, now()),
                 scopes,
                 cidrs,
                 superseded_until: None,
