@@ -4,9 +4,12 @@
 //! The web app runs under a strict Content Security Policy: scripts from
 //! this origin only, WebAssembly compiled from them (`'wasm-unsafe-eval'`),
 //! no inline script or style, no framing. The Swagger UI at `/docs` styles
-//! itself inline, so it alone gets `style-src 'unsafe-inline'`. Every API
-//! answer is `Cache-Control: no-store` (they carry keys, names and
-//! addresses), and HSTS is sent when the public URL is https.
+//! itself inline, so it alone gets `style-src 'unsafe-inline'`. An API
+//! answer is JSON that no browser should ever render or run, so it gets
+//! the strictest policy there is (`default-src 'none'`: nothing may load,
+//! nor frame it), a sixth of the page policy's bytes on every answer of the
+//! hot path. Every API answer is `Cache-Control: no-store` (they carry keys,
+//! names and addresses), and HSTS is sent when the public URL is https.
 //!
 //! A forward-auth *allow* is the exception: an empty answer that only a
 //! gateway reads (it copies the identity headers and drops the rest), so
@@ -17,7 +20,7 @@
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 
-/// The policy of the web app and every API answer.
+/// The policy of the web app (every answer outside `/api/` and `/docs`).
 pub const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
 style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
 object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -26,6 +29,9 @@ object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 pub const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; \
 style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
 object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// The policy of every API answer: JSON loads nothing and is never framed.
+pub const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
 
 const HSTS: &str = "max-age=31536000";
 
@@ -55,7 +61,13 @@ pub fn secure(headers: &mut HeaderMap, status: StatusCode, place: Place, https: 
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         return;
     }
-    let csp = if place.docs { DOCS_CSP } else { CSP };
+    let csp = if place.docs {
+        DOCS_CSP
+    } else if place.api {
+        API_CSP
+    } else {
+        CSP
+    };
     let mut set = |name: HeaderName, value: &'static str| {
         if !headers.contains_key(&name) {
             headers.insert(name, HeaderValue::from_static(value));
@@ -83,9 +95,10 @@ mod tests {
         secure(&mut h, StatusCode::OK, Place::of("/api/v1/api-keys"), true);
         assert_eq!(h.get("cache-control").unwrap(), "no-store");
         assert_eq!(h.get("strict-transport-security").unwrap(), HSTS);
-        assert_eq!(h.get("content-security-policy").unwrap(), CSP);
+        assert_eq!(h.get("content-security-policy").unwrap(), API_CSP);
         let mut h = HeaderMap::new();
         secure(&mut h, StatusCode::OK, Place::of("/"), false);
+        assert_eq!(h.get("content-security-policy").unwrap(), CSP);
         assert!(h.get("cache-control").is_none());
         assert!(h.get("strict-transport-security").is_none());
         assert!(CSP.contains("frame-ancestors 'none'") && !CSP.contains("unsafe-inline"));
@@ -109,7 +122,7 @@ mod tests {
             Place::of("/api/v1/forward-auth"),
             true,
         );
-        assert_eq!(h.get("content-security-policy").unwrap(), CSP);
+        assert_eq!(h.get("content-security-policy").unwrap(), API_CSP);
         assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff");
         let mut h = HeaderMap::new();
         secure(
@@ -118,6 +131,6 @@ mod tests {
             Place::of("/api/v1/forward-authx"),
             false,
         );
-        assert_eq!(h.get("content-security-policy").unwrap(), CSP);
+        assert_eq!(h.get("content-security-policy").unwrap(), API_CSP);
     }
 }

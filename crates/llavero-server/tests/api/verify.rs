@@ -186,8 +186,13 @@ api_test! {
             let res = reqwest::get(format!("{base}{path}")).await.unwrap();
             let h = |n: &str| res.headers().get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
             let csp = h("content-security-policy");
-            assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
-            assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+            if api {
+                // JSON: nothing may load, nothing may frame it.
+                assert_eq!(csp, "default-src 'none'; frame-ancestors 'none'", "{path}");
+            } else {
+                assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+                assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+            }
             assert_eq!(h("x-content-type-options"), "nosniff", "{path}");
             assert_eq!(h("referrer-policy"), "no-referrer", "{path}");
             assert!(h("strict-transport-security").is_empty(), "HSTS over http");
