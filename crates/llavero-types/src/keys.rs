@@ -14,12 +14,15 @@ pub struct ApiKey {
     /// A non-secret reminder of the key: its prefix and last four characters.
     #[cfg_attr(feature = "openapi", schema(example = "mco_…x9Qa"))]
     pub hint: String,
+    #[serde(serialize_with = "crate::rfc3339::serialize")]
     pub created_at: DateTime<Utc>,
     /// When the key last authenticated a request; null if never.
+    #[serde(serialize_with = "crate::rfc3339::option::serialize")]
     pub last_used_at: Option<DateTime<Utc>>,
     /// The client address of that request; null if never used.
     pub last_used_ip: Option<String>,
     /// After this instant the key no longer authenticates; null for never.
+    #[serde(serialize_with = "crate::rfc3339::option::serialize")]
     pub expires_at: Option<DateTime<Utc>>,
     /// What the key may do: null for every privilege of its owner (the
     /// default), else the scope names it holds (see `GET /scopes`).
@@ -35,6 +38,7 @@ pub struct ApiKey {
     /// After a roll with a grace period: until when the previous secret
     /// still works; null otherwise (or once that time has passed).
     #[cfg_attr(feature = "openapi", schema(required = true))]
+    #[serde(serialize_with = "crate::rfc3339::option::serialize")]
     pub previous_secret_expires_at: Option<DateTime<Utc>>,
     /// Not used for 90 days (or never used, and created more than 90 days
     /// ago): most likely no program needs it any more.

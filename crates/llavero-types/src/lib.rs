@@ -16,6 +16,7 @@ mod keys;
 mod leaks;
 pub mod patch;
 mod problem;
+mod rfc3339;
 mod scopes;
 mod usage;
 mod users;

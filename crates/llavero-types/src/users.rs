@@ -37,6 +37,7 @@ pub struct User {
     /// Signs in through the identity provider and has no Llavero password.
     #[serde(default)]
     pub oidc: bool,
+    #[serde(serialize_with = "crate::rfc3339::serialize")]
     pub created_at: DateTime<Utc>,
 }
 
