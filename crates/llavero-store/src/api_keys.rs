@@ -14,11 +14,12 @@ use llavero_domain::{Cidrs, KeyHash, KeyLimits, Scopes};
 use llavero_types::{ApiKey, User};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter,
-    QuerySelect, Set, Statement,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter,
+    QueryResult, QuerySelect, Set, Statement,
 };
 use uuid::Uuid;
 
+use crate::columns;
 use crate::entity::{api_key, user};
 use crate::users::UserRecord;
 use crate::{conflict_or, now, Backend, Page, PageRequest, Store, StoreError, Tx};
@@ -30,8 +31,9 @@ impl From<api_key::Model> for ApiKey {
 }
 
 /// What an owner sees of a key: every column but its digests and the
-/// server's own bookkeeping. A list page reads only these.
-#[derive(Debug, FromQueryResult)]
+/// server's own bookkeeping. A list page reads only these, in
+/// [`list_sql`]'s order.
+#[derive(Debug)]
 struct Listed {
     id: Uuid,
     name: String,
@@ -59,6 +61,23 @@ impl From<api_key::Model> for Listed {
             allowed_cidrs: m.allowed_cidrs,
             previous_valid_until: m.previous_valid_until,
         }
+    }
+}
+
+impl FromQueryResult for Listed {
+    fn from_query_result(row: &QueryResult, _: &str) -> Result<Self, DbErr> {
+        Ok(Listed {
+            id: columns::get(row, 0)?,
+            name: columns::get(row, 1)?,
+            hint: columns::get(row, 2)?,
+            created_at: columns::get(row, 3)?,
+            expires_at: columns::get(row, 4)?,
+            last_used_at: columns::get(row, 5)?,
+            last_used_ip: columns::get(row, 6)?,
+            scopes: columns::get(row, 7)?,
+            allowed_cidrs: columns::get(row, 8)?,
+            previous_valid_until: columns::get(row, 9)?,
+        })
     }
 }
 

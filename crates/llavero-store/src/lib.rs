@@ -13,6 +13,7 @@
 
 pub mod activity;
 pub mod api_keys;
+mod columns;
 pub mod entity;
 pub mod expiry;
 pub mod leaks;

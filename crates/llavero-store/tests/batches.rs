@@ -2,10 +2,12 @@
 //! write (every key of a batch gets its use, and an older use never
 //! overwrites a newer one: replicas flush in any order; day counts and
 //! addresses add up, new addresses are found once), its purge, and the key lookup
-//! (each digest finds its own key, unknown digests find nothing).
+//! (each digest finds its own key, unknown digests find nothing); and a list
+//! page, whose rows are read by column position, against the same keys read
+//! whole.
 
 use chrono::{Duration, Utc};
-use llavero_domain::KeyHash;
+use llavero_domain::{Cidrs, KeyHash, Scopes};
 use llavero_store::api_keys::NewApiKey;
 use llavero_store::usage::{AddressUse, UsageBatch, Written};
 use llavero_store::{PageRequest, Store};
@@ -119,6 +121,92 @@ async fn check(store: Store) {
         .await
         .unwrap_or_else(|e| panic!("{e}"))
         .is_empty());
+}
+
+/// A key with every listed column set, each to a value of its own (three
+/// different instants), and one with every nullable column NULL: a list
+/// page, read by column position, must show both exactly as a key read
+/// whole does.
+async fn a_list_page_reads_every_column_in_place(store: &Store) {
+    let tx = store.begin().await.unwrap_or_else(|e| panic!("{e}"));
+    let owner = tx
+        .user_insert("lister", "x".into(), Role::User)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let plain = tx
+        .api_key_insert(NewApiKey {
+            user_id: owner.user.id,
+            name: "plain",
+            hint: "mco_…aaaa",
+            hash: hash_of(9_001),
+            expires_at: None,
+            scopes: &Scopes::default(),
+            cidrs: &Cidrs::default(),
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let now = llavero_store::now();
+    let full = tx
+        .api_key_insert(NewApiKey {
+            user_id: owner.user.id,
+            name: "full",
+            hint: "mco_…bbbb",
+            hash: hash_of(9_002),
+            expires_at: Some(now + Duration::days(30)),
+            scopes: &Scopes::from_stored(Some("compute:read dns:edit")),
+            cidrs: &Cidrs::from_stored(Some("203.0.113.0/24")),
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    tx.api_key_roll(
+        full.id,
+        hash_of(9_003),
+        "mco_…cccc",
+        now + Duration::hours(2),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+    write(
+        store,
+        UsageBatch {
+            last_uses: vec![(
+                full.id,
+                now - Duration::minutes(5),
+                Some("198.51.100.7".to_owned()),
+            )],
+            ..UsageBatch::default()
+        },
+    )
+    .await;
+    let page = store
+        .api_key_list(
+            owner.user.id,
+            PageRequest {
+                limit: 10,
+                after: None,
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let whole = |id| async move {
+        store
+            .api_key_get(owner.user.id, id)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("no key {id}"))
+    };
+    let (full, plain) = (whole(full.id).await, whole(plain.id).await);
+    assert!(
+        full.expires_at.is_some()
+            && full.last_used_at.is_some()
+            && full.last_used_ip.is_some()
+            && full.scopes.is_some()
+            && !full.allowed_cidrs.is_empty()
+            && full.previous_secret_expires_at.is_some(),
+        "{full:?}"
+    );
+    assert_eq!(page.items, vec![full, plain]);
 }
 
 async fn write(store: &Store, batch: UsageBatch) -> Written {
@@ -290,7 +378,8 @@ async fn batches_on_sqlite() {
     let store = Store::connect(&url, 2)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    check(store).await;
+    check(store.clone()).await;
+    a_list_page_reads_every_column_in_place(&store).await;
     deleting_a_key_deletes_its_usage(&url).await;
 }
 
@@ -311,6 +400,7 @@ async fn batches_on_postgres() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     check(store.clone()).await;
+    a_list_page_reads_every_column_in_place(&store).await;
     deleting_a_key_deletes_its_usage(&url).await;
     let _ = store.close().await;
     let _ = db
