@@ -108,6 +108,12 @@ bench:
     cargo build --release -p llavero-server -p llavero-bench
     python3 .ci/bench.py
 
+# Instructions per hot verification and list page, by callgrind (docs/profile.md); DIRS: builds to compare
+instructions *DIRS:
+    command -v valgrind >/dev/null || (apt-get update -qq && apt-get install -y -qq valgrind)
+    cargo build --release -p llavero-server -p llavero-bench
+    python3 .ci/instructions.py {{DIRS}}
+
 # Where a cold verification's time goes: counters and perf over the cold load (docs/profile.md)
 profile-cold:
     command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
