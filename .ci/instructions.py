@@ -5,9 +5,11 @@ Wall-clock throughput on a shared 2-core machine moves by ±20 % between runs
 of one build, more than most single changes to the hot path. Instructions
 do not: this runs the release server (PostgreSQL, `RUST_LOG=error`, as
 `just bench`) under `valgrind --tool=callgrind`, sends 200 requests to warm
-it, zeroes the counters, sends 3,000 hot verifications and then 300 list
-pages of 50 keys (a user with 10,000) over one keep-alive connection, and
-divides the instructions of every thread by the requests. It counts the
+it, zeroes the counters, sends 3,000 hot verifications, 300 list pages of 50 keys
+(a user with 10,000) and 1,000 cold verifications (each a key not yet seen,
+so each a lookup of its own, with the flush of its last use) over one
+keep-alive connection, and divides the instructions of every thread by the
+requests. It counts the
 floor (`llavero-bench-floor`) on the same verify request too. Each DIR
 (default: target/release) holds the binaries of one build, so two builds
 are compared side by side; runs of one build agree within 0.5 %.
@@ -31,6 +33,7 @@ import bench  # noqa: E402  (the benchmark's helpers: databases, seeding, sessio
 PORT = 18181
 VERIFIES = 3000
 PAGES = 300
+COLD = 1000
 OUT = os.path.join(bench.WORK, "callgrind")
 
 
@@ -80,7 +83,20 @@ def caller(port, method, path, body=None, headers=None):
     return send
 
 
-def server(rel, url):
+def cold_caller(port, keys_file):
+    """A verification of the next key of `keys_file`, each key once."""
+    keys = iter(open(keys_file).read().split())
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def send():
+        body = json.dumps({"key": next(keys), "client_ip": "203.0.113.5"})
+        conn.request("POST", "/api/v1/verify", body=body, headers={"content-type": "application/json", **bench.VERIFY_HDR})
+        r = conn.getresponse()
+        assert r.status == 200 and json.loads(r.read())["data"]["valid"], r.status
+    return send
+
+
+def server(rel, url, cold_keys):
     env = dict(os.environ, LLAVERO_DATABASE_URL=url, LLAVERO_LISTEN=f"127.0.0.1:{PORT}",
                LLAVERO_KEY_PEPPER=bench.PEPPER, LLAVERO_VERIFY_TOKEN=bench.TOKEN,
                LLAVERO_ADMIN_PASSWORD=bench.ADMIN_PASSWORD, LLAVERO_WEB_DIR="", RUST_LOG="error")
@@ -92,7 +108,8 @@ def server(rel, url):
         verify = caller(PORT, "POST", "/api/v1/verify", json.dumps({"key": hot, "client_ip": "203.0.113.5"}),
                         bench.VERIFY_HDR)
         listing = caller(PORT, "GET", "/api/v1/api-keys?limit=50", headers={"MC-Api-Key": lkey})
-        return count(proc, "hot", verify, VERIFIES), count(proc, "list", listing, PAGES)
+        return (count(proc, "hot", verify, VERIFIES), count(proc, "list", listing, PAGES),
+                count(proc, "cold", cold_caller(PORT, cold_keys), COLD))
     finally:
         proc.terminate()
         proc.wait(timeout=60)
@@ -115,13 +132,15 @@ def main():
     bench.REL = dirs[0]
     bench.seed(url, "lister", 10_000)
     bench.seed(url, "bench", 1000)
+    # Each build verifies its own keys cold.
+    cold_keys = [bench.seed(url, f"cold{i}", 200 + COLD) for i in range(len(dirs))]
     bench.psql("VACUUM ANALYZE", "llavero_bench")
-    print("| build | hot verify, instructions | list page of 50, instructions |")
-    print("|---|---|---|")
-    for rel in dirs:
-        hot, page = server(rel, url)
-        print(f"| {rel} | {hot:,.0f} | {page:,.0f} |", flush=True)
-    print(f"| floor ({dirs[0]}) | {floor(dirs[0]):,.0f} | — |")
+    print("| build | hot verify, instructions | list page of 50, instructions | cold verify, instructions |")
+    print("|---|---|---|---|")
+    for rel, keys in zip(dirs, cold_keys):
+        hot, page, cold = server(rel, url, keys)
+        print(f"| {rel} | {hot:,.0f} | {page:,.0f} | {cold:,.0f} |", flush=True)
+    print(f"| floor ({dirs[0]}) | {floor(dirs[0]):,.0f} | — | — |")
 
 
 if __name__ == "__main__":

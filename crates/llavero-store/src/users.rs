@@ -5,11 +5,12 @@ use std::collections::HashMap;
 use llavero_types::{Role, User, UserSummary};
 use sea_orm::sea_query::LockType;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QueryResult, QuerySelect, Set,
 };
 use uuid::Uuid;
 
+use crate::columns;
 use crate::entity::{api_key, user};
 use crate::{conflict_or, now, Backend, Page, PageRequest, Store, StoreError, Tx};
 
@@ -51,6 +52,27 @@ impl From<user::Model> for UserRecord {
             password_hash: Some(m.password_hash).filter(|h| !h.is_empty()),
         }
     }
+}
+
+/// The owner's columns a key lookup reads, in the order [`owner_read`]
+/// takes them (never the password hash).
+macro_rules! owner_columns {
+    () => {
+        r#""users"."id", "users"."username", "users"."role", "users"."disabled", "users"."created_at", "users"."oidc_subject""#
+    };
+}
+pub(crate) use owner_columns;
+
+/// The user in [`owner_columns`] from position `at` of `row` on.
+pub(crate) fn owner_read(row: &QueryResult, at: usize) -> Result<User, DbErr> {
+    Ok(User {
+        id: columns::get(row, at)?,
+        username: columns::get(row, at + 1)?,
+        role: role_of(&columns::get::<String>(row, at + 2)?),
+        disabled: columns::get(row, at + 3)?,
+        created_at: columns::get(row, at + 4)?,
+        oidc: columns::get::<Option<String>>(row, at + 5)?.is_some(),
+    })
 }
 
 /// What may change on a user; `None` leaves a field as it is.

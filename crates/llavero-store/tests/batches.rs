@@ -3,8 +3,8 @@
 //! overwrites a newer one: replicas flush in any order; day counts and
 //! addresses add up, new addresses are found once), its purge, and the key lookup
 //! (each digest finds its own key, unknown digests find nothing); and a list
-//! page, whose rows are read by column position, against the same keys read
-//! whole.
+//! page and a lookup, whose rows are read by column position, against the
+//! same keys and owner read whole.
 
 use chrono::{Duration, Utc};
 use llavero_domain::{Cidrs, KeyHash, Scopes};
@@ -125,9 +125,10 @@ async fn check(store: Store) {
 
 /// A key with every listed column set, each to a value of its own (three
 /// different instants), and one with every nullable column NULL: a list
-/// page, read by column position, must show both exactly as a key read
-/// whole does.
-async fn a_list_page_reads_every_column_in_place(store: &Store) {
+/// page and a lookup, both read by column position, must show both exactly
+/// as a key read whole does, and the lookup their owner as a user read
+/// whole, which digest matched and which key is revoked.
+async fn every_column_is_read_in_place(store: &Store) {
     let tx = store.begin().await.unwrap_or_else(|e| panic!("{e}"));
     let owner = tx
         .user_insert("lister", "x".into(), Role::User)
@@ -206,7 +207,37 @@ async fn a_list_page_reads_every_column_in_place(store: &Store) {
             && full.previous_secret_expires_at.is_some(),
         "{full:?}"
     );
-    assert_eq!(page.items, vec![full, plain]);
+    assert_eq!(page.items, vec![full.clone(), plain.clone()]);
+
+    let tx = store.begin().await.unwrap_or_else(|e| panic!("{e}"));
+    tx.api_key_set_revoked(plain.id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+    let owner = store
+        .user_by_id(owner.user.id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("no owner"))
+        .user;
+    let mut found = store
+        .api_key_lookup_many(&[hash_of(9_001), hash_of(9_002), hash_of(9_003)])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    found.sort_by_key(|(hash, _)| hash.0);
+    let seen: Vec<_> = found
+        .into_iter()
+        .map(|(hash, l)| (hash, l.key, l.owner, l.revoked, l.superseded_until))
+        .collect();
+    let until = full.previous_secret_expires_at;
+    assert_eq!(
+        seen,
+        vec![
+            (hash_of(9_001), plain, owner.clone(), true, None),
+            (hash_of(9_002), full.clone(), owner.clone(), false, until),
+            (hash_of(9_003), full, owner, false, None),
+        ]
+    );
 }
 
 async fn write(store: &Store, batch: UsageBatch) -> Written {
@@ -379,7 +410,7 @@ async fn batches_on_sqlite() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     check(store.clone()).await;
-    a_list_page_reads_every_column_in_place(&store).await;
+    every_column_is_read_in_place(&store).await;
     deleting_a_key_deletes_its_usage(&url).await;
 }
 
@@ -400,7 +431,7 @@ async fn batches_on_postgres() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     check(store.clone()).await;
-    a_list_page_reads_every_column_in_place(&store).await;
+    every_column_is_read_in_place(&store).await;
     deleting_a_key_deletes_its_usage(&url).await;
     let _ = store.close().await;
     let _ = db
