@@ -496,15 +496,10 @@ mod tests {
     /// fails on either.)
     #[tokio::test]
     async fn the_sqlite_lookup_searches_both_indexes_and_scans_nothing() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let url = format!("sqlite://{}/t.db?mode=rwc", dir.path().display());
-        let store = Store::connect(&url, 1)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        store.migrate().await.unwrap_or_else(|e| panic!("{e}"));
-        let tx = store.begin().await.unwrap_or_else(|e| panic!("{e}"));
-        let owner = tx
-            .user_insert("ana", "x".into(), Role::User)
+        let scratch = crate::testing::sqlite().await;
+        let tx = scratch
+            .store
+            .begin()
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         for i in 0..200 {
@@ -513,22 +508,8 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{e}"));
         }
         tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
-        let keys: Vec<(String, KeyHash)> = (0..2000u32)
-            .map(|i| {
-                let mut bytes = [0u8; 32];
-                bytes[..4].copy_from_slice(&i.to_be_bytes());
-                let hash = KeyHash::from_hex(&hex_of(&bytes)).unwrap_or_else(|| panic!("hex"));
-                ("mco_…0000".to_owned(), hash)
-            })
-            .collect();
-        store
-            .api_key_insert_many(owner.user.id, "k", &keys)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        let db = &store.db;
-        db.execute_unprepared("ANALYZE")
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+        crate::testing::owner_with_keys(&scratch.store, 2000).await;
+        let db = &scratch.store.db;
         let sql = format!("EXPLAIN QUERY PLAN {}", lookup_sql(DbBackend::Sqlite));
         let list: sea_orm::Value = "[\"00\"]".into();
         let rows = db
@@ -552,9 +533,5 @@ mod tests {
             .iter()
             .any(|l| l.starts_with("SCAN") && !l.starts_with("SCAN json_each"));
         assert!(searches == 2 && !scans, "{plan:#?}");
-    }
-
-    fn hex_of(bytes: &[u8]) -> String {
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
     }
 }

@@ -105,43 +105,20 @@ impl Tx {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Store;
-    use llavero_domain::KeyHash;
-    use llavero_types::Role;
-    use sea_orm::{Database, Statement};
+    use crate::testing::{self, Scratch};
+    use sea_orm::Statement;
 
     /// 2,000 keys without an expiry, analyzed: each of the sweep's two
     /// searches must go through `api_keys_expires_at` (without it, each was
     /// a scan of every key).
-    async fn the_sweep_searches_its_index(store: Store) -> Vec<String> {
-        store.migrate().await.unwrap_or_else(|e| panic!("{e}"));
-        let tx = store.begin().await.unwrap_or_else(|e| panic!("{e}"));
-        let owner = tx
-            .user_insert("ana", "x".into(), Role::User)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
-        let keys: Vec<(String, KeyHash)> = (0..2000u32)
-            .map(|i| {
-                let mut hash = [0u8; 32];
-                hash[..4].copy_from_slice(&i.to_be_bytes());
-                ("mco_…0000".to_owned(), KeyHash(hash))
-            })
-            .collect();
-        store
-            .api_key_insert_many(owner.user.id, "k", &keys)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        let db = &store.db;
-        db.execute_unprepared("ANALYZE")
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+    async fn the_sweep_searches_its_index(scratch: Scratch) {
+        testing::owner_with_keys(&scratch.store, 2000).await;
+        let db = &scratch.store.db;
         let backend = db.get_database_backend();
         let explain = match backend {
             sea_orm::DbBackend::Postgres => "EXPLAIN",
             _ => "EXPLAIN QUERY PLAN",
         };
-        let mut plans = Vec::new();
         for (condition, _) in due(crate::now(), Duration::days(7)) {
             let query = due_ids(condition, 100).build(backend);
             let rows = db
@@ -164,45 +141,17 @@ mod tests {
                 plan.iter().any(|l| l.contains("api_keys_expires_at")),
                 "{plan:#?}"
             );
-            plans.extend(plan);
         }
-        plans
+        scratch.finish().await;
     }
 
     #[tokio::test]
     async fn the_sweep_searches_its_index_on_sqlite() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let url = format!("sqlite://{}/t.db?mode=rwc", dir.path().display());
-        let store = Store::connect(&url, 1)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        the_sweep_searches_its_index(store).await;
+        the_sweep_searches_its_index(testing::sqlite().await).await;
     }
 
     #[tokio::test]
     async fn the_sweep_searches_its_index_on_postgres() {
-        let admin = std::env::var("LLAVERO_TEST_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
-        let name = format!("llavero_expiry_{}", uuid::Uuid::new_v4().simple());
-        let db = Database::connect(&admin)
-            .await
-            .unwrap_or_else(|e| panic!("PostgreSQL is required and unreachable at {admin}: {e}"));
-        db.execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-        let store = Store::connect(&format!("{base}/{name}"), 2)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        the_sweep_searches_its_index(store.clone()).await;
-        store
-            .db
-            .clone()
-            .close()
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        db.execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+        the_sweep_searches_its_index(testing::postgres().await).await;
     }
 }

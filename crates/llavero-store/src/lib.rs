@@ -20,6 +20,8 @@ pub mod leaks;
 pub mod migration;
 pub mod notify;
 pub mod sessions;
+#[cfg(test)]
+mod testing;
 pub mod throttle;
 pub mod tx;
 pub mod unused_keys;
