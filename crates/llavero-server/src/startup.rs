@@ -107,8 +107,7 @@ impl Application {
             VerifierSettings {
                 cache_ttl: settings.cache_ttl,
                 cache_capacity: CACHE_CAPACITY,
-                // Half the pool for batched key lookups, half for everything else.
-                lookups_in_flight: (settings.db_max_connections / 2).max(1) as usize,
+                lookups_in_flight: settings.db_lookups_in_flight as usize,
                 usage_flush: settings.usage_flush,
                 failures_per_minute: settings.key_failures_per_minute,
             },

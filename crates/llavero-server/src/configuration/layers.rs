@@ -49,6 +49,7 @@ pub const KEYS: &[&str] = &[
     "cache_ttl_secs",
     "usage_flush_ms",
     "db_max_connections",
+    "db_lookups_in_flight",
     "workers",
     "web_dir",
     "brand",

@@ -93,8 +93,11 @@ pub struct Settings {
     pub key_policy: KeyPolicy,
     /// The product name shown by the web app.
     pub brand: String,
-    /// Database pool size; half of it serves batched key lookups.
+    /// Database pool size.
     pub db_max_connections: u32,
+    /// Most batched key lookups running at once, each on a connection of
+    /// the pool (always fewer than the pool).
+    pub db_lookups_in_flight: u32,
     /// How long a verified key may be answered from memory (zero: never).
     pub cache_ttl: Duration,
     /// How often coalesced usage (last uses, daily counts, addresses) is
@@ -280,6 +283,7 @@ impl Settings {
             }
         }
         let db_max_connections = number("LLAVERO_DB_MAX_CONNECTIONS", 2..=256)?;
+        let db_lookups_in_flight = number("LLAVERO_DB_LOOKUPS_IN_FLIGHT", 1..=255)?;
         let workers = number("LLAVERO_WORKERS", 1..=256)?;
 
         let database_url = var("LLAVERO_DATABASE_URL").unwrap_or_else(default_database_url);
@@ -297,6 +301,22 @@ impl Settings {
             ));
         };
         let is_sqlite = matches!(database, Database::Sqlite { .. });
+        let db_max_connections =
+            db_max_connections.map_or(if is_sqlite { 4 } else { 16 }, |n| n as u32);
+        // Two lookups in flight keep the database busy across a round trip
+        // (one answered while the next is sent); more split the waiting
+        // misses into smaller batches that cost the database more per key
+        // (docs/profile.md, "Sixth round").
+        let db_lookups_in_flight = match db_lookups_in_flight {
+            None => 2.min(db_max_connections - 1),
+            Some(n) if n as u32 >= db_max_connections => {
+                return Err(ConfigError(format!(
+                    "LLAVERO_DB_LOOKUPS_IN_FLIGHT={n} must be below LLAVERO_DB_MAX_CONNECTIONS \
+                     ({db_max_connections}): a connection must stay for everything else"
+                )));
+            }
+            Some(n) => n as u32,
+        };
         let oidc = oidc::parse(&var, &number)?;
         let local_login = flag("LLAVERO_LOCAL_LOGIN", true)?;
         if !local_login && oidc.is_none() {
@@ -327,8 +347,8 @@ impl Settings {
             key_failures_per_minute,
             key_policy,
             brand: var("LLAVERO_BRAND").unwrap_or_else(|| "Llavero".to_owned()),
-            db_max_connections: db_max_connections
-                .map_or(if is_sqlite { 4 } else { 16 }, |n| n as u32),
+            db_max_connections,
+            db_lookups_in_flight,
             cache_ttl: Duration::from_secs(cache_secs),
             usage_flush: Duration::from_millis(flush_ms),
             revoke_unused_after_days: revoke_unused_after_days.map(|d| d as u32),

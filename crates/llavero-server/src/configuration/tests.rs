@@ -64,6 +64,8 @@ fn bad_values_name_their_variable() {
         ("LLAVERO_USAGE_FLUSH_MS", "1"),
         ("LLAVERO_WORKERS", "0"),
         ("LLAVERO_DB_MAX_CONNECTIONS", "1"),
+        ("LLAVERO_DB_LOOKUPS_IN_FLIGHT", "0"),
+        ("LLAVERO_DB_LOOKUPS_IN_FLIGHT", "16"),
         ("LLAVERO_WEBHOOK_ALLOW_HTTP", "yes"),
         ("LLAVERO_WEBHOOK_SENDER", "1"),
         (
@@ -269,6 +271,25 @@ fn limits_have_defaults_and_bounds() {
     assert_eq!(s.hash_concurrency, 2);
     assert_eq!(s.session_idle, Duration::from_secs(900));
     assert!(settings(&[("LLAVERO_HASH_CONCURRENCY", "0")]).is_err());
+}
+
+#[test]
+fn key_lookups_in_flight_default_to_two_and_leave_a_connection() {
+    let s = settings(&[]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((s.db_max_connections, s.db_lookups_in_flight), (4, 2));
+    let pg = ("LLAVERO_DATABASE_URL", "postgres://db/llavero");
+    let s = settings(&[pg]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((s.db_max_connections, s.db_lookups_in_flight), (16, 2));
+    let s = settings(&[("LLAVERO_DB_MAX_CONNECTIONS", "2")]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.db_lookups_in_flight, 1);
+    let s =
+        settings(&[pg, ("LLAVERO_DB_LOOKUPS_IN_FLIGHT", "15")]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.db_lookups_in_flight, 15);
+    let err = settings(&[pg, ("LLAVERO_DB_LOOKUPS_IN_FLIGHT", "16")])
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(err.contains("LLAVERO_DB_MAX_CONNECTIONS (16)"), "{err}");
 }
 
 #[test]
