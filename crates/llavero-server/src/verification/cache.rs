@@ -157,7 +157,8 @@ impl KeyCache {
         self.entries.get(&hash.0)
     }
 
-    /// Caches `lookup` unless an invalidation happened since `epoch` was read.
+    /// Caches `lookup` unless an invalidation happened since `epoch` was read,
+    /// from its digest's second lookup on ([`KeyCache::admit`]).
     pub fn insert(&self, hash: &KeyHash, lookup: &Arc<KeyLookup>, epoch: u64) {
         if !self.enabled.load(Ordering::Acquire) || self.epoch() != epoch || !self.admit(hash) {
             return;
