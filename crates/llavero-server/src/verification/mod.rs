@@ -40,6 +40,7 @@ pub mod guard;
 pub mod lookup;
 pub mod usage;
 
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -243,7 +244,10 @@ impl Verifier {
             return Ok(Verdict::Refused(Refusal::Malformed));
         };
         let hash = KeyHash::of(&self.pepper, &parsed);
-        let verdict = self.judge(&hash, ip, needed).await?;
+        // Read once for the key's networks and its usage, which keeps it
+        // as 17 bytes, not a string (`usage`).
+        let address = ip.and_then(|ip| ip.parse::<IpAddr>().ok());
+        let verdict = self.judge(&hash, ip, address, needed).await?;
         if let Verdict::Refused(why) = verdict {
             if !matches!(why, Refusal::IpNotAllowed | Refusal::ScopeMissing) {
                 self.guard.fail(ip);
@@ -256,6 +260,7 @@ impl Verifier {
         &self,
         hash: &KeyHash,
         ip: Option<&str>,
+        address: Option<IpAddr>,
         needed: &[String],
     ) -> Result<Verdict, VerifyError> {
         let found = match self.cache.get(hash) {
@@ -285,11 +290,7 @@ impl Verifier {
             Some(Refusal::Expired)
         } else if found.owner.disabled {
             Some(Refusal::OwnerDisabled)
-        } else if !found.cidrs.is_empty()
-            && !found
-                .cidrs
-                .allows(ip.and_then(|ip| ip.parse::<std::net::IpAddr>().ok()))
-        {
+        } else if !found.cidrs.is_empty() && !found.cidrs.allows(address) {
             self.log_ip_refusal(&found, ip);
             Some(Refusal::IpNotAllowed)
         } else if needed.iter().any(|scope| !found.scopes.allows(scope)) {
@@ -299,11 +300,11 @@ impl Verifier {
         };
         if let Some(refusal) = refusal {
             if let Some(outcome) = refusal.outcome() {
-                self.usage.record(&found, at, ip, outcome);
+                self.usage.record(&found, at, address, outcome);
             }
             return Ok(Verdict::Refused(refusal));
         }
-        self.usage.record(&found, at, ip, Outcome::Used);
+        self.usage.record(&found, at, address, Outcome::Used);
         Ok(Verdict::Valid {
             owner: found.owner.clone(),
             key: ApiKey {
