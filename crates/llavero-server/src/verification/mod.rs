@@ -233,6 +233,9 @@ impl Verifier {
     /// within a flush interval. Failed checks are
     /// counted against `ip` (when given); once it is over its limit, a key
     /// that would need a lookup is refused with [`VerifyError::Throttled`].
+    /// `ip` is an address as its callers give it (parsed, then written
+    /// out); text that is not one counts as no address for the key's
+    /// networks and its usage.
     #[tracing::instrument(level = "debug", skip_all, fields(ip = ?ip))]
     pub async fn verify(
         &self,
