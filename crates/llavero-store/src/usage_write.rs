@@ -19,7 +19,8 @@
 //!   for the key (exactly one replica sees that, whichever inserts the row),
 //!   and its `key_new_address` event is written in the same transaction, the
 //!   owner and the key's name read by the insert itself (the buffer keeps
-//!   neither).
+//!   neither). The keys that gained an address are returned, so that the
+//!   sweep checks only those for more addresses than are kept.
 //!
 //! Every list is sorted by key id first: uuid v7 ids follow creation, so
 //! neighbouring rows share pages, and two replicas flushing at once lock
@@ -38,10 +39,10 @@ use crate::{now, Store, StoreError};
 
 /// Rows per statement: a bound on one statement's parameters' size (and so
 /// on the flush's peak memory), not a database limit.
-const CHUNK: usize = 10_000;
+pub(crate) const CHUNK: usize = 10_000;
 
 /// Rows to read in a statement as a table `v` with named columns.
-struct Rows {
+pub(crate) struct Rows {
     backend: DbBackend,
     /// Each column's name, PostgreSQL type and array type.
     columns: &'static [(&'static str, &'static str, ArrayType)],
@@ -50,7 +51,7 @@ struct Rows {
 }
 
 impl Rows {
-    fn new(
+    pub(crate) fn new(
         backend: DbBackend,
         columns: &'static [(&'static str, &'static str, ArrayType)],
         len: usize,
@@ -62,7 +63,7 @@ impl Rows {
         }
     }
 
-    fn push<const N: usize>(&mut self, row: [Value; N]) {
+    pub(crate) fn push<const N: usize>(&mut self, row: [Value; N]) {
         debug_assert_eq!(N, self.columns.len());
         for (column, value) in self.values.iter_mut().zip(row) {
             column.push(value);
@@ -70,7 +71,7 @@ impl Rows {
     }
 
     /// `AS v(…)` source for a `FROM`, and its parameters.
-    fn source(self) -> (String, Vec<Value>) {
+    pub(crate) fn source(self) -> (String, Vec<Value>) {
         let names: Vec<&str> = self.columns.iter().map(|c| c.0).collect();
         match self.backend {
             DbBackend::Postgres => {
@@ -309,6 +310,7 @@ impl Store {
                 .collect();
             written.rows += part.len();
             written.new_addresses += new.len();
+            written.grown.extend(new.iter().map(|a| a.key_id));
             if new.is_empty() {
                 continue;
             }
@@ -356,6 +358,8 @@ impl Store {
             }
         }
         txn.commit().await?;
+        // Sorted by key, then address: equal keys are neighbours.
+        written.grown.dedup();
         if emitted {
             self.outbox.notify_one();
         }

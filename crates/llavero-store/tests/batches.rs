@@ -9,7 +9,7 @@
 use chrono::{Duration, Utc};
 use llavero_domain::{Cidrs, KeyHash, Scopes};
 use llavero_store::api_keys::NewApiKey;
-use llavero_store::usage::{AddressUse, UsageBatch, Written};
+use llavero_store::usage::{AddressUse, KeysToCheck, UsageBatch, Written};
 use llavero_store::{PageRequest, Store};
 use llavero_types::Role;
 use sea_orm::{ConnectionTrait, Database};
@@ -274,8 +274,12 @@ async fn usage(store: &Store, owner: Uuid, ids: &[Uuid]) {
     };
     let first = write(store, batch.clone()).await;
     assert_eq!(first.new_addresses, 700);
+    let mut sorted = ids.to_vec();
+    sorted.sort_unstable();
+    assert_eq!(first.grown, sorted, "every key grew, each listed once");
     assert_eq!(first.rows, 1400);
-    assert_eq!(write(store, batch).await.new_addresses, 0);
+    let again = write(store, batch).await;
+    assert_eq!((again.new_addresses, again.grown), (0, Vec::new()));
     let got = store
         .api_key_usage(owner, ids[0])
         .await
@@ -323,39 +327,57 @@ async fn usage(store: &Store, owner: Uuid, ids: &[Uuid]) {
             && e.detail.as_deref() == Some("name: k")));
     assert_eq!(events.items.len(), 200);
 
-    // 60 addresses and a day 100 days old for one key.
+    // 60 addresses for two keys, and a day 100 days old for one of them.
+    let sixty = |id: Uuid| {
+        (0..60).map(move |i| {
+            let at = older - Duration::seconds(60 - i);
+            AddressUse {
+                first_seen: at,
+                ..seen(id, format!("10.0.0.{i}"), at)
+            }
+        })
+    };
     let crowded = UsageBatch {
         last_uses: Vec::new(),
         days: vec![(ids[1], today - Duration::days(100), [1, 0, 0, 0, 0, 0])],
-        addresses: (0..60)
-            .map(|i| {
-                let at = older - Duration::seconds(60 - i);
-                AddressUse {
-                    first_seen: at,
-                    ..seen(ids[1], format!("10.0.0.{i}"), at)
-                }
-            })
-            .collect(),
+        addresses: sixty(ids[1]).chain(sixty(ids[2])).collect(),
     };
-    write(store, crowded).await;
-    // 61 addresses (60 and 203.0.113.1, the most recent): 11 go, and the old day.
+    let mut both = vec![ids[1], ids[2]];
+    both.sort_unstable();
     assert_eq!(
-        store.usage_purge().await.unwrap_or_else(|e| panic!("{e}")),
-        12
+        write(store, crowded).await.grown,
+        both,
+        "the keys that grew"
     );
-    assert_eq!(
-        store.usage_purge().await.unwrap_or_else(|e| panic!("{e}")),
-        0
-    );
-    let kept = store
-        .api_key_usage(owner, ids[1])
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .unwrap_or_else(|| panic!("no usage"));
-    assert_eq!(kept.days.len(), 1);
-    assert_eq!(kept.addresses.len(), 50);
-    assert_eq!(kept.addresses[0].ip, "203.0.113.1");
-    assert_eq!(kept.addresses[49].ip, "10.0.0.11", "the oldest went");
+    // 61 addresses each (60 and 203.0.113.1, the most recent). Counted for
+    // one key only: 11 of its addresses go, none of the other's.
+    for gone in [11, 0] {
+        assert_eq!(
+            store
+                .usage_purge_crowded(KeysToCheck::These(&[ids[1]]))
+                .await
+                .unwrap_or_else(|e| panic!("{e}")),
+            gone
+        );
+    }
+    // Over every row: the other key's 11 addresses, and the old day.
+    for gone in [12, 0] {
+        assert_eq!(
+            store.usage_purge().await.unwrap_or_else(|e| panic!("{e}")),
+            gone
+        );
+    }
+    for id in [ids[1], ids[2]] {
+        let kept = store
+            .api_key_usage(owner, id)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("no usage"));
+        assert_eq!(kept.addresses.len(), 50);
+        assert_eq!(kept.addresses[0].ip, "203.0.113.1");
+        assert_eq!(kept.addresses[49].ip, "10.0.0.11", "the oldest went");
+        assert_eq!(kept.days.len(), 1, "today's only");
+    }
 }
 
 /// A key deleted by hand (nothing in Llavero deletes one) takes its usage

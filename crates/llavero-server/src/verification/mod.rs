@@ -36,6 +36,7 @@
 
 pub mod cache;
 mod follower;
+pub mod grown;
 pub mod guard;
 pub mod lookup;
 pub mod usage;
@@ -367,6 +368,12 @@ impl Verifier {
     /// The usage flushes' counters (for metrics).
     pub fn usage_stats(&self) -> &usage::FlushStats {
         &self.usage.stats
+    }
+
+    /// The keys this process's flushes gave a new address since the sweep
+    /// last asked; `None`: too many to list (see [`grown`]).
+    pub fn take_grown(&self) -> Option<Vec<Uuid>> {
+        self.usage.take_grown()
     }
 
     /// How many lookups are cached (for metrics).

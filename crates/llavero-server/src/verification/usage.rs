@@ -40,6 +40,8 @@ use smallvec::SmallVec;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+use super::grown::GrownKeys;
+
 /// New addresses a key may add to one flush.
 pub const ADDRESSES_PER_KEY: usize = 64;
 /// Addresses the whole buffer may hold.
@@ -160,6 +162,8 @@ pub struct FlushStats {
 #[derive(Debug, Default)]
 pub struct UsageBuffer {
     pending: Mutex<Pending>,
+    /// Keys the flushes gave a new address, until the sweep takes them.
+    grown: Mutex<GrownKeys>,
     pub stats: FlushStats,
 }
 
@@ -221,6 +225,9 @@ impl UsageBuffer {
                 );
                 s.new_addresses
                     .fetch_add(written.new_addresses as u64, Ordering::Relaxed);
+                if let Ok(mut grown) = self.grown.lock() {
+                    grown.add(&written.grown);
+                }
             }
             Err(e) => {
                 self.stats.failures.fetch_add(1, Ordering::Relaxed);
@@ -230,6 +237,12 @@ impl UsageBuffer {
                 }
             }
         }
+    }
+
+    /// The keys that gained an address since the last call, sorted;
+    /// `None`: too many to list, check every key.
+    pub fn take_grown(&self) -> Option<Vec<Uuid>> {
+        self.grown.lock().ok()?.take()
     }
 
     /// Flushes every `interval` until `stop` is cancelled, then once more.

@@ -312,3 +312,54 @@ async fn the_unused_key_policy_revokes_each_forgotten_key_once() {
             .is_some_and(|d| d.ends_with("unused for 30 days"))));
     }
 }
+
+/// A key used from more addresses than are kept loses its oldest at the
+/// next sweep: the sweep counts the addresses of the keys its flushes gave
+/// a new one (its pass over every row ran at start-up, and next runs in an
+/// hour).
+#[tokio::test]
+async fn a_key_past_its_kept_addresses_loses_the_oldest_at_the_next_sweep() {
+    use sea_orm::{ConnectionTrait, Database, Statement};
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let app = spawn_app_with(backend, &[("LLAVERO_HOUSEKEEPING_SECS", "1")]).await;
+        let (_, client) = app.user("ines", Role::User).await;
+        let (key, secret) = app.create_key(&client, "crowded").await;
+        for i in 0..55 {
+            let body = json!({ "key": secret, "client_ip": format!("192.0.2.{i}") });
+            assert_eq!(app.verify_code_with(body).await, "VALID");
+        }
+        let db = Database::connect(&app.database_url)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let sql = format!(
+            "SELECT ip FROM api_key_addresses WHERE api_key_id = {}",
+            app.id_sql(key.id)
+        );
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let kept = loop {
+            let rows = db
+                .query_all(Statement::from_string(db.get_database_backend(), &sql))
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let ips: Vec<String> = rows
+                .iter()
+                .map(|r| r.try_get("", "ip").unwrap_or_else(|e| panic!("{e}")))
+                .collect();
+            // The last use written, and the five oldest gone.
+            if ips.len() == 50 && ips.iter().any(|ip| ip == "192.0.2.54") {
+                break ips;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{backend:?}: {} addresses kept",
+                ips.len()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        for i in 0..5 {
+            let gone = format!("192.0.2.{i}");
+            assert!(!kept.contains(&gone), "{backend:?}: {gone} was kept");
+        }
+        db.close().await.unwrap_or_else(|e| panic!("{e}"));
+    }
+}
