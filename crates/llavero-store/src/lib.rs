@@ -156,6 +156,18 @@ pub struct Store {
     /// Woken when a commit added webhook deliveries (this process's
     /// dispatcher sends them at once; other replicas poll).
     outbox: std::sync::Arc<tokio::sync::Notify>,
+    /// What the store was opened with, for [`Store::own_pool`].
+    url: Url,
+}
+
+/// A database URL; `Debug` hides it (it may hold a password).
+#[derive(Clone)]
+struct Url(std::sync::Arc<str>);
+
+impl std::fmt::Debug for Url {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Url([redacted])")
+    }
 }
 
 /// PostgreSQL connection options; `Debug` hides them (they hold the password).
@@ -226,7 +238,26 @@ impl Store {
             db,
             listener_options,
             outbox: Default::default(),
+            url: Url(url.into()),
         })
+    }
+
+    /// On PostgreSQL, this store over a pool of `max_connections` of its
+    /// own, opened on the calling runtime, for a task that runs on a
+    /// runtime of its own: a connection's socket is driven by the runtime
+    /// that opened it, so a task that borrowed a connection another
+    /// runtime opened waits whenever that runtime is busy. `None` on
+    /// SQLite, whose connections sqlx runs each on a thread of its own: the
+    /// shared pool serves any runtime. Webhook wake-ups are shared.
+    pub async fn own_pool(&self, max_connections: u32) -> Result<Option<Store>, StoreError> {
+        if self.listener_options.is_none() {
+            return Ok(None);
+        }
+        let own = Store::connect(&self.url.0, max_connections).await?;
+        Ok(Some(Store {
+            outbox: self.outbox.clone(),
+            ..own
+        }))
     }
 
     /// Applies pending migrations.

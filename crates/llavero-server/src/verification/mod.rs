@@ -35,6 +35,7 @@
 //! can keep its own short cache of verdicts.
 
 pub mod cache;
+mod flusher;
 mod follower;
 pub mod grown;
 pub mod guard;
@@ -204,10 +205,11 @@ impl Verifier {
         let tasks = vec![
             lookup_task,
             tokio::spawn(follower::run(store.clone(), cache.clone(), stop.clone())),
-            tokio::spawn(
-                usage
-                    .clone()
-                    .run(store.clone(), settings.usage_flush, stop.clone()),
+            flusher::start(
+                usage.clone(),
+                store.clone(),
+                settings.usage_flush,
+                stop.clone(),
             ),
         ];
         Verifier {
