@@ -104,10 +104,16 @@ async fn run(
     usage
         .run(own.clone().unwrap_or(store), interval, stop)
         .await;
+    // Closing waits for the pool's connections, and one being opened to a
+    // database that went away may not come back: past the wait, the
+    // thread ends and drops them.
     if let Some(own) = own {
-        let _ = own.close().await;
+        let _ = tokio::time::timeout(CLOSE_WAIT, own.close()).await;
     }
 }
+
+/// How long the thread waits for its own connection to close at the end.
+const CLOSE_WAIT: Duration = Duration::from_secs(1);
 
 #[cfg(test)]
 mod tests {

@@ -187,3 +187,41 @@ async fn an_unreachable_database_is_a_503_with_retry_after_and_service_resumes()
         "{statuses:?}"
     );
 }
+
+/// A server cut off from its database still stops on SIGTERM within
+/// seconds, giving up the use it could not write. (It hung: the usage
+/// flush's thread waited for ever to close its own connection, one being
+/// reopened to the database that had gone.) Two threads: the relay runs
+/// while the test blocks on the process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_cut_off_from_its_database_stops_on_sigterm() {
+    let (direct, _db) = fresh_postgres().await;
+    let app = spawn_app_with(
+        Backend::Postgres,
+        &[("LLAVERO_DATABASE_URL", direct.as_str())],
+    )
+    .await;
+    let admin = app.admin().await;
+    let (_, secret) = app.create_key(&admin, "pending-use").await;
+    let mut relay = Relay::start(None).await;
+    let through_relay = direct.replacen("127.0.0.1:5432", &format!("127.0.0.1:{}", relay.port), 1);
+    let mut server = crate::process::replica(&through_relay, &app.admin_password);
+    // A use waiting for the flush when the database goes away.
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/v1/verify", server.base))
+        .bearer_auth(crate::helpers::VERIFY_TOKEN)
+        .json(&json!({ "key": secret, "client_ip": "203.0.113.7" }))
+        .timeout(std::time::Duration::from_secs(5))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(res.status(), 200);
+    relay.cut().await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let status = server.terminate_within(std::time::Duration::from_secs(10));
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "no clean exit within 10 s of SIGTERM ({status:?}):\n{}",
+        server.stderr_text()
+    );
+}

@@ -100,12 +100,31 @@ impl ServerProcess {
 
     /// Sends SIGTERM and waits for the exit (a graceful stop).
     pub fn terminate(&mut self) -> ExitStatus {
+        self.send_term();
+        self.child.wait().unwrap()
+    }
+
+    /// Sends SIGTERM; the exit status, if the server exits within `limit`.
+    pub fn terminate_within(&mut self, limit: Duration) -> Option<ExitStatus> {
+        self.send_term();
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn send_term(&self) {
         let sent = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
             .unwrap();
         assert!(sent.success(), "kill -TERM failed");
-        self.child.wait().unwrap()
     }
 
     /// Kills the server with SIGKILL (a crash: nothing runs after it).
