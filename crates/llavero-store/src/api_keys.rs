@@ -509,21 +509,13 @@ mod tests {
         }
         tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
         crate::testing::owner_with_keys(&scratch.store, 2000).await;
-        let db = &scratch.store.db;
-        let sql = format!("EXPLAIN QUERY PLAN {}", lookup_sql(DbBackend::Sqlite));
         let list: sea_orm::Value = "[\"00\"]".into();
-        let rows = db
-            .query_all(sea_orm::Statement::from_sql_and_values(
-                DbBackend::Sqlite,
-                sql,
-                [list.clone(), list],
-            ))
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        let plan: Vec<String> = rows
-            .iter()
-            .filter_map(|r| r.try_get::<String>("", "detail").ok())
-            .collect();
+        let plan = crate::testing::sqlite_plan(
+            &scratch.store,
+            lookup_sql(DbBackend::Sqlite),
+            vec![list.clone(), list],
+        )
+        .await;
         let searches = plan
             .iter()
             .filter(|l| l.starts_with("SEARCH k USING INDEX"))

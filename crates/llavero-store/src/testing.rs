@@ -1,10 +1,11 @@
 //! Scratch databases for the store's own unit tests: a migrated SQLite file
 //! or a migrated PostgreSQL database of its own (dropped afterwards), and
-//! a user holding many keys, for the tests that read query plans.
+//! a user holding many keys, and SQLite's plan of a statement, for the
+//! tests that read query plans.
 
 use llavero_domain::KeyHash;
 use llavero_types::Role;
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement, Value};
 use uuid::Uuid;
 
 use crate::Store;
@@ -94,4 +95,20 @@ pub(crate) async fn owner_with_keys(store: &Store, count: u32) -> Uuid {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     owner.user.id
+}
+
+/// The lines of SQLite's `EXPLAIN QUERY PLAN` for `sql` with `values`.
+pub(crate) async fn sqlite_plan(store: &Store, sql: &str, values: Vec<Value>) -> Vec<String> {
+    store
+        .db
+        .query_all(Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            format!("EXPLAIN QUERY PLAN {sql}"),
+            values,
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .iter()
+        .filter_map(|r| r.try_get::<String>("", "detail").ok())
+        .collect()
 }

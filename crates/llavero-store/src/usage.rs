@@ -259,8 +259,6 @@ fn day_of(m: api_key_usage_day::Model) -> UsageDay {
 
 #[cfg(test)]
 mod tests {
-    use sea_orm::{ConnectionTrait, Statement};
-
     use super::*;
     use crate::testing;
 
@@ -269,22 +267,12 @@ mod tests {
     #[tokio::test]
     async fn the_purge_of_listed_keys_searches_the_index_on_sqlite() {
         let scratch = testing::sqlite().await;
-        let db = &scratch.store.db;
-        let backend = db.get_database_backend();
-        let (source, values) = key_rows(backend, &[Uuid::now_v7(), Uuid::now_v7()]);
+        let (source, values) = key_rows(
+            sea_orm::DbBackend::Sqlite,
+            &[Uuid::now_v7(), Uuid::now_v7()],
+        );
         for sql in [crowded_sql(Some(&source)), surplus_sql(&source)] {
-            let rows = db
-                .query_all(Statement::from_sql_and_values(
-                    backend,
-                    format!("EXPLAIN QUERY PLAN {sql}"),
-                    values.clone(),
-                ))
-                .await
-                .unwrap_or_else(|e| panic!("{e}"));
-            let plan: Vec<String> = rows
-                .iter()
-                .filter_map(|r| r.try_get::<String>("", "detail").ok())
-                .collect();
+            let plan = testing::sqlite_plan(&scratch.store, &sql, values.clone()).await;
             assert!(
                 plan.iter()
                     .any(|l| l.starts_with("SEARCH api_key_addresses USING")),

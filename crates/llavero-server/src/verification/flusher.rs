@@ -120,13 +120,7 @@ mod tests {
     use std::time::Instant;
 
     use super::*;
-
-    async fn store_in(dir: &tempfile::TempDir) -> Store {
-        let url = format!("sqlite://{}/t.db?mode=rwc", dir.path().display());
-        let store = Store::connect(&url, 2).await.unwrap();
-        store.migrate().await.unwrap();
-        store
-    }
+    use crate::verification::tests::store_in;
 
     /// Waits up to 5 s for `thread` to end.
     fn ends(thread: &std::thread::JoinHandle<()>) -> bool {

@@ -404,7 +404,8 @@ mod tests {
     use llavero_store::api_keys::NewApiKey;
     use llavero_types::Role;
 
-    async fn store_in(dir: &tempfile::TempDir) -> Store {
+    /// A migrated SQLite store in `dir`.
+    pub(super) async fn store_in(dir: &tempfile::TempDir) -> Store {
         let url = format!("sqlite://{}/t.db?mode=rwc", dir.path().display());
         let store = Store::connect(&url, 2).await.unwrap();
         store.migrate().await.unwrap();
