@@ -181,7 +181,8 @@ pub struct Verifier {
 const IP_REFUSAL_LOG_EVERY: Duration = Duration::from_secs(60);
 
 impl Verifier {
-    /// Starts the verifier's background tasks on the current runtime.
+    /// Starts the verifier's background tasks on the current runtime, and
+    /// the usage flush on a thread of its own ([`flusher`]).
     pub fn start(
         store: Store,
         pepper: Pepper,
