@@ -250,7 +250,7 @@ impl Store {
     /// SQLite, whose connections sqlx runs each on a thread of its own: the
     /// shared pool serves any runtime. Webhook wake-ups are shared.
     pub async fn own_pool(&self, max_connections: u32) -> Result<Option<Store>, StoreError> {
-        if self.listener_options.is_none() {
+        if self.backend() == Backend::Sqlite {
             return Ok(None);
         }
         let own = Store::connect(&self.url.0, max_connections).await?;
