@@ -391,22 +391,31 @@ def bench_backend(backend, results, port):
                                        f"{tag}: verify hot, key with scopes and networks")
             r["cold"] = wrk(port, lua_cold(keys_file), f"{tag}: verify cold (random of {size:,})")
             if size == 100_000:
+                # Right after the run (its last flush may still be writing)
+                # and once settled, as the cold path's row measures it.
+                r["rss_now"] = server.rss_mb()
+                time.sleep(3)
                 r["rss_mb"] = server.rss_mb()
-                log(f"{tag}: server RSS {r['rss_mb']:.1f} MB")
+                log(f"{tag}: server RSS {r['rss_now']:.1f} MB, 3 s later {r['rss_mb']:.1f} MB")
             if size == max(SIZES):
                 r["malformed"] = wrk(port, lua_post("/api/v1/verify", {"key": "mco_000000000000000000000000000000000000"}, VERIFY_HDR), f"{tag}: verify malformed")
                 unknown = unknown_keys()
                 r["unknown"] = wrk(port, lua_cold(unknown), f"{tag}: verify random unknown keys, one client address")
                 r["unknown_anon"] = wrk(port, lua_cold(unknown, client_ip=None), f"{tag}: verify random unknown keys, no client_ip")
                 repeated = one_unknown(unknown)
-                before = key_index_reads(backend)
+                primed = key_index_reads(backend)
                 # Looked up once, then remembered as unknown for the cache TTL
-                # (10 s), longer than the run.
+                # (10 s), longer than the run. That one lookup is two index
+                # scans on PostgreSQL (the current digest's and the previous
+                # one's, combined by a BitmapOr), counted apart from the run.
                 http_json(port, "POST", "/api/v1/verify", {"key": repeated}, VERIFY_HDR)
                 looked = lookups(port)
+                before = key_index_reads(backend)
                 r["unknown_repeat"] = wrk(port, lua_post("/api/v1/verify", {"key": repeated}, VERIFY_HDR), f"{tag}: verify one unknown key, repeated")
                 r["unknown_repeat"]["looked_up"] = lookups(port) - looked
-                r["unknown_repeat"]["db_reads"] = key_index_reads(backend) - before if before is not None else None
+                if before is not None:
+                    r["unknown_repeat"]["first_reads"] = before - primed
+                    r["unknown_repeat"]["db_reads"] = key_index_reads(backend) - before
                 r["me"] = wrk(port, lua_get("/api/v1/me", {"MC-Api-Key": hot}), f"{tag}: GET /me by key")
                 r["create"] = wrk(port, lua_post("/api/v1/api-keys", {"name": "created-by-bench"}, {"Cookie": cookie}), f"{tag}: create key")
                 server.stop()
@@ -639,10 +648,11 @@ def write_report(floor, floor1, results, prop, pg_tps, rss, signin, outage, gw=N
         row("50-row list page p99 ≤ 10 ms (at 16 connections)",
             f"{l16['p99']:.2f} ms at {l16['rps']:,.0f} pages/s; at {CONNECTIONS} connections {l64['p99']:.2f} ms "
             f"(Little's law: {CONNECTIONS} / {l64['rps']:,.0f} per s = {CONNECTIONS / l64['rps'] * 1000:.1f} ms mean)", l16["p99"] <= 10)
-    measured = {b: mb for b, mb in rss.items() if mb}
+    measured = {b: r for b, r in rss.items() if r}
     if measured:
-        row("server RSS ≤ 64 MB with 100k keys (after hot and cold load)",
-            ", ".join(f"{mb:.1f} MB on {b}" for b, mb in measured.items()), all(mb <= 64 for mb in measured.values()))
+        row("server RSS ≤ 64 MB with 100k keys (after hot and cold load: 3 s after the cold run, as the cold path's row; right after it in brackets)",
+            ", ".join(f"{r['rss_mb']:.1f} MB on {b} ({r['rss_now']:.1f})" for b, r in measured.items()),
+            all(r["rss_mb"] <= 64 for r in measured.values()))
     unk = pgr.get("unknown")
     if unk:
         row("a flood of random unknown well-formed keys ≥ 0.8× floor (from one client address: answered 429 from memory after its failures; "
@@ -652,9 +662,10 @@ def write_report(floor, floor1, results, prop, pg_tps, rss, signin, outage, gw=N
     rep = pgr.get("unknown_repeat")
     if rep and rep.get("db_reads") is not None:
         row("repeated unknown keys cause no database work (api_keys scans in pg_stat_user_tables, and llavero_key_lookups_total, during the run; "
-            "the first lookup, before the run, is in the scans)",
-            f"{rep['db_reads']} scans, {rep['looked_up']} lookups for {rep['rps'] * float(DURATION.rstrip('s')):,.0f} verifications",
-            rep["db_reads"] <= 1 and rep["looked_up"] == 0)
+            "the one lookup before the run is counted apart)",
+            f"{rep['db_reads']} scans, {rep['looked_up']} lookups for {rep['rps'] * float(DURATION.rstrip('s')):,.0f} verifications "
+            f"(the lookup before the run: {rep['first_reads']} index scans)",
+            rep["db_reads"] == 0 and rep["looked_up"] == 0)
     if signin:
         row(f"{signin['n']} concurrent sign-ins: peak RSS ≤ 128 MB",
             f"{signin['peak']:.1f} MB peak (idle {signin['idle']:.1f} MB); {signin['checked']} checked, {signin['busy']} answered 503 busy, in {signin['took']:.1f} s",
@@ -1023,7 +1034,7 @@ def main():
     signin = sign_in_memory(port) if "postgres" in backends else None
     outage = outage_latency(port) if "postgres" in backends else None
     gw = gateway(port) if "postgres" in backends else None
-    rss = {b: results.get((b, 100_000), {}).get("rss_mb") for b in backends}
+    rss = {b: results[(b, 100_000)] for b in backends if "rss_mb" in results.get((b, 100_000), {})}
     write_report(floor, floor1, results, prop, pg_tps, rss, signin, outage, gw)
     if "postgres" in backends:
         key_limits(port, floor_port)
