@@ -71,6 +71,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
         LLAVERO_SCOPES: JSON.stringify(SCOPES),
         // limits.spec plays the gateway: this process's X-Forwarded-For is believed.
         LLAVERO_TRUSTED_PROXIES: '127.0.0.1',
+        // The webhook spec's receiver is on loopback, over plain http.
+        LLAVERO_WEBHOOK_ALLOW_NETWORKS: '127.0.0.0/8',
+        LLAVERO_WEBHOOK_ALLOW_HTTP: 'true',
         // The portal's identity provider (its test client and users are in
         // support/oidc-provider.mjs); local sign-in stays on for the rest.
         LLAVERO_OIDC_ISSUER: issuer,

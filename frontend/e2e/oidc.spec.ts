@@ -70,3 +70,17 @@ test('a failed provider sign-in shows why on the sign-in page', async ({ page })
     'No se pudo iniciar sesión con el proveedor de identidad. Vuelve a intentarlo.');
   await expect(page.getByRole('link', { name: `Iniciar sesión con ${IDP_NAME}` })).toBeVisible();
 });
+
+test('a landing path the browser would turn into another site lands on Llavero', async ({ page, baseURL }) => {
+  // Browsers strip TAB from URLs: kept as it came, `/\t/evil.example`
+  // would have sent the browser to //evil.example after signing in.
+  await page.goto('/api/v1/auth/oidc/login?return_to=/%09/evil.example');
+  await expect(page).toHaveURL(new RegExp(`^${idp()}/interaction/`));
+  await page.getByLabel('Login').fill('ana');
+  await page.getByLabel('Password').fill('ana-password');
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await expect(page.getByRole('heading', { name: 'Credenciales de API' })).toBeVisible();
+  const landed = new URL(page.url());
+  expect(landed.host).toBe(new URL(baseURL ?? '').host);
+  expect(landed.hostname).not.toContain('evil');
+});

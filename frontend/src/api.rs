@@ -139,6 +139,19 @@ pub async fn logout() -> Result<(), ApiError> {
         .map(|_| ())
 }
 
+/// `POST /auth/oidc/logout`, asking for JSON: where to send the browser
+/// (the provider's end-session page), read from `Location` (the body says
+/// the same; its parser would cost the download more). A form would be
+/// refused by the page's `form-action 'self'` once it redirects away.
+pub async fn oidc_logout() -> Option<String> {
+    let res = Request::post(&format!("{BASE}/auth/oidc/logout"))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .ok()?;
+    res.headers().get("location")
+}
+
 /// One page of the caller's keys.
 pub async fn list_keys(cursor: Option<String>) -> Result<ApiKeyList, ApiError> {
     match cursor {

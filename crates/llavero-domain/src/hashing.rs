@@ -87,6 +87,18 @@ impl Pepper {
     pub fn flow_tag(&self, message: &[u8]) -> [u8; 32] {
         self.mac(b"llavero/oidc-flow\0", message)
     }
+
+    /// A value that tells this pepper from another without revealing it
+    /// (hex; stored with the database, compared at every start).
+    pub fn check_value(&self) -> String {
+        hex::encode(self.mac(b"llavero/pepper-check\0", b""))
+    }
+
+    /// The tag that seals a device cookie (which account a browser signed
+    /// in to, and until when that counts), so no one can make one.
+    pub fn device_tag(&self, message: &[u8]) -> [u8; 32] {
+        self.mac(b"llavero/device\0", message)
+    }
 }
 
 /// The stored digest of a session token.

@@ -109,6 +109,16 @@ pub const PASSWORD_MIN: usize = 8;
 /// request can cause (at most 4 KiB of UTF-8).
 pub const PASSWORD_MAX: usize = 1024;
 
+/// Whether `raw` is within the longest password, measured as
+/// [`Password::parse`] measures it — in characters — so that every password
+/// that can be set can also be used to sign in. Sign-in and the password
+/// change check this before any hashing work.
+pub fn password_fits(raw: &str) -> bool {
+    // Four bytes is the longest UTF-8 character: a longer text cannot fit,
+    // and is refused without counting.
+    raw.len() <= 4 * PASSWORD_MAX && raw.chars().count() <= PASSWORD_MAX
+}
+
 /// A new password that meets the policy. Never printed.
 #[derive(Debug, Clone)]
 pub struct Password(Secret<String>);
@@ -122,7 +132,7 @@ impl Password {
                 format!("must be at least {PASSWORD_MIN} characters long"),
             ));
         }
-        if chars > PASSWORD_MAX {
+        if !password_fits(raw) {
             return Err(ValidationError::new(
                 "password",
                 format!("must be at most {PASSWORD_MAX} characters long"),
@@ -140,6 +150,19 @@ impl Password {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_password_that_can_be_set_fits_sign_in() {
+        for n in [8, 600, PASSWORD_MAX] {
+            for c in ["a", "ñ", "€", "🔑"] {
+                let p = c.repeat(n);
+                assert!(Password::parse(&p).is_ok(), "{n} × {c}");
+                assert!(password_fits(&p), "{n} × {c}");
+            }
+        }
+        let over = "🔑".repeat(PASSWORD_MAX + 1);
+        assert!(Password::parse(&over).is_err() && !password_fits(&over));
+    }
 
     #[test]
     fn key_names_are_trimmed_and_bounded() {

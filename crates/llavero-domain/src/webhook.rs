@@ -14,12 +14,14 @@
 //!   ([`crate::Pepper::webhook_secret`]), so a stolen database cannot sign.
 //! - **Retries**: the first within 10 seconds, then backing off to 8 hours
 //!   apart, for 24 hours after the event ([`next_attempt`]).
-//! - **Addresses**: `https`, or `http` to loopback (anything else only when
-//!   the operator allows plain http); never to link-local, cloud metadata,
-//!   multicast or unspecified addresses ([`refused_address`]), checked on the
-//!   URL and again on every address a name resolves to at delivery time.
+//! - **Addresses** ([`Reach`]): `https` to globally routable addresses
+//!   only, unless the operator allows plain http or lists networks; checked
+//!   on the URL and again on every address a name resolves to at delivery
+//!   time.
 
 use std::net::IpAddr;
+
+use ipnet::IpNet;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
@@ -70,37 +72,155 @@ pub fn next_attempt(
     (at <= created + Duration::hours(RETRY_FOR_HOURS)).then_some(at)
 }
 
-/// Why no server should ever call `ip`, or `None` if it may be called.
-pub fn refused_address(ip: IpAddr) -> Option<&'static str> {
-    let ip = match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
-        v4 => v4,
-    };
+/// Where webhooks may be sent: the operator's choice
+/// (`LLAVERO_WEBHOOK_ALLOW_NETWORKS`, `LLAVERO_WEBHOOK_ALLOW_HTTP`).
+///
+/// By default only `https` to globally routable addresses: a webhook URL is
+/// chosen by an admin (or whoever stole an admin's session), and the
+/// dispatcher records each attempt's status, so a reach into loopback or
+/// the private ranges would make Llavero a port scanner of its own
+/// network. Networks the operator lists are allowed on top (a receiver in
+/// the same private network, or a test's loopback receiver).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reach {
+    /// Plain `http://` may be used (to any address that is allowed).
+    pub allow_http: bool,
+    /// Networks allowed although not globally routable.
+    pub allow_networks: Vec<IpNet>,
+}
+
+impl Reach {
+    /// Why a webhook may not reach `ip`, or `None` if it may.
+    pub fn refused_address(&self, ip: IpAddr) -> Option<&'static str> {
+        if self.allow_networks.iter().any(|n| n.contains(&ip)) {
+            return None;
+        }
+        not_global(ip)
+    }
+
+    /// Checks a webhook URL: absolute `https` (`http` only when the
+    /// operator allows it), no credentials in it, no fragment, no host
+    /// this machine's own names stand for, no address
+    /// [`Reach::refused_address`] refuses, at most [`URL_MAX`] bytes. The
+    /// message names the reason, never an address.
+    pub fn check_url(&self, raw: &str) -> Result<WebhookUrl, UrlRefused> {
+        let raw = raw.trim();
+        if raw.len() > URL_MAX {
+            return Err(UrlRefused::Invalid(format!(
+                "url must be at most {URL_MAX} characters"
+            )));
+        }
+        let url = url::Url::parse(raw)
+            .map_err(|e| UrlRefused::Invalid(format!("url is not an absolute URL ({e})")))?;
+        let (host, ip) = match url.host() {
+            Some(url::Host::Domain(d)) => (d.to_owned(), None),
+            Some(url::Host::Ipv4(ip)) => (ip.to_string(), Some(IpAddr::V4(ip))),
+            Some(url::Host::Ipv6(ip)) => (ip.to_string(), Some(IpAddr::V6(ip))),
+            None => return Err(UrlRefused::Invalid("url has no host".to_owned())),
+        };
+        match url.scheme() {
+            "https" => {}
+            "http" if self.allow_http => {}
+            "http" => {
+                return Err(UrlRefused::Invalid(
+                    "url must be https (plain http only when the operator allows it)".to_owned(),
+                ))
+            }
+            other => {
+                return Err(UrlRefused::Invalid(format!(
+                    "url scheme {other} is not http or https"
+                )))
+            }
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(UrlRefused::Invalid(
+                "url must not carry credentials".to_owned(),
+            ));
+        }
+        if url.fragment().is_some() {
+            return Err(UrlRefused::Invalid(
+                "url must not have a fragment".to_owned(),
+            ));
+        }
+        let ip = ip.or_else(|| is_loopback_host(&host).then_some(IpAddr::from([127, 0, 0, 1])));
+        if let Some(why) = ip.and_then(|ip| self.refused_address(ip)) {
+            return Err(UrlRefused::Address(why));
+        }
+        Ok(WebhookUrl {
+            url: url.to_string(),
+            host,
+        })
+    }
+}
+
+/// Why a webhook URL was refused; the words never hold the address.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UrlRefused {
+    /// The host is, or names, an address webhooks may not reach.
+    #[error(
+        "url points to {0}, which webhooks may not reach unless the operator allows its network"
+    )]
+    Address(&'static str),
+    /// The URL itself is not acceptable.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Why `ip` is not a globally routable address, or `None` if it is.
+///
+/// The special-purpose registries of IANA (IPv4 and IPv6), reduced to what
+/// a server must not be made to call: every range that is not globally
+/// reachable, and the IPv6 forms that embed an IPv4 address (mapped,
+/// compatible, NAT64, 6to4, Teredo), whatever they embed.
+fn not_global(ip: IpAddr) -> Option<&'static str> {
     match ip {
         IpAddr::V4(v4) => {
-            if v4.is_unspecified() || v4.is_broadcast() {
-                Some("an unspecified or broadcast address")
+            let [a, b, c, _] = v4.octets();
+            if v4.is_loopback() {
+                Some("a loopback address")
+            } else if v4.is_private() {
+                Some("a private address (RFC 1918)")
+            } else if a == 100 && (64..128).contains(&b) {
+                Some("a shared address (CGNAT, 100.64.0.0/10)")
             } else if v4.is_link_local() {
                 // 169.254.169.254: the metadata service of AWS, GCP, Azure…
                 Some("a link-local address (where cloud metadata services live)")
-            } else if v4.is_multicast() {
-                Some("a multicast address")
-            } else if v4.octets() == [100, 100, 100, 200] {
-                Some("a cloud metadata address")
+            } else if v4.is_unspecified() || a == 0 {
+                Some("an unspecified address")
+            } else if v4.is_broadcast() || v4.is_multicast() || a >= 240 {
+                Some("a multicast, broadcast or reserved address")
+            } else if v4.is_documentation()
+                || (a == 192 && b == 0 && c == 0)
+                || (a == 198 && (b & 0xfe) == 18)
+            {
+                Some("an address reserved for documentation, benchmarks or protocols")
             } else {
                 None
             }
         }
         IpAddr::V6(v6) => {
             let s = v6.segments();
-            if v6.is_unspecified() {
+            if v6.is_loopback() {
+                Some("a loopback address")
+            } else if v6.is_unspecified() {
                 Some("an unspecified address")
-            } else if (s[0] & 0xffc0) == 0xfe80 {
+            } else if s[..5] == [0; 5] && (s[5] == 0 || s[5] == 0xffff) {
+                Some("an IPv4-mapped or IPv4-compatible IPv6 address")
+            } else if s[0] == 0x64 && s[1] == 0xff9b {
+                Some("a NAT64 address (64:ff9b::/96)")
+            } else if s[0] == 0x2002 || (s[0] == 0x2001 && s[1] == 0) {
+                Some("a 6to4 or Teredo address")
+            } else if (s[0] & 0xfe00) == 0xfc00 {
+                Some("a unique-local address (fc00::/7)")
+            } else if (s[0] & 0xffc0) == 0xfe80 || (s[0] & 0xffc0) == 0xfec0 {
                 Some("a link-local address (where cloud metadata services live)")
             } else if v6.is_multicast() {
                 Some("a multicast address")
-            } else if s == [0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254] {
-                Some("a cloud metadata address")
+            } else if (s[0] == 0x2001 && s[1] == 0xdb8) || (s[0] == 0x100 && s[1..4] == [0; 3]) {
+                Some("an address reserved for documentation or discard")
+            } else if (s[0] & 0xe000) != 0x2000 {
+                // Only 2000::/3 is global unicast.
+                Some("an address outside the global unicast range")
             } else {
                 None
             }
@@ -110,58 +230,17 @@ pub fn refused_address(ip: IpAddr) -> Option<&'static str> {
 
 /// Whether `host` (a URL's host, IPv6 without brackets) is this machine.
 pub fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_end_matches('.');
     host.eq_ignore_ascii_case("localhost")
+        || host.to_ascii_lowercase().ends_with(".localhost")
         || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
-/// A webhook URL that passed [`check_url`].
+/// A webhook URL that passed [`Reach::check_url`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebhookUrl {
     pub url: String,
     pub host: String,
-}
-
-/// Checks a webhook URL: absolute `https` (or `http` to loopback, or to
-/// anywhere when `allow_http`), no credentials in it, no fragment, not an
-/// address [`refused_address`] refuses, at most [`URL_MAX`] bytes.
-pub fn check_url(raw: &str, allow_http: bool) -> Result<WebhookUrl, String> {
-    let raw = raw.trim();
-    if raw.len() > URL_MAX {
-        return Err(format!("url must be at most {URL_MAX} characters"));
-    }
-    let url = url::Url::parse(raw).map_err(|e| format!("url is not an absolute URL ({e})"))?;
-    let host = match url.host() {
-        Some(url::Host::Domain(d)) => d.to_owned(),
-        Some(url::Host::Ipv4(ip)) => ip.to_string(),
-        Some(url::Host::Ipv6(ip)) => ip.to_string(),
-        None => return Err("url has no host".to_owned()),
-    };
-    match url.scheme() {
-        "https" => {}
-        "http" if allow_http || is_loopback_host(&host) => {}
-        "http" => {
-            return Err(
-                "url must be https (plain http only to loopback, unless the operator allows it)"
-                    .to_owned(),
-            )
-        }
-        other => return Err(format!("url scheme {other} is not http or https")),
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err("url must not carry credentials".to_owned());
-    }
-    if url.fragment().is_some() {
-        return Err("url must not have a fragment".to_owned());
-    }
-    if let Ok(ip) = host.parse::<IpAddr>() {
-        if let Some(why) = refused_address(ip) {
-            return Err(format!("url points to {why}"));
-        }
-    }
-    Ok(WebhookUrl {
-        url: url.to_string(),
-        host,
-    })
 }
 
 #[cfg(test)]
@@ -214,55 +293,125 @@ mod tests {
         );
     }
 
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
     #[test]
-    fn refuses_metadata_and_link_local_addresses() {
+    fn by_default_only_globally_routable_addresses_are_reached() {
+        let reach = Reach::default();
         for bad in [
+            "127.0.0.1",
+            "127.8.9.10",
+            "10.0.0.5",
+            "172.16.3.4",
+            "172.31.255.255",
+            "192.168.1.1",
+            "100.64.0.1",
+            "100.127.255.254",
+            "100.100.100.200",
             "169.254.169.254",
-            "169.254.0.1",
             "0.0.0.0",
+            "0.1.2.3",
             "255.255.255.255",
             "224.0.0.1",
-            "100.100.100.200",
-            "fe80::1",
+            "240.0.0.1",
+            "192.0.2.1",
+            "198.18.0.1",
+            "::1",
             "::",
+            "fc00::1",
             "fd00:ec2::254",
+            "fe80::1",
+            "fec0::1",
             "ff02::1",
+            "64:ff9b::808:808",
+            "::ffff:8.8.8.8",
+            "::ffff:127.0.0.1",
             "::ffff:169.254.169.254",
+            "::8.8.8.8",
+            "2002:7f00:1::",
+            "2001::1",
+            "2001:db8::1",
+            "100::1",
         ] {
-            let ip: IpAddr = bad.parse().unwrap_or_else(|e| panic!("{bad}: {e}"));
-            assert!(refused_address(ip).is_some(), "{bad} must be refused");
+            assert!(
+                reach.refused_address(ip(bad)).is_some(),
+                "{bad} must be refused"
+            );
         }
         for good in [
-            "127.0.0.1",
-            "10.0.0.5",
-            "192.168.1.1",
             "8.8.8.8",
-            "::1",
-            "2001:db8::1",
+            "1.1.1.1",
+            "100.128.0.1",
+            "172.32.0.1",
+            "2606:4700::1111",
         ] {
-            let ip: IpAddr = good.parse().unwrap_or_else(|e| panic!("{good}: {e}"));
-            assert_eq!(refused_address(ip), None, "{good}");
+            assert_eq!(reach.refused_address(ip(good)), None, "{good}");
         }
     }
 
     #[test]
+    fn networks_the_operator_lists_are_reached() {
+        let reach = Reach {
+            allow_http: false,
+            allow_networks: vec![
+                "127.0.0.0/8".parse().unwrap(),
+                "10.1.0.0/16".parse().unwrap(),
+            ],
+        };
+        assert_eq!(reach.refused_address(ip("127.0.0.1")), None);
+        assert_eq!(reach.refused_address(ip("10.1.2.3")), None);
+        assert!(reach.refused_address(ip("10.2.0.1")).is_some());
+        assert!(reach.refused_address(ip("::1")).is_some());
+        assert!(reach.check_url("https://127.0.0.1:9000/in").is_ok());
+        assert!(reach.check_url("https://localhost/in").is_ok());
+        assert!(
+            reach.check_url("http://127.0.0.1:9000/in").is_err(),
+            "http needs its own setting"
+        );
+        let http = Reach {
+            allow_http: true,
+            ..reach
+        };
+        assert!(http.check_url("http://127.0.0.1:9000/in").is_ok());
+    }
+
+    #[test]
     fn checks_urls() {
-        let ok = |u: &str, allow: bool| check_url(u, allow).is_ok();
-        assert!(ok("https://hooks.example.com/llavero", false));
-        assert!(ok("http://127.0.0.1:9000/in", false));
-        assert!(ok("http://localhost/in", false));
-        assert!(ok("http://[::1]:8080/", false));
-        assert!(!ok("http://hooks.example.com/", false));
-        assert!(ok("http://hooks.example.com/", true));
-        assert!(!ok("https://169.254.169.254/latest/meta-data", true));
-        assert!(!ok("http://[fe80::1]/", true));
-        assert!(!ok("https://user:pw@hooks.example.com/", false));
-        assert!(!ok("https://hooks.example.com/#x", false));
-        assert!(!ok("ftp://hooks.example.com/", true));
-        assert!(!ok("hooks.example.com/x", true));
-        assert!(!ok(
-            &format!("https://a.example/{}", "x".repeat(URL_MAX)),
-            false
-        ));
+        let strict = Reach::default();
+        let http = Reach {
+            allow_http: true,
+            allow_networks: Vec::new(),
+        };
+        assert!(strict
+            .check_url("https://hooks.example.com/llavero")
+            .is_ok());
+        for refused in [
+            "http://hooks.example.com/",
+            "https://127.0.0.1:9000/in",
+            "https://localhost/in",
+            "https://a.localhost/in",
+            "https://[::1]:8080/",
+            "https://10.0.0.1/",
+            "https://[::ffff:7f00:1]/",
+            "https://169.254.169.254/latest/meta-data",
+            "https://user:pw@hooks.example.com/",
+            "https://hooks.example.com/#x",
+            "ftp://hooks.example.com/",
+            "hooks.example.com/x",
+        ] {
+            let err = strict.check_url(refused).expect_err(refused).to_string();
+            assert!(
+                !err.contains("127.0") && !err.contains("169.254"),
+                "{err} names the address"
+            );
+        }
+        assert!(http.check_url("http://hooks.example.com/").is_ok());
+        assert!(http.check_url("http://127.0.0.1:9000/in").is_err());
+        assert!(http.check_url("http://[fe80::1]/").is_err());
+        assert!(strict
+            .check_url(&format!("https://a.example/{}", "x".repeat(URL_MAX)))
+            .is_err());
     }
 }

@@ -12,6 +12,39 @@ use crate::configuration::{Database, Settings};
 use crate::passwords::PasswordWork;
 use crate::usecases::{self, Acting};
 
+/// Refuses to go on with a pepper other than the one this database was
+/// set up with: every key would be refused (and every webhook signed
+/// wrong) while the replica looked healthy. The first start (or the first
+/// after upgrading to a release that keeps the check) records it. The
+/// message names the setting, never a value.
+pub async fn check_pepper(store: &Store, pepper: &Pepper) -> anyhow::Result<()> {
+    let ours = pepper.check_value();
+    let stored = store
+        .pepper_check_claim(&ours)
+        .await
+        .context("reading the pepper check")?;
+    if !llavero_domain::hashing::constant_time_eq(stored.as_bytes(), ours.as_bytes()) {
+        bail!(
+            "LLAVERO_KEY_PEPPER is not the pepper this database was set up with \
+             (or, on the embedded database, its llavero.pepper file was replaced): \
+             every key would be refused. Start with the right pepper. To change it \
+             on purpose — every existing key and webhook secret then stops working — \
+             run `llavero pepper-accept --yes` with the new one (docs/operations.md)."
+        );
+    }
+    Ok(())
+}
+
+/// Records the current pepper as this database's own: the deliberate
+/// pepper change (`llavero pepper-accept --yes`).
+pub async fn accept_pepper(store: &Store, pepper: &Pepper) -> anyhow::Result<()> {
+    store
+        .pepper_check_replace(&pepper.check_value())
+        .await
+        .context("writing the pepper check")?;
+    Ok(())
+}
+
 /// The pepper file's name, beside the SQLite database.
 const PEPPER_FILE: &str = "llavero.pepper";
 

@@ -16,7 +16,11 @@ use crate::usecases::{self, users::UserCreateError, Acting};
 /// Configuration comes from defaults, then an optional TOML file, then
 /// LLAVERO_* environment variables; see the README.
 #[derive(Debug, Parser)]
-#[command(name = "llavero", version, about)]
+#[command(
+    name = "llavero",
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("LLAVERO_COMMIT"), ")"),
+    about
+)]
 struct Cli {
     /// A TOML file of settings (keys: the variables' names without LLAVERO_, in lower case).
     #[arg(long, global = true, env = "LLAVERO_CONFIG", value_name = "FILE")]
@@ -36,6 +40,19 @@ enum Command {
     User(UserCommand),
     /// Print the OpenAPI document (the committed openapi/llavero.json).
     Openapi,
+    /// Copy the embedded (SQLite) database to FILE while it serves, and say
+    /// what else a restore needs. PostgreSQL: see docs/operations.md.
+    Backup {
+        /// Where to write the copy (must not exist yet).
+        file: std::path::PathBuf,
+    },
+    /// Make the configured pepper this database's own: a deliberate pepper
+    /// change. Every existing key and webhook secret stops working.
+    PepperAccept {
+        /// Confirm that every existing key and webhook secret stops working.
+        #[arg(long)]
+        yes: bool,
+    },
     /// Exit 0 when an http:// URL answers 200 (container health checks; no curl needed).
     Probe {
         /// e.g. http://127.0.0.1:8080/readyz
@@ -75,6 +92,9 @@ pub async fn run() -> anyhow::Result<()> {
             // with `LLAVERO_LISTEN=…:0` it is how a supervisor (or a test)
             // learns the port the OS chose, without racing for a free one.
             println!("llavero: listening on http://{}", app.address());
+            if let Some(metrics) = app.metrics_address() {
+                println!("llavero: metrics on http://{metrics}/metrics");
+            }
             app.run_until_stopped().await?;
             tracing::info!("stopped");
         }
@@ -85,9 +105,58 @@ pub async fn run() -> anyhow::Result<()> {
         Command::User(UserCommand::Add { username, admin }) => {
             add_user(&settings, &username, admin).await?;
         }
+        Command::Backup { file } => backup(&settings, &file).await?,
+        Command::PepperAccept { yes } => {
+            if !yes {
+                anyhow::bail!(
+                    "a new pepper makes every existing API key and webhook secret stop working; \
+                     run again with --yes to accept it"
+                );
+            }
+            let pepper = crate::bootstrap::resolve_pepper(&settings)?;
+            let store = connect_and_migrate(&settings).await?;
+            crate::bootstrap::accept_pepper(&store, &pepper).await?;
+            println!("llavero: the configured pepper is now this database's own; existing keys no longer verify");
+        }
         Command::Openapi | Command::Probe { .. } => {}
     }
     Ok(())
+}
+
+async fn backup(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
+    if file.exists() {
+        anyhow::bail!("{} exists already: choose a new file", file.display());
+    }
+    let store = llavero_store::Store::connect(settings.database_url.expose(), 1)
+        .await
+        .context("connecting to the database (LLAVERO_DATABASE_URL)")?;
+    match store
+        .backup_into(file)
+        .await
+        .context("writing the backup")?
+    {
+        Some(()) => {
+            println!("llavero: backed up the database to {}", file.display());
+            match (&settings.key_pepper, settings.sqlite_path()) {
+                (Some(_), _) => println!(
+                    "llavero: keep LLAVERO_KEY_PEPPER with it: without that pepper no key in the backup verifies"
+                ),
+                (None, Some(db)) => println!(
+                    "llavero: keep {} with it: without that pepper no key in the backup verifies",
+                    db.parent()
+                        .unwrap_or(std::path::Path::new("."))
+                        .join("llavero.pepper")
+                        .display()
+                ),
+                (None, None) => {}
+            }
+            Ok(())
+        }
+        None => anyhow::bail!(
+            "this is a PostgreSQL database: back it up with pg_dump (docs/operations.md), \
+             and keep LLAVERO_KEY_PEPPER with it"
+        ),
+    }
 }
 
 async fn add_user(settings: &Settings, username: &str, admin: bool) -> anyhow::Result<()> {

@@ -18,14 +18,14 @@
 //! Where it may connect: the URL is checked again before each attempt
 //! (the operator may have turned plain http off since), redirects are not
 //! followed, and every address a name resolves to is checked at connect
-//! time, so a name that later points at a metadata service is refused
-//! ([`GuardedResolver`]).
+//! time, so a name that later points at a private or metadata address is
+//! refused ([`GuardedResolver`]) and recorded as "address not allowed".
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use llavero_domain::webhook::{check_url, next_attempt, refused_address, sign};
+use llavero_domain::webhook::{next_attempt, sign, Reach, UrlRefused};
 use llavero_domain::Pepper;
 use llavero_store::webhook_deliveries::{Claimed, Outcome};
 use llavero_store::Store;
@@ -43,18 +43,39 @@ const LEASE: Duration = Duration::from_secs(30);
 /// How often the outbox is polled when nothing wakes the dispatcher.
 const POLL: Duration = Duration::from_secs(1);
 
-/// Resolves names with the system resolver, refusing any name that
-/// resolves to an address no server should call.
+/// What a failed attempt records when the address was refused: never the
+/// address itself (the admin reading it must learn nothing about the
+/// network behind Llavero).
+const NOT_ALLOWED: &str = "address not allowed";
+
+/// The resolver's refusal, found again in the error chain by its type.
 #[derive(Debug)]
-struct GuardedResolver;
+struct NotAllowed;
+
+impl std::fmt::Display for NotAllowed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(NOT_ALLOWED)
+    }
+}
+
+impl std::error::Error for NotAllowed {}
+
+/// Resolves names with the system resolver, refusing any name that
+/// resolves to an address webhooks may not reach.
+#[derive(Debug)]
+struct GuardedResolver(Arc<Reach>);
 
 impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
+        let reach = self.0.clone();
         Box::pin(async move {
             let addrs: Vec<SocketAddr> =
                 tokio::net::lookup_host((name.as_str(), 0)).await?.collect();
-            if let Some(why) = addrs.iter().find_map(|a| refused_address(a.ip())) {
-                return Err(format!("{} resolves to {why}", name.as_str()).into());
+            if addrs
+                .iter()
+                .any(|a| reach.refused_address(a.ip()).is_some())
+            {
+                return Err(Box::new(NotAllowed) as Box<dyn std::error::Error + Send + Sync>);
             }
             let addrs: Addrs = Box::new(addrs.into_iter());
             Ok(addrs)
@@ -62,13 +83,16 @@ impl Resolve for GuardedResolver {
     }
 }
 
-/// The HTTP client deliveries go through.
-fn client() -> anyhow::Result<reqwest::Client> {
+/// The HTTP client deliveries go through: no proxy from the environment
+/// (`HTTPS_PROXY` would carry every delivery past the address checks),
+/// no redirects, every resolved address checked.
+fn client(reach: Arc<Reach>) -> anyhow::Result<reqwest::Client> {
     Ok(reqwest::Client::builder()
         .timeout(ATTEMPT_TIMEOUT)
         .connect_timeout(Duration::from_secs(5))
         .redirect(reqwest::redirect::Policy::none())
-        .dns_resolver(Arc::new(GuardedResolver))
+        .no_proxy()
+        .dns_resolver(Arc::new(GuardedResolver(reach)))
         .user_agent(concat!("Llavero-Webhooks/", env!("CARGO_PKG_VERSION")))
         .build()?)
 }
@@ -78,14 +102,14 @@ fn client() -> anyhow::Result<reqwest::Client> {
 pub struct Dispatcher {
     pub store: Store,
     pub pepper: Pepper,
-    pub allow_http: bool,
+    pub reach: Arc<Reach>,
     pub metrics: Arc<Metrics>,
 }
 
 impl Dispatcher {
     /// Sends deliveries until aborted.
     pub async fn run(self) {
-        let client = match client() {
+        let client = match client(self.reach.clone()) {
             Ok(c) => c,
             Err(e) => {
                 tracing::error!(error = %e, "webhooks are off: no HTTP client");
@@ -157,7 +181,12 @@ async fn attempt(client: reqwest::Client, d: Dispatcher, c: Claimed) {
 
 /// POSTs the delivery; the answer's status, or why there was none.
 async fn send(client: &reqwest::Client, d: &Dispatcher, c: &Claimed) -> Result<u16, String> {
-    let url = check_url(&c.url, d.allow_http)?;
+    // Checked again: the operator may have narrowed the reach since. A
+    // refusal names the reason (which never holds the address).
+    let url = d.reach.check_url(&c.url).map_err(|refused| match refused {
+        UrlRefused::Address(_) => NOT_ALLOWED.to_owned(),
+        UrlRefused::Invalid(why) => why,
+    })?;
     let seed =
         hex::decode(&c.secret_seed).map_err(|_| "the endpoint's secret is damaged".to_owned())?;
     let secret = d.pepper.webhook_secret(&seed);
@@ -189,11 +218,53 @@ fn describe(e: reqwest::Error) -> String {
     let mut cause = std::error::Error::source(&e);
     let mut deepest = None;
     while let Some(c) = cause {
+        if c.is::<NotAllowed>() {
+            return NOT_ALLOWED.to_owned();
+        }
         deepest = Some(c.to_string());
         cause = c.source();
     }
     match deepest {
         Some(d) => format!("{kind}: {d}"),
         None => kind.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_name_that_resolves_to_a_refused_address_fails_without_naming_it() {
+        let resolver = GuardedResolver(Arc::new(Reach::default()));
+        let name = Name::from_str("localhost").unwrap();
+        let err = match resolver.resolve(name).await {
+            Ok(_) => panic!("localhost resolved for a webhook"),
+            Err(e) => e,
+        };
+        assert!(err.is::<NotAllowed>());
+        assert_eq!(err.to_string(), NOT_ALLOWED);
+        // Allowed networks are reached.
+        let open = GuardedResolver(Arc::new(Reach {
+            allow_http: true,
+            allow_networks: vec!["127.0.0.0/8".parse().unwrap(), "::1/128".parse().unwrap()],
+        }));
+        assert!(open
+            .resolve(Name::from_str("localhost").unwrap())
+            .await
+            .is_ok());
+    }
+
+    #[tokio::test]
+    async fn the_client_records_a_refused_name_as_not_allowed() {
+        let client = client(Arc::new(Reach {
+            allow_http: true,
+            allow_networks: Vec::new(),
+        }))
+        .unwrap();
+        let err = client.post("http://localhost:9/").send().await.unwrap_err();
+        assert_eq!(describe(err), NOT_ALLOWED);
     }
 }

@@ -13,6 +13,7 @@ pub mod bootstrap;
 pub mod cli;
 pub mod client_ip;
 pub mod configuration;
+pub mod cross_origin;
 pub mod dispatch;
 pub mod error;
 pub mod github_keys;

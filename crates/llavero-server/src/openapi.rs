@@ -73,6 +73,11 @@ impl Modify for SecuritySchemes {
             "The service token configured as LLAVERO_VERIFY_TOKEN (gateways only).".to_owned(),
         );
         components.add_security_scheme("service_token", SecurityScheme::Http(service));
+        let mut leaks = Http::new(HttpAuthScheme::Bearer);
+        leaks.description = Some(
+            "The token configured as LLAVERO_LEAKS_TOKEN (the operator's leak scanners only; the verify token is refused).".to_owned(),
+        );
+        components.add_security_scheme("leaks_token", SecurityScheme::Http(leaks));
         components.add_security_scheme(
             "github_signature",
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(

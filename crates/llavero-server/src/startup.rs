@@ -57,6 +57,8 @@ pub struct Application {
     verifier: Arc<Verifier>,
     housekeeping: tokio::task::JoinHandle<()>,
     dispatcher: tokio::task::JoinHandle<()>,
+    /// The second listener, serving only `/metrics`, and its address.
+    metrics: Option<(Server, std::net::SocketAddr)>,
 }
 
 /// Connects to the database named in `settings` and applies migrations.
@@ -94,6 +96,7 @@ impl Application {
         let pepper = bootstrap::resolve_pepper(&settings)?;
         let settings_sender = settings.webhook_sender;
         let store = connect_and_migrate(&settings).await?;
+        bootstrap::check_pepper(&store, &pepper).await?;
         bootstrap::bootstrap_admin(&store, &settings).await?;
 
         let listener = TcpListener::bind(settings.listen)
@@ -125,6 +128,8 @@ impl Application {
             own_api: settings.own_api(bound),
             brand: settings.brand.clone(),
             verify_token: settings.verify_token.clone(),
+            leaks_token: settings.leaks_token.clone(),
+            metrics_token: settings.metrics_token.clone(),
             trusted_proxies: Arc::new(settings.trusted_proxies.clone()),
             sessions,
             https: settings.secure_cookies(),
@@ -133,7 +138,7 @@ impl Application {
             key_policy: Arc::new(settings.key_policy.clone()),
             metrics: Arc::new(Metrics::default()),
             verifier: verifier.clone(),
-            webhook_allow_http: settings.webhook_allow_http,
+            webhook_reach: Arc::new(settings.webhook_reach.clone()),
             github_keys: settings
                 .github_scanning_keys
                 .clone()
@@ -152,7 +157,7 @@ impl Application {
         let dispatcher = Dispatcher {
             store: store.clone(),
             pepper: state.pepper.clone(),
-            allow_http: settings.webhook_allow_http,
+            reach: Arc::new(settings.webhook_reach.clone()),
             metrics: state.metrics.clone(),
         };
         let dispatcher = tokio::spawn(async move {
@@ -178,7 +183,17 @@ impl Application {
             }
             tracing::info!(dir = %dir.display(), "serving the web app at /");
         }
-        let server = run(listener, state, &settings)?;
+        let metrics = match settings.metrics_listen {
+            Some(addr) => {
+                let listener = TcpListener::bind(addr)
+                    .with_context(|| format!("binding {addr} (LLAVERO_METRICS_LISTEN)"))?;
+                let bound = listener.local_addr()?;
+                Some((run_metrics(listener, state.clone())?, bound))
+            }
+            None => None,
+        };
+        let public_origin = crate::cross_origin::origin_of(&settings.public_url(bound));
+        let server = run(listener, state, &settings, public_origin)?;
         tracing::info!(
             listen = %settings.listen,
             port,
@@ -192,6 +207,7 @@ impl Application {
             verifier,
             housekeeping,
             dispatcher,
+            metrics,
         })
     }
 
@@ -205,6 +221,11 @@ impl Application {
         self.address
     }
 
+    /// Where the second listener serves `/metrics`, when there is one.
+    pub fn metrics_address(&self) -> Option<std::net::SocketAddr> {
+        self.metrics.as_ref().map(|(_, addr)| *addr)
+    }
+
     /// A handle to stop the server gracefully.
     pub fn handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
@@ -214,7 +235,15 @@ impl Application {
     ///
     /// After the last request, pending last uses are written.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let metrics = self.metrics.map(|(server, _)| {
+            let handle = server.handle();
+            tokio::spawn(server);
+            handle
+        });
         let result = self.server.await;
+        if let Some(handle) = metrics {
+            handle.stop(true).await;
+        }
         self.housekeeping.abort();
         // Attempts cut short here keep their lease; it runs out and the
         // delivery is sent again (at least once, same webhook-id).
@@ -224,13 +253,19 @@ impl Application {
     }
 }
 
-fn run(listener: TcpListener, state: AppState, settings: &Settings) -> anyhow::Result<Server> {
+fn run(
+    listener: TcpListener,
+    state: AppState,
+    settings: &Settings,
+    public_origin: String,
+) -> anyhow::Result<Server> {
     let web_dir = settings.web_dir.clone();
     let state = web::Data::new(state);
     let doc = web::Data::new(DocumentJson(Arc::new(openapi::document_json())));
     let request_id = HeaderName::from_static("x-request-id");
     let known = web::Data::new(routes::fallback::KnownPaths::new(openapi::allowed_methods()));
     let https = settings.secure_cookies();
+    let metrics_elsewhere = settings.metrics_listen.is_some();
     let server = HttpServer::new(move || {
         let request_id = request_id.clone();
         let (app, _) = openapi::api_app();
@@ -245,7 +280,13 @@ fn run(listener: TcpListener, state: AppState, settings: &Settings) -> anyhow::R
             .app_data(web::QueryConfig::default().error_handler(error::query_error))
             .route("/healthz", web::get().to(routes::health::healthz))
             .route("/readyz", web::get().to(routes::health::readyz))
-            .route("/metrics", web::get().to(routes::health::metrics))
+            // With a second listener for metrics, this one has none
+            // (the fallback answers 404).
+            .configure(|cfg| {
+                if !metrics_elsewhere {
+                    cfg.route("/metrics", web::get().to(routes::health::metrics));
+                }
+            })
             .route(
                 "/docs",
                 web::get().to(|| async {
@@ -265,6 +306,35 @@ fn run(listener: TcpListener, state: AppState, settings: &Settings) -> anyhow::R
             })
             .app_data(known.clone())
             .default_service(web::to(routes::fallback::fallback))
+            // Cookie-authenticated changes from another origin stop here,
+            // before any handler (see `cross_origin`).
+            .wrap_fn({
+                let cookie = state.sessions.cookie_name();
+                let public_origin = public_origin.clone();
+                move |req, srv| {
+                    let checked = crate::cross_origin::applies(
+                        req.method(),
+                        req.path(),
+                        req.headers(),
+                        req.cookie(cookie).is_some(),
+                    );
+                    let refused =
+                        checked && !crate::cross_origin::same_origin(req.headers(), &public_origin);
+                    let call = if refused { Err(req) } else { Ok(srv.call(req)) };
+                    async move {
+                        match call {
+                            Err(req) => {
+                                let refused = error::ApiError::new(
+                                    llavero_types::ErrorCode::OriginRefused,
+                                    crate::cross_origin::REFUSED,
+                                );
+                                Ok(req.error_response(refused).map_into_right_body())
+                            }
+                            Ok(call) => Ok(call.await?.map_into_left_body()),
+                        }
+                    }
+                }
+            })
             // Count and time every answer under its route pattern.
             .wrap_fn({
                 let state = state.clone();
@@ -321,6 +391,23 @@ fn run(listener: TcpListener, state: AppState, settings: &Settings) -> anyhow::R
         None => server,
     };
     let server = server.listen(listener)?.shutdown_timeout(30).run();
+    Ok(server)
+}
+
+/// The operator's listener (`LLAVERO_METRICS_LISTEN`): `/metrics` and
+/// nothing else, one worker, no access log (a scraper every few seconds
+/// is not news).
+fn run_metrics(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
+    let state = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        actix_web::App::new()
+            .app_data(state.clone())
+            .route("/metrics", web::get().to(routes::health::metrics))
+    })
+    .workers(1)
+    .listen(listener)?
+    .shutdown_timeout(1)
+    .run();
     Ok(server)
 }
 

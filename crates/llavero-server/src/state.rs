@@ -27,6 +27,10 @@ pub struct AppState {
     pub own_api: String,
     pub brand: String,
     pub verify_token: Option<Secret<String>>,
+    /// The bearer `/metrics` asks for (`None`: none).
+    pub metrics_token: Option<Secret<String>>,
+    /// The operator's leak scanners' token (`POST /leaks`).
+    pub leaks_token: Option<Secret<String>>,
     pub trusted_proxies: Arc<Vec<IpNet>>,
     pub sessions: SessionPolicy,
     /// Served over https (`LLAVERO_PUBLIC_URL`): HSTS on every answer.
@@ -38,8 +42,8 @@ pub struct AppState {
     pub key_policy: Arc<KeyPolicy>,
     pub metrics: Arc<Metrics>,
     pub verifier: Arc<Verifier>,
-    /// Webhooks may use plain http to any host.
-    pub webhook_allow_http: bool,
+    /// Where webhooks may be sent.
+    pub webhook_reach: Arc<llavero_domain::webhook::Reach>,
     /// GitHub's secret-scanning keys; `None`: `/leaks/github` answers 503.
     pub github_keys: Option<Arc<GithubKeys>>,
     /// The identity provider users may sign in through.

@@ -7,7 +7,9 @@
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::EnvFilter;
 
+use crate::client_ip::client_ip;
 use crate::configuration::LogFormat;
+use crate::state::AppState;
 
 /// Installs the global subscriber writing to `writer`. Returns `false` when
 /// one is already installed (as in tests that share a process).
@@ -26,14 +28,20 @@ where
     }
 }
 
-/// The request span of every request: tracing-actix-web's own, except that
-/// an error answer's `Display` and `Debug` are formatted only when the span
-/// is recorded (the default formats both for every error answer even when
-/// the level filters the span out, which made a flood of refused keys cost
-/// a quarter more than a flood of accepted ones), and that the identity
-/// provider's callback is logged without its query, which carries the
-/// authorization code and the `state`; and that no span is built at all
-/// when the level is above `info` (3 % of a hot verification under `perf`).
+/// The request span of every request: tracing-actix-web's fields, with
+/// these differences:
+/// - `http.client_ip` is the address the trusted-proxy logic derived
+///   ([`crate::client_ip`]), never a client-supplied `X-Forwarded-For` or
+///   `Forwarded` from an untrusted peer (the default span takes either at
+///   its word, so anyone could write any address into the log);
+/// - an error answer's `Display` and `Debug` are formatted only when the
+///   span is recorded (the default formats both for every error answer
+///   even when the level filters the span out, which made a flood of
+///   refused keys cost a quarter more than a flood of accepted ones);
+/// - the identity provider's callback is logged without its query, which
+///   carries the authorization code and the `state`;
+/// - no span is built at all when the level is above `info` (3 % of a hot
+///   verification under `perf`).
 pub struct RequestSpans;
 
 /// The path whose query is never logged.
@@ -41,32 +49,50 @@ pub const OIDC_CALLBACK: &str = "/api/v1/auth/oidc/callback";
 
 impl tracing_actix_web::RootSpanBuilder for RequestSpans {
     fn on_request_start(request: &actix_web::dev::ServiceRequest) -> tracing::Span {
-        // Below `info` no request span is recorded: skip building one (the
-        // default builder reads the connection's addresses, the route and
-        // the user agent first, whatever the level).
+        use actix_web::HttpMessage;
+        // Below `info` no request span is recorded: skip building one.
         if tracing::level_filters::LevelFilter::current() < tracing::Level::INFO {
             return tracing::Span::none();
         }
-        if request.path() == OIDC_CALLBACK {
-            use actix_web::HttpMessage;
-            let request_id = request
-                .extensions()
-                .get::<tracing_actix_web::RequestId>()
+        let request_id = request
+            .extensions()
+            .get::<tracing_actix_web::RequestId>()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let client = request
+            .app_data::<actix_web::web::Data<AppState>>()
+            .and_then(|state| client_ip(request.request(), &state.trusted_proxies))
+            .unwrap_or_default();
+        let route = request.match_pattern().unwrap_or_default();
+        let target = if request.path() == OIDC_CALLBACK {
+            OIDC_CALLBACK.to_owned()
+        } else {
+            request
+                .uri()
+                .path_and_query()
                 .map(ToString::to_string)
-                .unwrap_or_default();
-            return tracing::info_span!(
-                "HTTP request",
-                http.method = %request.method(),
-                http.route = OIDC_CALLBACK,
-                http.target = OIDC_CALLBACK,
-                http.status_code = tracing::field::Empty,
-                otel.status_code = tracing::field::Empty,
-                request_id = %request_id,
-                exception.message = tracing::field::Empty,
-                exception.details = tracing::field::Empty,
-            );
-        }
-        tracing_actix_web::DefaultRootSpanBuilder::on_request_start(request)
+                .unwrap_or_default()
+        };
+        let user_agent = request
+            .headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        tracing::info_span!(
+            "HTTP request",
+            http.method = %request.method(),
+            http.route = %route,
+            http.flavor = ?request.version(),
+            http.client_ip = %client,
+            http.user_agent = %user_agent,
+            http.target = %target,
+            otel.kind = "server",
+            request_id = %request_id,
+            http.status_code = tracing::field::Empty,
+            otel.status_code = tracing::field::Empty,
+            exception.message = tracing::field::Empty,
+            exception.details = tracing::field::Empty,
+        )
     }
 
     fn on_request_end<B: actix_web::body::MessageBody>(

@@ -4,11 +4,16 @@
 //! and taken *before* any password work, so parallel guesses get no more
 //! checks than sequential ones.
 //!
-//! Sign-in is limited per (account, address), and per address across
-//! accounts — never per account alone: an attacker guessing from some
-//! addresses must not lock the owner out from another. Addresses are
-//! grouped as one client holds them: an IPv4 address alone, an IPv6 /64
-//! whole (one host gets a whole /64 to rotate through).
+//! Sign-in follows OWASP's *device cookie* scheme. A browser that signed
+//! in to an account before carries a device cookie for it
+//! (`crate::auth::device`) and is limited per device only: an attacker,
+//! who has no such cookie, can never lock the owner out. Every other
+//! attempt is limited per (account, address), per address across
+//! accounts, and per account across all addresses — the last closing the
+//! distributed guessing that the first two allowed (a /48 holds 65,536
+//! /64s, each with its own per-address allowance). Addresses are grouped
+//! as one client holds them: an IPv4 address alone, an IPv6 /64 whole
+//! (one host gets a whole /64 to rotate through).
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
@@ -29,6 +34,23 @@ pub const PER_ACCOUNT_AND_ADDRESS: Limit = Limit {
 pub const PER_ADDRESS: Limit = Limit {
     max: 50,
     window: WINDOW,
+};
+
+/// Password checks per device (a browser with a valid device cookie for
+/// the account) in any [`WINDOW`].
+pub const PER_DEVICE: Limit = Limit {
+    max: 10,
+    window: WINDOW,
+};
+
+/// Failed password checks per account from browsers without its device
+/// cookie, across every address: 15 in any 7.5 minutes, so at most 30 in
+/// any [`WINDOW`] (a span of 15 minutes overlaps three of the store's
+/// windows, and any two adjacent ones hold at most 15), and a new browser
+/// waits at most two windows — 15 minutes — after a burst.
+pub const PER_ACCOUNT_UNTRUSTED: Limit = Limit {
+    max: 15,
+    window: Duration::from_secs(15 * 60 / 2),
 };
 
 /// The client group an address belongs to (see the module docs).
@@ -70,11 +92,32 @@ pub fn address_group(ip: Option<&str>) -> String {
         .map_or_else(|| "-".to_owned(), |g| g.to_string())
 }
 
-/// The sign-in buckets of `username` from `ip`: (account, address), then
-/// address.
-pub fn sign_in_buckets(username: &str, ip: Option<&str>) -> [(String, Limit); 2] {
+/// The buckets a password check of `username` from `ip` takes: with a
+/// device cookie for the account (`device`, its id), that device's alone;
+/// else (account, address), address, and the account's untrusted budget.
+/// The first bucket is reset by a right password; the others get that
+/// attempt back.
+pub fn sign_in_buckets(
+    username: &str,
+    ip: Option<&str>,
+    device: Option<&str>,
+) -> Vec<(String, Limit)> {
+    let username = username.to_ascii_lowercase();
+    match device {
+        Some(device) => vec![(format!("login-device:{device}"), PER_DEVICE)],
+        None => {
+            let mut buckets = password_check_buckets(&username, ip);
+            buckets.push((format!("login-untrusted:{username}"), PER_ACCOUNT_UNTRUSTED));
+            buckets
+        }
+    }
+}
+
+/// The buckets of a signed-in user's current-password check (changing
+/// it): (account, address), then address.
+pub fn password_check_buckets(username: &str, ip: Option<&str>) -> Vec<(String, Limit)> {
     let group = address_group(ip);
-    [
+    vec![
         (
             format!("login:{}@{group}", username.to_ascii_lowercase()),
             PER_ACCOUNT_AND_ADDRESS,
@@ -133,10 +176,22 @@ mod tests {
 
     #[test]
     fn an_account_is_limited_per_address_not_alone() {
-        let [(a, _), (from_a, _)] = sign_in_buckets("Ana", Some("192.0.2.1"));
-        let [(b, _), _] = sign_in_buckets("ana", Some("192.0.2.2"));
-        assert_ne!(a, b);
-        assert_eq!(from_a, "login-from:192.0.2.1");
+        let a = sign_in_buckets("Ana", Some("192.0.2.1"), None);
+        let b = sign_in_buckets("ana", Some("192.0.2.2"), None);
+        assert_ne!(a[0], b[0]);
+        assert_eq!(a[1].0, "login-from:192.0.2.1");
+        // Across addresses, one budget per account.
+        assert_eq!(a[2], b[2]);
+        assert_eq!(a[2].0, "login-untrusted:ana");
+    }
+
+    #[test]
+    fn a_known_device_is_limited_alone() {
+        let d = sign_in_buckets("ana", Some("192.0.2.1"), Some("d1"));
+        assert_eq!(d, vec![("login-device:d1".to_owned(), PER_DEVICE)]);
+        // The untrusted budget: at most 30 in 15 minutes, over in 15.
+        assert_eq!(PER_ACCOUNT_UNTRUSTED.max * 2, 30);
+        assert_eq!(PER_ACCOUNT_UNTRUSTED.window * 2, WINDOW);
     }
 
     #[test]

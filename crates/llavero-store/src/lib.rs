@@ -16,6 +16,7 @@ pub mod api_keys;
 mod columns;
 pub mod entity;
 pub mod expiry;
+pub mod instance;
 pub mod leaks;
 pub mod migration;
 pub mod notify;

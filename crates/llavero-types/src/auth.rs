@@ -41,6 +41,21 @@ pub struct MeResponse {
     pub data: Me,
 }
 
+/// Where the browser goes after signing out here: the identity provider's
+/// end-session page, or `/login`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SignedOut {
+    pub location: String,
+}
+
+/// `POST /auth/oidc/logout`'s answer to a program that asks for JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SignedOutResponse {
+    pub data: SignedOut,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,6 +12,10 @@ pub struct Info {
     pub brand: String,
     /// The server's version.
     pub version: String,
+    /// The git commit the server was built from (`unknown` when the build
+    /// had none).
+    #[serde(default)]
+    pub commit: String,
     /// The longest lifetime a key may have, in days; null: unlimited.
     #[serde(default)]
     pub key_max_lifetime_days: Option<u32>,

@@ -24,7 +24,7 @@ mod verify;
 mod webhooks;
 
 pub use activity::{ActivityAction, ActivityEvent, ActivityFilter, ActivityList, Actor, KeyRef};
-pub use auth::{ChangePassword, LoginRequest, Me, MeResponse};
+pub use auth::{ChangePassword, LoginRequest, Me, MeResponse, SignedOut, SignedOutResponse};
 pub use info::{Info, InfoResponse, SignInMethod};
 pub use keys::{
     ApiKey, ApiKeyCreated, ApiKeyList, ApiKeyResponse, CreateApiKey, RollApiKey, UpdateApiKey,

@@ -97,6 +97,9 @@ pub enum ErrorCode {
     KeyNotAllowed,
     /// 403: the key may not be used from this client address.
     IpNotAllowed,
+    /// 403: a cookie-authenticated change sent from another site (its
+    /// `Sec-Fetch-Site` or `Origin` says so).
+    OriginRefused,
     /// 403: the key lacks the scope this needs.
     ScopeMissing,
     /// 403: a key asked to grant more than it holds (broader scopes, wider
@@ -158,8 +161,10 @@ pub enum ErrorCode {
     /// 503: the server is at its limit for this kind of work; retry after
     /// `Retry-After`.
     Busy,
-    /// 503: the operator has not configured this (see the README).
+    /// 404: the operator has not turned this feature on (see the README).
     NotConfigured,
+    /// 503: GitHub's secret-scanning public keys cannot be read right now.
+    GithubKeysUnavailable,
     /// 503: the identity provider cannot be reached (or answered nonsense);
     /// retry later.
     OidcUnavailable,
@@ -193,6 +198,7 @@ impl ErrorCode {
             ErrorCode::LocalLoginDisabled => "local_login_disabled",
             ErrorCode::KeyNotAllowed => "key_not_allowed",
             ErrorCode::IpNotAllowed => "ip_not_allowed",
+            ErrorCode::OriginRefused => "origin_refused",
             ErrorCode::ScopeMissing => "scope_missing",
             ErrorCode::GrantExceeded => "grant_exceeded",
             ErrorCode::NotFound => "not_found",
@@ -222,6 +228,7 @@ impl ErrorCode {
             ErrorCode::VerificationDisabled => "verification_disabled",
             ErrorCode::Busy => "busy",
             ErrorCode::NotConfigured => "not_configured",
+            ErrorCode::GithubKeysUnavailable => "github_keys_unavailable",
             ErrorCode::OidcUnavailable => "oidc_unavailable",
         }
     }
@@ -314,7 +321,9 @@ mod tests {
             ErrorCode::VerificationDisabled,
             ErrorCode::Busy,
             ErrorCode::NotConfigured,
+            ErrorCode::GithubKeysUnavailable,
             ErrorCode::OidcUnavailable,
+            ErrorCode::OriginRefused,
         ];
         for code in all {
             let json = serde_json::to_string(&code).unwrap_or_default();

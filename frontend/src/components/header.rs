@@ -37,7 +37,10 @@ pub fn Header() -> impl IntoView {
             .user
             .with_untracked(|u| u.as_ref().is_some_and(|u| u.oidc))
         {
-            return crate::browser::go("/api/v1/auth/oidc/logout");
+            return leptos::task::spawn_local(async move {
+                let next = api::oidc_logout().await;
+                crate::browser::go(next.as_deref().unwrap_or("/login"));
+            });
         }
         leptos::task::spawn_local(async move {
             let _ = api::logout().await;

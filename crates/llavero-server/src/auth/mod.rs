@@ -12,6 +12,8 @@
 //!   its revocation. A key with scopes but without `llavero:manage` may not
 //!   use Llavero's own API at all (403 `scope_missing`): it was made for
 //!   the portal's API only.
+//! - [`AdminSession`]: an admin with a session, never a key: what creates
+//!   or changes users and webhooks, which would outlive a stolen key.
 //! - [`SignedIn`]: a caller with a session, never a key (not even one
 //!   granted `llavero:manage`): what acts on the account itself — its
 //!   password, all of its sessions.
@@ -22,6 +24,7 @@
 //! Key checking itself is the verifier's (`crate::verification`), shared
 //! with `/verify`; cookies and session lifetimes are in [`session`].
 
+pub mod device;
 pub mod session;
 
 use std::future::Future;
@@ -295,9 +298,8 @@ impl FromRequest for SignedIn {
     }
 }
 
-/// An admin allowed to change users and their keys: signed in with a
-/// session, or holding a key granted `llavero:manage` (which
-/// `routes::users` keeps away from admins and passwords).
+/// An admin allowed to act on users' keys: signed in with a session, or
+/// holding a key granted `llavero:manage`.
 #[derive(Debug, Clone)]
 pub struct AdminManager(pub Caller);
 
@@ -308,6 +310,33 @@ impl FromRequest for AdminManager {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move { Ok(AdminManager(managing(admin(authenticate(req).await?)?)?)) })
+    }
+}
+
+/// An admin signed in with a session: no key, not even one granted
+/// `llavero:manage`. What a stolen key must never be able to leave behind
+/// goes through it — users (created, disabled, promoted, given a password)
+/// and webhooks (a standing copy of every event, or a probe of the
+/// network) outlive the key's revocation; keys themselves do not.
+#[derive(Debug, Clone)]
+pub struct AdminSession(pub Caller);
+
+impl FromRequest for AdminSession {
+    type Error = ApiError;
+    type Future = LocalFuture<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let caller = admin(authenticate(req).await?)?;
+            if caller.api_key.is_some() {
+                return Err(ApiError::new(
+                    ErrorCode::KeyNotAllowed,
+                    "users and webhooks are changed by a signed-in admin; no API key may do it",
+                ));
+            }
+            Ok(AdminSession(caller))
+        })
     }
 }
 
@@ -389,6 +418,51 @@ fn check_service(req: &HttpRequest) -> Result<Service, ApiError> {
             "key verification is disabled: the operator has not set LLAVERO_VERIFY_TOKEN",
         ));
     };
+    bearer_is(
+        req,
+        expected,
+        "verification needs the service token in Authorization: Bearer",
+    )?;
+    Ok(Service)
+}
+
+/// The operator's leak scanner, holding `LLAVERO_LEAKS_TOKEN` — a token of
+/// its own: the `/verify` token every gateway holds must not revoke keys.
+#[derive(Debug, Clone, Copy)]
+pub struct LeakScanner;
+
+impl FromRequest for LeakScanner {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(check_scanner(req))
+    }
+}
+
+fn check_scanner(req: &HttpRequest) -> Result<LeakScanner, ApiError> {
+    let state = state_of(req)?;
+    let Some(expected) = &state.leaks_token else {
+        return Err(ApiError::new(
+            ErrorCode::NotConfigured,
+            "leak reports from scanners are off: the operator has not set LLAVERO_LEAKS_TOKEN",
+        ));
+    };
+    bearer_is(
+        req,
+        expected,
+        "leak reports need the leaks token in Authorization: Bearer",
+    )?;
+    Ok(LeakScanner)
+}
+
+/// Whether `req` carries `expected` as its bearer (compared in constant
+/// time); else 401 `service_token_invalid` saying `what`.
+fn bearer_is(
+    req: &HttpRequest,
+    expected: &llavero_domain::Secret<String>,
+    what: &'static str,
+) -> Result<(), ApiError> {
     let presented = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -396,11 +470,8 @@ fn check_service(req: &HttpRequest) -> Result<Service, ApiError> {
         .and_then(|s| s.strip_prefix("Bearer "))
         .unwrap_or("");
     if constant_time_eq(presented.as_bytes(), expected.expose().as_bytes()) {
-        Ok(Service)
+        Ok(())
     } else {
-        Err(ApiError::new(
-            ErrorCode::ServiceTokenInvalid,
-            "verification needs the service token in Authorization: Bearer",
-        ))
+        Err(ApiError::new(ErrorCode::ServiceTokenInvalid, what))
     }
 }

@@ -74,6 +74,15 @@ pub struct Settings {
     pub key_pepper: Option<Secret<String>>,
     /// `None`: `/verify` answers 503.
     pub verify_token: Option<Secret<String>>,
+    /// The token of the operator's leak scanners (`POST /leaks`); `None`:
+    /// `/leaks` answers 404 `not_configured`.
+    pub leaks_token: Option<Secret<String>>,
+    /// A second listener that serves only `/metrics`; when set, the main
+    /// listener answers 404 there.
+    pub metrics_listen: Option<SocketAddr>,
+    /// The bearer `/metrics` asks for on the main listener (when there is
+    /// no second listener); `None`: `/metrics` is open.
+    pub metrics_token: Option<Secret<String>>,
     pub admin_username: Option<String>,
     pub admin_password: Option<Secret<String>>,
     pub trusted_proxies: Vec<IpNet>,
@@ -108,8 +117,9 @@ pub struct Settings {
     /// How often ended sessions, old usage and (with the policy) unused keys
     /// are swept.
     pub housekeeping: Duration,
-    /// Webhooks may use plain `http://` to any host (else only loopback).
-    pub webhook_allow_http: bool,
+    /// Where webhooks may be sent: `https` to globally routable addresses,
+    /// plus the networks listed, and plain `http` when allowed.
+    pub webhook_reach: llavero_domain::webhook::Reach,
     /// This replica sends webhook deliveries (else it only writes events,
     /// for a replica that may not reach receivers).
     pub webhook_sender: bool,
@@ -158,6 +168,8 @@ impl Settings {
         for name in [
             "LLAVERO_KEY_PEPPER",
             "LLAVERO_VERIFY_TOKEN",
+            "LLAVERO_LEAKS_TOKEN",
+            "LLAVERO_METRICS_TOKEN",
             "LLAVERO_ADMIN_PASSWORD",
             "LLAVERO_DATABASE_URL",
             "LLAVERO_OIDC_CLIENT_SECRET",
@@ -203,17 +215,35 @@ impl Settings {
             None => KeyPrefix::default(),
         };
 
-        let verify_token = var("LLAVERO_VERIFY_TOKEN");
-        if let Some(t) = &verify_token {
-            if t.len() < MIN_VERIFY_TOKEN_LEN {
-                return Err(ConfigError(format!(
-                    "LLAVERO_VERIFY_TOKEN must be at least {MIN_VERIFY_TOKEN_LEN} characters"
-                )));
+        let token = |name: &str| -> Result<Option<String>, ConfigError> {
+            match var(name) {
+                Some(t) if t.len() < MIN_VERIFY_TOKEN_LEN => Err(ConfigError(format!(
+                    "{name} must be at least {MIN_VERIFY_TOKEN_LEN} characters"
+                ))),
+                t => Ok(t),
             }
+        };
+        let verify_token = token("LLAVERO_VERIFY_TOKEN")?;
+        let leaks_token = token("LLAVERO_LEAKS_TOKEN")?;
+        let metrics_token = token("LLAVERO_METRICS_TOKEN")?;
+        if leaks_token.is_some() && leaks_token == verify_token {
+            return Err(ConfigError(
+                "LLAVERO_LEAKS_TOKEN must differ from LLAVERO_VERIFY_TOKEN: \
+                 a gateway's token must not revoke keys"
+                    .to_owned(),
+            ));
         }
+        let metrics_listen = match var("LLAVERO_METRICS_LISTEN") {
+            Some(raw) => Some(raw.parse::<SocketAddr>().map_err(|_| {
+                ConfigError(format!(
+                    "LLAVERO_METRICS_LISTEN={raw:?} is not an address like 127.0.0.1:9464"
+                ))
+            })?),
+            None => None,
+        };
 
         let trusted_proxies = match var("LLAVERO_TRUSTED_PROXIES") {
-            Some(list) => parse_proxies(&list)?,
+            Some(list) => parse_networks("LLAVERO_TRUSTED_PROXIES", &list)?,
             None => Vec::new(),
         };
 
@@ -265,7 +295,13 @@ impl Settings {
                 ))),
             }
         };
-        let webhook_allow_http = flag("LLAVERO_WEBHOOK_ALLOW_HTTP", false)?;
+        let webhook_reach = llavero_domain::webhook::Reach {
+            allow_http: flag("LLAVERO_WEBHOOK_ALLOW_HTTP", false)?,
+            allow_networks: match var("LLAVERO_WEBHOOK_ALLOW_NETWORKS") {
+                Some(list) => parse_networks("LLAVERO_WEBHOOK_ALLOW_NETWORKS", &list)?,
+                None => Vec::new(),
+            },
+        };
         let webhook_sender = flag("LLAVERO_WEBHOOK_SENDER", true)?;
         let github_scanning_keys = var("LLAVERO_GITHUB_SCANNING_KEYS");
         if let Some(source) = &github_scanning_keys {
@@ -336,6 +372,9 @@ impl Settings {
             key_prefix,
             key_pepper: var("LLAVERO_KEY_PEPPER").map(Secret::new),
             verify_token: verify_token.map(Secret::new),
+            leaks_token: leaks_token.map(Secret::new),
+            metrics_listen,
+            metrics_token: metrics_token.map(Secret::new),
             admin_username: var("LLAVERO_ADMIN_USERNAME"),
             admin_password: var("LLAVERO_ADMIN_PASSWORD").map(Secret::new),
             trusted_proxies,
@@ -353,7 +392,7 @@ impl Settings {
             usage_flush: Duration::from_millis(flush_ms),
             revoke_unused_after_days: revoke_unused_after_days.map(|d| d as u32),
             housekeeping: Duration::from_secs(housekeeping_secs),
-            webhook_allow_http,
+            webhook_reach,
             webhook_sender,
             github_scanning_keys,
             workers: workers.map(|n| n as usize),
@@ -420,18 +459,15 @@ fn derived_public_url(listen: SocketAddr) -> String {
     }
 }
 
-fn parse_proxies(list: &str) -> Result<Vec<IpNet>, ConfigError> {
+/// A comma-separated list of IP addresses and CIDR networks.
+fn parse_networks(name: &str, list: &str) -> Result<Vec<IpNet>, ConfigError> {
     list.split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(|s| {
             s.parse::<IpNet>()
                 .or_else(|_| s.parse::<std::net::IpAddr>().map(IpNet::from))
-                .map_err(|_| {
-                    ConfigError(format!(
-                        "LLAVERO_TRUSTED_PROXIES: {s:?} is not an IP or CIDR"
-                    ))
-                })
+                .map_err(|_| ConfigError(format!("{name}: {s:?} is not an IP or CIDR")))
         })
         .collect()
 }

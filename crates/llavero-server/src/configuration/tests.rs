@@ -333,20 +333,72 @@ fn the_scope_catalogue_comes_from_the_file_with_descriptions_or_the_variable() {
 #[test]
 fn webhook_and_leak_settings_have_safe_defaults() {
     let s = settings(&[]).unwrap_or_else(|e| panic!("{e}"));
-    assert!(!s.webhook_allow_http);
+    assert_eq!(s.webhook_reach, llavero_domain::webhook::Reach::default());
     assert!(s.webhook_sender);
+    assert!(s.leaks_token.is_none() && s.metrics_token.is_none() && s.metrics_listen.is_none());
     assert_eq!(s.github_scanning_keys, None);
     let s = settings(&[
         ("LLAVERO_WEBHOOK_ALLOW_HTTP", "true"),
         ("LLAVERO_WEBHOOK_SENDER", "false"),
+        ("LLAVERO_WEBHOOK_ALLOW_NETWORKS", "127.0.0.0/8, 10.1.2.3"),
         ("LLAVERO_GITHUB_SCANNING_KEYS", "http://127.0.0.1:9000/keys"),
     ])
     .unwrap_or_else(|e| panic!("{e}"));
-    assert!(s.webhook_allow_http && !s.webhook_sender);
+    assert!(s.webhook_reach.allow_http && !s.webhook_sender);
+    assert_eq!(
+        s.webhook_reach.allow_networks,
+        [
+            "127.0.0.0/8".parse().unwrap(),
+            "10.1.2.3/32".parse().unwrap()
+        ]
+    );
     assert_eq!(
         s.github_scanning_keys.as_deref(),
         Some("http://127.0.0.1:9000/keys")
     );
+    let bad = settings(&[("LLAVERO_WEBHOOK_ALLOW_NETWORKS", "10.0.0.0/8,intranet")]).unwrap_err();
+    assert!(
+        bad.to_string().contains("LLAVERO_WEBHOOK_ALLOW_NETWORKS"),
+        "{bad}"
+    );
+}
+
+#[test]
+fn the_leaks_and_metrics_settings_are_checked() {
+    let token = "t".repeat(24);
+    let s = settings(&[
+        ("LLAVERO_LEAKS_TOKEN", &format!("l{token}")),
+        ("LLAVERO_METRICS_TOKEN", &format!("m{token}")),
+        ("LLAVERO_METRICS_LISTEN", "127.0.0.1:9464"),
+    ])
+    .unwrap();
+    assert_eq!(s.metrics_listen, Some("127.0.0.1:9464".parse().unwrap()));
+    assert!(s.leaks_token.is_some() && s.metrics_token.is_some());
+    for (bad, says) in [
+        (
+            vec![("LLAVERO_LEAKS_TOKEN", "short")],
+            "LLAVERO_LEAKS_TOKEN",
+        ),
+        (
+            vec![("LLAVERO_METRICS_TOKEN", "short")],
+            "LLAVERO_METRICS_TOKEN",
+        ),
+        (
+            vec![("LLAVERO_METRICS_LISTEN", "9464")],
+            "LLAVERO_METRICS_LISTEN",
+        ),
+        (
+            vec![
+                ("LLAVERO_LEAKS_TOKEN", token.as_str()),
+                ("LLAVERO_VERIFY_TOKEN", token.as_str()),
+            ],
+            "must differ",
+        ),
+    ] {
+        let e = settings(&bad).unwrap_err().to_string();
+        assert!(e.contains(says), "{e}");
+        assert!(!e.contains(&token), "the message shows the token: {e}");
+    }
 }
 
 #[test]

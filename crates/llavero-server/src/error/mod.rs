@@ -84,9 +84,12 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::LocalLoginDisabled
         | C::KeyNotAllowed
         | C::IpNotAllowed
+        | C::OriginRefused
         | C::ScopeMissing
         | C::GrantExceeded => StatusCode::FORBIDDEN,
-        C::NotFound => StatusCode::NOT_FOUND,
+        // A feature the operator left off is absent, not an outage: a
+        // scanner probing it must not page anyone.
+        C::NotFound | C::NotConfigured => StatusCode::NOT_FOUND,
         C::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         C::UsernameTaken | C::LastAdmin | C::NoLocalPassword => StatusCode::CONFLICT,
         C::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -110,7 +113,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         C::DatabaseUnavailable
         | C::VerificationDisabled
         | C::Busy
-        | C::NotConfigured
+        | C::GithubKeysUnavailable
         | C::OidcUnavailable => StatusCode::SERVICE_UNAVAILABLE,
     }
 }

@@ -93,22 +93,31 @@ fn build(value: String, max_age: Duration, secure: bool) -> Cookie<'static> {
         .finish()
 }
 
-/// `raw` if it is a path of this site's web app (one leading `/`, no
-/// scheme, host or backslash), else `/`: the landing place can never be
-/// another site (no open redirect).
+/// `raw` if it is a path of this site's web app, else `/`: the landing
+/// place can never be another site (no open redirect).
+///
+/// A path is kept only when it has no ASCII control character and no
+/// whitespace (browsers strip TAB, CR and LF from URLs, so `/\t/evil`
+/// would become `//evil`), no backslash (browsers read it as `/`), no
+/// encoded slash or backslash (`%2F`, `%5C`: a router that decodes them
+/// would meet `//`), and when, resolved the way a browser resolves a
+/// `Location` against our own URL, it stays on our own origin.
 pub fn local_path(raw: Option<&str>) -> String {
-    match raw {
-        Some(p)
-            if p.starts_with('/')
-                && !p.starts_with("//")
-                && !p.contains(['\\', '\r', '\n'])
-                && !p.starts_with("/api/")
-                && p.len() <= 200 =>
-        {
-            p.to_owned()
-        }
-        _ => "/".to_owned(),
-    }
+    let Ok(home) = url::Url::parse("http://llavero.invalid/") else {
+        return "/".to_owned();
+    };
+    let kept = raw.filter(|p| {
+        let lower = p.to_ascii_lowercase();
+        p.starts_with('/')
+            && p.len() <= 200
+            && !p.chars().any(|c| c.is_control() || c.is_whitespace())
+            && !p.contains('\\')
+            && !lower.contains("%2f")
+            && !lower.contains("%5c")
+            && !p.starts_with("/api/")
+            && home.join(p).is_ok_and(|to| to.origin() == home.origin())
+    });
+    kept.map_or_else(|| "/".to_owned(), str::to_owned)
 }
 
 #[cfg(test)]
@@ -179,13 +188,29 @@ mod tests {
 
     #[test]
     fn only_local_paths_are_landing_places() {
-        assert_eq!(local_path(Some("/activity")), "/activity");
+        for good in ["/activity", "/credentials?x=1#y", "/users/"] {
+            assert_eq!(local_path(Some(good)), good);
+        }
         for bad in [
             "//evil.example",
             "https://evil.example",
             "/\\evil",
             "evil",
             "/api/v1/me",
+            // Browsers strip these from URLs: `//evil.example` would remain.
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "/ /evil.example",
+            "/\u{0b}/evil.example",
+            "/\u{0c}/evil.example",
+            "/\u{a0}/evil.example",
+            "/\u{0}/evil.example",
+            "/%2F%2Fevil",
+            "/%2f%2fevil",
+            "/%5C%5Cevil",
+            "/\\evil",
+            "/./\\evil",
         ] {
             assert_eq!(local_path(Some(bad)), "/", "{bad}");
         }

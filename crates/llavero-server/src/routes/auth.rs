@@ -5,7 +5,7 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use llavero_domain::Password;
 use llavero_types::{ChangePassword, ErrorCode, FieldError, LoginRequest, Me, MeResponse, Problem};
 
-use crate::auth::{Caller, SignedIn};
+use crate::auth::{device, Caller, SignedIn};
 use crate::client_ip::client_ip;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -68,14 +68,21 @@ pub async fn login(
     if !missing.is_empty() {
         return Err(ApiError::validation(missing));
     }
-    if username.len() > 64 || password.len() > llavero_domain::names::PASSWORD_MAX {
+    if username.len() > 64 || !llavero_domain::names::password_fits(&password) {
         // No account has such a name or password: refuse without work.
         return Err(SignInError::WrongCredentials.into());
     }
     let ip = client_ip(&req, &state.trusted_proxies);
-    let signed_in = usecases::sessions::sign_in(&state, &username, password, ip).await?;
+    let now = llavero_store::now().timestamp();
+    let secure = state.sessions.secure;
+    let device = device::known(&req, &state.pepper, secure, &username, now);
+    let signed_in =
+        usecases::sessions::sign_in(&state, &username, password, ip, device.clone()).await?;
+    let device = device::cookie(&state.pepper, secure, &username, device, now)
+        .map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
         .cookie(state.sessions.cookie(signed_in.token.expose().clone()))
+        .cookie(device)
         .json(MeResponse {
             data: Me {
                 user: signed_in.user,
@@ -179,7 +186,7 @@ pub async fn change_password(
     if current_password.is_empty() {
         return Err(ApiError::field("current_password", "is required"));
     }
-    if current_password.len() > llavero_domain::names::PASSWORD_MAX {
+    if !llavero_domain::names::password_fits(&current_password) {
         return Err(ApiError::field(
             "current_password",
             "is not your current password",

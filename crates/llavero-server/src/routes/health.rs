@@ -1,7 +1,9 @@
 //! `/healthz` (the process answers) and `/readyz` (the database answers), for
 //! load balancers and orchestrators. Unversioned, outside `/api/v1`.
 
-use actix_web::{web, HttpResponse};
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use llavero_domain::hashing::constant_time_eq;
 use serde_json::json;
 
 use crate::state::AppState;
@@ -25,9 +27,24 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-/// Prometheus metrics of this process.
+/// Prometheus metrics of this process — for the operator only: on the
+/// second listener (`LLAVERO_METRICS_LISTEN`), or on the main one behind
+/// `LLAVERO_METRICS_TOKEN` as a bearer when that is set.
 #[tracing::instrument(skip_all)]
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+pub async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    if let Some(expected) = &state.metrics_token {
+        let presented = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|s| s.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if !constant_time_eq(presented.as_bytes(), expected.expose().as_bytes()) {
+            return HttpResponse::Unauthorized()
+                .insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"metrics\""))
+                .json(json!({ "status": "unauthorized", "detail": "the metrics token is required as a bearer" }));
+        }
+    }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(state.metrics.render(

@@ -24,6 +24,7 @@ pub async fn info(state: web::Data<AppState>) -> web::Json<InfoResponse> {
             api_endpoint: state.api_endpoint.clone(),
             brand: state.brand.clone(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
+            commit: env!("LLAVERO_COMMIT").to_owned(),
             key_max_lifetime_days: state.key_policy.max_lifetime_days,
             key_default_lifetime_days: state.key_policy.default_lifetime_days,
             sign_in_methods: [

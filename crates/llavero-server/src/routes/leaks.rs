@@ -5,7 +5,7 @@
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use llavero_types::{ErrorCode, LeakFeedback, LeakFeedbackList, LeakReport, Problem};
 
-use crate::auth::Service;
+use crate::auth::LeakScanner;
 use crate::error::ApiError;
 use crate::github_keys::SignatureError;
 use crate::state::AppState;
@@ -51,7 +51,8 @@ fn too_many(n: usize) -> Result<(), ApiError> {
         (status = 401, description = "Unsigned, or the signature does not verify (`signature_invalid`): nothing changed", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Larger than 256 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "More than 1000 reports", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Not configured (`LLAVERO_GITHUB_SCANNING_KEYS` unset), or GitHub's keys cannot be read (`not_configured`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Off: `LLAVERO_GITHUB_SCANNING_KEYS` is not set (`not_configured`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "GitHub's keys cannot be read right now (`github_keys_unavailable`)", body = Problem, content_type = "application/problem+json"),
     ),
     security(("github_signature" = []))
 )]
@@ -82,7 +83,7 @@ pub async fn github(
         SignatureError::Unavailable(why) => {
             tracing::warn!(%why, "GitHub's secret-scanning keys cannot be read");
             ApiError::new(
-                ErrorCode::NotConfigured,
+                ErrorCode::GithubKeysUnavailable,
                 "GitHub's public keys cannot be read right now; retry later",
             )
         }
@@ -102,8 +103,9 @@ pub async fn github(
 /// Report leaked keys (your own scanner)
 ///
 /// The same as `/leaks/github`, for the operator's own scanners, with the
-/// service token (`LLAVERO_VERIFY_TOKEN`) instead of GitHub's signature;
-/// the verdicts come wrapped in `data`.
+/// leaks token (`LLAVERO_LEAKS_TOKEN`, never the gateways' `/verify`
+/// token) instead of GitHub's signature; the verdicts come wrapped in
+/// `data`. Off (404 `not_configured`) until the operator sets the token.
 #[utoipa::path(
     operation_id = "leak_report",
     tag = "leaks",
@@ -111,17 +113,17 @@ pub async fn github(
     responses(
         (status = 200, description = "One verdict per report, in order", body = LeakFeedbackList),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or wrong service token", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or wrong leaks token (the `/verify` token is refused): `service_token_invalid`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Off: `LLAVERO_LEAKS_TOKEN` is not set (`not_configured`)", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not sent as application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not an array of reports, or more than 1000", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "No service token configured", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("service_token" = []))
+    security(("leaks_token" = []))
 )]
 #[post("/leaks")]
 #[tracing::instrument(skip_all)]
 pub async fn scanner(
-    _service: Service,
+    _scanner: LeakScanner,
     state: web::Data<AppState>,
     body: web::Json<Vec<LeakReport>>,
 ) -> Result<web::Json<LeakFeedbackList>, ApiError> {

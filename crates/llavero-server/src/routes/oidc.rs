@@ -8,8 +8,8 @@
 //! session starts and the flow cookie is cleared.
 
 use actix_web::http::header;
-use actix_web::{get, web, HttpRequest, HttpResponse};
-use llavero_types::{ErrorCode, Problem};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use llavero_types::{ErrorCode, Problem, SignedOut, SignedOutResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -93,7 +93,9 @@ fn failed(state: &AppState, req: &HttpRequest, e: ApiError) -> HttpResponse {
     responses(
         (status = 302, description = "To the provider; the flow cookie is set",
             headers(("location" = String, description = "The provider's authorization URL"))),
-        (status = 503, description = "No provider configured (`not_configured`), or it cannot be reached (`oidc_unavailable`); a browser is sent to `/login?error=…` instead",
+        (status = 404, description = "No provider configured (`not_configured`); a browser is sent to `/login?error=…` instead",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The provider cannot be reached (`oidc_unavailable`); a browser is sent to `/login?error=…` instead",
             body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -136,7 +138,9 @@ pub async fn login(
         (status = 400, description = "A missing or wrong `state` (`oidc_state_invalid`), the provider's refusal (`oidc_denied`), a code it will not redeem (`oidc_code_rejected`), an ID token that fails validation (`oidc_token_invalid`), or no code (`query_malformed`)",
             body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The user is disabled in Llavero (`account_disabled`)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "No provider configured (`not_configured`), or it cannot be reached (`oidc_unavailable`)",
+        (status = 404, description = "No provider configured (`not_configured`)",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The provider cannot be reached (`oidc_unavailable`)",
             body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -188,17 +192,22 @@ pub async fn callback(
 /// Ends this browser's session (like `POST /auth/logout`), then sends the
 /// browser to the provider's end-session endpoint when it offers
 /// RP-initiated logout (back to `/login` afterwards), else to `/login`.
-/// A page on another site cannot trigger it: the session cookie is
-/// `SameSite=Strict`, so such a navigation arrives without it.
+/// A POST, so that no link or image on another page can trigger it; from
+/// another origin it is refused (403 `origin_refused`), and the session
+/// cookie is `SameSite=Strict`. Asked for `application/json` (the web
+/// app, whose pages may submit forms only to Llavero itself), it answers
+/// 200 with where to go instead of redirecting.
 #[utoipa::path(
     operation_id = "auth_oidc_logout",
     tag = "auth",
     responses(
+        (status = 200, description = "Signed out (asked for JSON): where to go next, in the body and in `Location`", body = SignedOutResponse,
+            headers(("location" = String, description = "Where the browser goes next"))),
         (status = 303, description = "Signed out; to the provider's end-session endpoint, or to `/login`",
             headers(("location" = String, description = "Where the browser goes next"))),
     )
 )]
-#[get("/auth/oidc/logout")]
+#[post("/auth/oidc/logout")]
 #[tracing::instrument(skip_all)]
 pub async fn logout(
     state: web::Data<AppState>,
@@ -209,11 +218,23 @@ pub async fn logout(
         Some(oidc) => oidc.logout_url().await,
         None => None,
     };
+    let location = next.unwrap_or_else(|| "/login".to_owned());
+    let wants_json = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"));
+    if wants_json {
+        return Ok(HttpResponse::Ok()
+            .insert_header((header::LOCATION, location.clone()))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .cookie(state.sessions.removal())
+            .json(SignedOutResponse {
+                data: SignedOut { location },
+            }));
+    }
     Ok(HttpResponse::SeeOther()
-        .insert_header((
-            header::LOCATION,
-            next.unwrap_or_else(|| "/login".to_owned()),
-        ))
+        .insert_header((header::LOCATION, location))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .cookie(state.sessions.removal())
         .finish())

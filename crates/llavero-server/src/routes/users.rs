@@ -9,22 +9,10 @@ use llavero_types::{
 use uuid::Uuid;
 
 use super::{cursor, page_request};
-use crate::auth::{Admin, AdminManager};
+use crate::auth::{Admin, AdminManager, AdminSession};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::usecases::{self, users::UserUpdate};
-
-/// What an admin's key granted `llavero:manage` may not do: it manages
-/// plain users, but never creates or changes an admin (its own owner
-/// included), nor sets a password on an existing account — any of which
-/// would give whoever holds the key a way in that outlives its limits and
-/// its revocation.
-fn key_may_not(what: &'static str) -> ApiError {
-    ApiError::new(
-        ErrorCode::GrantExceeded,
-        format!("an API key cannot {what}: sign in to do it"),
-    )
-}
 
 fn user_not_found() -> ApiError {
     ApiError::new(ErrorCode::NotFound, "no such user")
@@ -66,17 +54,17 @@ pub async fn list(
         (status = 201, description = "Created", body = UserResponse),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin (`admin_required`); sent with a key not granted `llavero:manage` (`key_not_allowed`); a key creating an admin (`grant_exceeded`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin (`admin_required`); sent with an API key (`key_not_allowed`): users are created in a signed-in session", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The username is taken", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not sent as application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad username or password", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
+    security(("session_cookie" = []))
 )]
 #[post("/users")]
 #[tracing::instrument(skip_all)]
 pub async fn create(
-    AdminManager(admin): AdminManager,
+    AdminSession(admin): AdminSession,
     state: web::Data<AppState>,
     body: web::Json<CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
@@ -100,9 +88,6 @@ pub async fn create(
         ));
     };
     let role = role.unwrap_or(Role::User);
-    if admin.api_key.is_some() && role == Role::Admin {
-        return Err(key_may_not("create an admin"));
-    }
     let user = usecases::users::create(
         &state.store,
         &state.passwords,
@@ -161,18 +146,18 @@ pub async fn get(
         (status = 200, description = "Updated", body = UserResponse),
         (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin (`admin_required`); sent with a key not granted `llavero:manage` (`key_not_allowed`); a key setting a password, making an admin or changing an admin's account (`grant_exceeded`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin (`admin_required`); sent with an API key (`key_not_allowed`): users are changed in a signed-in session", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Would leave no enabled admin (`last_admin`), or sets a password for a user from the identity provider, who has none (`no_local_password`)", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not sent as application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Nothing to change, or a bad password", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
+    security(("session_cookie" = []))
 )]
 #[patch("/users/{id}")]
 #[tracing::instrument(skip_all, fields(id = %*id))]
 pub async fn update(
-    AdminManager(admin): AdminManager,
+    AdminSession(admin): AdminSession,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     body: web::Json<UpdateUser>,
@@ -189,22 +174,6 @@ pub async fn update(
         ));
     }
     let password = password.map(|p| Password::parse(&p)).transpose()?;
-    if admin.api_key.is_some() {
-        if password.is_some() {
-            return Err(key_may_not("set a password"));
-        }
-        if role == Some(Role::Admin) {
-            return Err(key_may_not("make an admin"));
-        }
-        let target = state
-            .store
-            .user_by_id(*id)
-            .await?
-            .ok_or_else(user_not_found)?;
-        if target.user.id == admin.user.id || target.user.role == Role::Admin {
-            return Err(key_may_not("change an admin's account"));
-        }
-    }
     let update = UserUpdate {
         role,
         disabled,

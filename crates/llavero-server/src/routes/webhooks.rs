@@ -3,7 +3,6 @@
 //! Webhooks specification; see the README for verifying them.
 
 use actix_web::{delete, get, patch, post, web, HttpResponse};
-use llavero_domain::webhook::check_url;
 use llavero_store::webhooks::EndpointChanges;
 use llavero_types::{
     CreateWebhook, ErrorCode, FieldError, PageQuery, Problem, UpdateWebhook, WebhookCreated,
@@ -12,7 +11,7 @@ use llavero_types::{
 use uuid::Uuid;
 
 use super::{cursor, page_request};
-use crate::auth::{Admin, AdminManager};
+use crate::auth::{Admin, AdminSession};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::usecases::webhooks;
@@ -52,10 +51,10 @@ fn parse_events(events: Option<Vec<String>>) -> Result<Option<Vec<WebhookEventTy
     Ok(Some(out))
 }
 
-fn url_error(message: String) -> FieldError {
+fn url_error(refused: llavero_domain::webhook::UrlRefused) -> FieldError {
     FieldError {
         field: "url".into(),
-        message,
+        message: refused.to_string(),
     }
 }
 
@@ -100,22 +99,24 @@ pub async fn list(
         (status = 201, description = "Added; the secret is shown only now", body = WebhookCreated),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin, or a key not granted `llavero:manage`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin (`admin_required`), or sent with an API key (`key_not_allowed`): webhooks are changed in a signed-in session", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not sent as application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A refused `url` (`url_invalid`) or unknown `events` (`events_invalid`)", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
+    security(("session_cookie" = []))
 )]
 #[post("/webhooks")]
 #[tracing::instrument(skip_all)]
 pub async fn create(
-    AdminManager(admin): AdminManager,
+    AdminSession(admin): AdminSession,
     state: web::Data<AppState>,
     body: web::Json<CreateWebhook>,
 ) -> Result<HttpResponse, ApiError> {
     let CreateWebhook { url, events } = body.into_inner();
     let mut errors = Vec::new();
-    let url = check_url(&url, state.webhook_allow_http)
+    let url = state
+        .webhook_reach
+        .check_url(&url)
         .map_err(|m| errors.push(url_error(m)))
         .ok();
     let events = parse_events(events).map_err(|e| errors.push(e)).ok();
@@ -173,17 +174,17 @@ pub async fn get(
         (status = 200, description = "The endpoint as it now is", body = WebhookResponse),
         (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin, or a key not granted `llavero:manage`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin (`admin_required`), or sent with an API key (`key_not_allowed`): webhooks are changed in a signed-in session", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such endpoint", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not sent as application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A refused `url` or `events`, or nothing to change", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
+    security(("session_cookie" = []))
 )]
 #[patch("/webhooks/{id}")]
 #[tracing::instrument(skip_all, fields(id = %*id))]
 pub async fn update(
-    AdminManager(admin): AdminManager,
+    AdminSession(admin): AdminSession,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     body: web::Json<UpdateWebhook>,
@@ -201,7 +202,7 @@ pub async fn update(
     }
     let mut errors = Vec::new();
     let url = match url {
-        Some(u) => match check_url(&u, state.webhook_allow_http) {
+        Some(u) => match state.webhook_reach.check_url(&u) {
             Ok(u) => Some(u.url),
             Err(m) => {
                 errors.push(url_error(m));
@@ -248,15 +249,15 @@ pub async fn update(
         (status = 204, description = "Deleted"),
         (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin, or a key not granted `llavero:manage`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin (`admin_required`), or sent with an API key (`key_not_allowed`): webhooks are changed in a signed-in session", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such endpoint", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
+    security(("session_cookie" = []))
 )]
 #[delete("/webhooks/{id}")]
 #[tracing::instrument(skip_all, fields(id = %*id))]
 pub async fn remove(
-    AdminManager(admin): AdminManager,
+    AdminSession(admin): AdminSession,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
@@ -277,15 +278,15 @@ pub async fn remove(
         (status = 202, description = "Queued", body = WebhookDeliveryResponse),
         (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin, or a key not granted `llavero:manage`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin (`admin_required`), or sent with an API key (`key_not_allowed`): webhooks are changed in a signed-in session", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such endpoint", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
+    security(("session_cookie" = []))
 )]
 #[post("/webhooks/{id}/test")]
 #[tracing::instrument(skip_all, fields(id = %*id))]
 pub async fn test(
-    AdminManager(admin): AdminManager,
+    AdminSession(admin): AdminSession,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {

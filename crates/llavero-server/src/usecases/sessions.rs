@@ -49,15 +49,14 @@ pub struct SignedIn {
 
 /// Whether `password` is the password of `stored_hash` (or, for an unknown
 /// user, `None`: the same work, always false), checked under the throttle
-/// of `username` from `ip`. A right password gives its attempt back.
+/// `buckets` (see `crate::throttle`). A right password resets the first
+/// bucket and gives its attempt back to the others.
 async fn check_password(
     state: &AppState,
-    username: &str,
-    ip: Option<&str>,
+    buckets: Vec<(String, llavero_store::throttle::Limit)>,
     password: String,
     stored_hash: Option<String>,
 ) -> Result<bool, SignInError> {
-    let buckets = throttle::sign_in_buckets(username, ip);
     let refs: Vec<_> = buckets.iter().map(|(b, l)| (b.as_str(), *l)).collect();
     if let Err(wait) = state.store.throttle_take(&refs).await? {
         return Err(SignInError::Throttled(retry_after_secs(wait)));
@@ -75,30 +74,35 @@ async fn check_password(
         })
         .await?;
     if matches {
-        let [(pair, _), (address, address_limit)] = &buckets;
-        state.store.throttle_reset(pair).await?;
-        state
-            .store
-            .throttle_give_back(address, *address_limit)
-            .await?;
+        if let Some(((first, _), rest)) = buckets.split_first() {
+            state.store.throttle_reset(first).await?;
+            for (bucket, limit) in rest {
+                state.store.throttle_give_back(bucket, *limit).await?;
+            }
+        }
     }
     Ok(matches)
 }
 
-/// Checks `username` and `password` (throttled per account and address,
-/// and per address) and starts a session.
-#[tracing::instrument(skip(state, password), fields(ip = ?ip))]
+/// Checks `username` and `password` and starts a session. `device` is
+/// the id of the device cookie the browser holds for this account, if it
+/// holds a valid one: that device is then throttled alone; otherwise the
+/// attempt is throttled per account and address, per address, and per
+/// account (see `crate::throttle`).
+#[tracing::instrument(skip(state, password, device), fields(ip = ?ip))]
 pub async fn sign_in(
     state: &AppState,
     username: &str,
     password: String,
     ip: Option<String>,
+    device: Option<String>,
 ) -> Result<SignedIn, SignInError> {
     let record = state.store.user_by_username(username).await?;
     // A user from the identity provider has no password: the check runs
     // (and fails) as for an unknown user.
     let stored_hash = record.as_ref().and_then(|r| r.password_hash.clone());
-    let matches = check_password(state, username, ip.as_deref(), password, stored_hash).await?;
+    let buckets = throttle::sign_in_buckets(username, ip.as_deref(), device.as_deref());
+    let matches = check_password(state, buckets, password, stored_hash).await?;
 
     let record = match record {
         Some(r) if matches => r,
@@ -249,8 +253,7 @@ pub async fn change_own_password(
     };
     let right = check_password(
         state,
-        &user.username,
-        acting.ip.as_deref(),
+        throttle::password_check_buckets(&user.username, acting.ip.as_deref()),
         current,
         Some(old_hash.clone()),
     )

@@ -26,8 +26,9 @@ pub enum WebhookError {
 }
 
 fn host_of(url: &str) -> String {
-    llavero_domain::webhook::check_url(url, true)
-        .map(|u| u.host)
+    url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
         .unwrap_or_default()
 }
 

@@ -72,25 +72,26 @@ api_test! {
         let admin = app.admin().await;
         let (ines, client) = app.user("ines", Role::User).await;
         let (key, _) = app.create_key(&client, "billing").await;
-        // An admin's key granted `llavero:manage` disables a user: the
-        // event names the user and the key.
+        // An admin's key granted `llavero:manage` revokes a user's key:
+        // the event names the key revoked and the key that acted.
         let (manager, secret) = app.create_key_with(&admin, json!({ "name": "ops", "scopes": ["llavero:manage"] })).await;
-        let res = reqwest::Client::new().patch(app.url(&format!("/users/{}", ines.id))).header("MC-Api-Key", &secret)
-            .json(&json!({ "disabled": true })).send().await.unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(res.status(), 200);
+        let (other, _) = app.create_key(&client, "other").await;
+        let res = reqwest::Client::new().delete(app.url(&format!("/users/{}/api-keys/{}", ines.id, other.id))).header("MC-Api-Key", &secret)
+            .send().await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(res.status(), 204);
         let list = app.events(&admin).await;
         let created = list.data.iter().find(|e| e.action.as_str() == "api_key_created" && e.target_id == Some(key.id));
         assert_eq!(created.and_then(|e| e.target_name.as_deref()), Some("billing"));
-        let disabled = list.data.iter().find(|e| e.action.as_str() == "user_updated" && e.target_id == Some(ines.id));
-        let disabled = disabled.unwrap_or_else(|| panic!("no user_updated event: {list:?}"));
-        assert_eq!(disabled.target_name.as_deref(), Some("ines"));
+        let disabled = list.data.iter().find(|e| e.action.as_str() == "api_key_revoked" && e.target_id == Some(other.id));
+        let disabled = disabled.unwrap_or_else(|| panic!("no api_key_revoked event: {list:?}"));
+        assert_eq!(disabled.target_name.as_deref(), Some("other"));
         let used = disabled.api_key.as_ref().unwrap_or_else(|| panic!("no key named: {disabled:?}"));
         assert_eq!((used.id, used.name.as_str(), used.hint.as_str()), (manager.id, "ops", manager.hint.as_str()));
         // A rename shows the key's name as it is now.
         let res = admin.patch(app.url(&format!("/api-keys/{}", manager.id))).json(&json!({ "name": "ops-2" })).send().await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(res.status(), 200);
         let list = app.events(&admin).await;
-        let disabled = list.data.iter().find(|e| e.action.as_str() == "user_updated" && e.target_id == Some(ines.id));
+        let disabled = list.data.iter().find(|e| e.action.as_str() == "api_key_revoked" && e.target_id == Some(other.id));
         assert_eq!(disabled.and_then(|e| e.api_key.as_ref()).map(|k| k.name.as_str()), Some("ops-2"));
     }
 }

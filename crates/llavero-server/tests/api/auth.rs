@@ -167,13 +167,14 @@ async fn parallel_guesses_get_no_more_checks_than_sequential_ones(backend: Backe
             .0,
         200
     );
-    // An IPv6 guesser is one client across its /64.
+    // An IPv6 guesser is one client across its /64 (another account here:
+    // the admin's own budget across addresses is the next test's).
     for i in 0..10u16 {
         let ip = format!("2001:db8:7:7::{:x}", i + 1);
-        assert_eq!(login_from(&app, &ip, ADMIN, "guess").await.0, 401);
+        assert_eq!(login_from(&app, &ip, "someone", "guess").await.0, 401);
     }
     assert_eq!(
-        login_from(&app, "2001:db8:7:7:ffff::1", ADMIN, "guess")
+        login_from(&app, "2001:db8:7:7:ffff::1", "someone", "guess")
             .await
             .0,
         429
@@ -294,4 +295,228 @@ api_test! {
         assert_eq!(fresh.get(app.url("/me")).send().await.unwrap().status(), 200);
         db.close().await.unwrap();
     }
+}
+
+api_test! {
+    /// A password is measured in characters everywhere: 600 `ñ` (1,200
+    /// bytes, over the 1,024 limit counted in bytes) can be set, signed in
+    /// with and changed again — it locked its owner out when sign-in
+    /// counted bytes.
+    async fn a_long_non_ascii_password_that_can_be_set_can_be_used(app) {
+        let (_, here) = app.user("nuria", Role::User).await;
+        let long = "ñ".repeat(600);
+        let change = |current: String, new: String| here.post(app.url("/me/password")).json(&json!({ "current_password": current, "new_password": new })).send();
+        assert_eq!(change("pw-of-nuria-123".into(), long.clone()).await.unwrap().status(), 204);
+        assert_eq!(app.login_with(&new_client(), "nuria", &long).await.status(), 200, "signing in with the password just set");
+        assert_eq!(change(long.clone(), "back-to-short-1".into()).await.unwrap().status(), 204);
+        // The limit itself, in characters, on every path.
+        let too_long = "ñ".repeat(1025);
+        problem(change("back-to-short-1".into(), too_long.clone()).await.unwrap(), 422, "password_invalid").await;
+        problem(app.login_with(&new_client(), "nuria", &too_long).await, 401, "credentials_invalid").await;
+        let most = "ñ".repeat(1024);
+        assert_eq!(change("back-to-short-1".into(), most.clone()).await.unwrap().status(), 204);
+        assert_eq!(app.login_with(&new_client(), "nuria", &most).await.status(), 200);
+    }
+}
+
+/// Signs in as `username` from `ip` with `client` (which keeps its cookies:
+/// a browser).
+async fn login_as_browser(
+    app: &TestApp,
+    client: &reqwest::Client,
+    ip: &str,
+    username: &str,
+    password: &str,
+) -> (u16, Option<u64>) {
+    let res = client
+        .post(app.url("/auth/login"))
+        .header("x-forwarded-for", ip)
+        .json(&json!({ "username": username, "password": password }))
+        .send()
+        .await
+        .unwrap();
+    let retry = res
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    (res.status().as_u16(), retry)
+}
+
+/// Guessing one account's password from many addresses (a /48 holds
+/// 65,536 /64s, each with its own per-address allowance) is stopped by a
+/// per-account budget — while the owner, from a browser that signed in
+/// before, is never slowed down by it.
+async fn distributed_guessing_is_stopped_but_the_owners_browser_signs_in(backend: Backend) {
+    let app = behind_a_proxy(backend, &[]).await;
+    // The owner's browser signed in once before (a device cookie).
+    let owners_browser = new_client();
+    assert_eq!(
+        login_as_browser(
+            &app,
+            &owners_browser,
+            "192.0.2.10",
+            ADMIN,
+            &app.admin_password
+        )
+        .await
+        .0,
+        200
+    );
+
+    // The attack: one guess from each of 40 /64s of one /48.
+    let mut checked = 0;
+    let mut refused = Vec::new();
+    for i in 0..40u16 {
+        let ip = format!("2001:db8:aaaa:{i:x}::1");
+        match login_from(&app, &ip, ADMIN, &format!("guess-{i}")).await {
+            (401, code, _) if code == "credentials_invalid" => checked += 1,
+            (429, code, retry) if code == "rate_limited" => refused.push(retry),
+            other => panic!("attempt {i}: {other:?}"),
+        }
+    }
+    assert_eq!(
+        checked, 15,
+        "at most 15 checks per 7.5 minutes (30 per 15) without a device cookie"
+    );
+    assert!(
+        refused
+            .iter()
+            .all(|r| r.is_some_and(|s| (1..=900).contains(&s))),
+        "a new browser waits at most 15 minutes: {refused:?}"
+    );
+
+    // The owner's browser signs in at once, from anywhere...
+    assert_eq!(
+        login_as_browser(
+            &app,
+            &owners_browser,
+            "198.51.100.200",
+            ADMIN,
+            &app.admin_password
+        )
+        .await
+        .0,
+        200
+    );
+    // ...while a new browser, even with the right password, waits.
+    let (status, retry) = login_as_browser(
+        &app,
+        &new_client(),
+        "203.0.113.200",
+        ADMIN,
+        &app.admin_password,
+    )
+    .await;
+    assert_eq!(status, 429);
+    assert!(retry.is_some_and(|s| s <= 900), "{retry:?}");
+}
+
+#[tokio::test]
+async fn distributed_guessing_is_stopped_but_the_owners_browser_signs_in_sqlite() {
+    distributed_guessing_is_stopped_but_the_owners_browser_signs_in(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn distributed_guessing_is_stopped_but_the_owners_browser_signs_in_postgres() {
+    distributed_guessing_is_stopped_but_the_owners_browser_signs_in(Backend::Postgres).await;
+}
+
+/// A device cookie counts for its own account only, cannot be forged, and
+/// a device that guesses is limited by itself (the owner's other browser
+/// is not).
+#[tokio::test]
+async fn a_device_cookie_is_limited_by_itself_and_only_for_its_account() {
+    let app = behind_a_proxy(Backend::Sqlite, &[]).await;
+    let (_, _) = app.user("vera", Role::User).await;
+    let guesser = new_client();
+    assert_eq!(
+        login_as_browser(&app, &guesser, "192.0.2.20", "vera", "pw-of-vera-123")
+            .await
+            .0,
+        200
+    );
+    let res = guesser
+        .post(app.url("/auth/login"))
+        .header("x-forwarded-for", "192.0.2.20")
+        .json(&json!({ "username": "vera", "password": "pw-of-vera-123" }))
+        .send()
+        .await
+        .unwrap();
+    let set = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect::<Vec<_>>();
+    let device = set
+        .iter()
+        .find(|c| c.starts_with("llavero_device="))
+        .unwrap_or_else(|| panic!("no device cookie: {set:?}"));
+    for part in ["HttpOnly", "SameSite=Strict", "Path=/api/v1/auth"] {
+        assert!(device.contains(part), "{device}");
+    }
+    // With the device cookie, 10 wrong guesses, each from a new address,
+    // then this device is stopped...
+    for i in 0..10 {
+        let ip = format!("198.51.100.{}", 30 + i);
+        assert_eq!(
+            login_as_browser(&app, &guesser, &ip, "vera", "wrong-guess-1")
+                .await
+                .0,
+            401,
+            "guess {i}"
+        );
+    }
+    assert_eq!(
+        login_as_browser(&app, &guesser, "198.51.100.99", "vera", "pw-of-vera-123")
+            .await
+            .0,
+        429
+    );
+    // ...but not the account: a new browser signs in.
+    assert_eq!(
+        login_as_browser(
+            &app,
+            &new_client(),
+            "203.0.113.30",
+            "vera",
+            "pw-of-vera-123"
+        )
+        .await
+        .0,
+        200
+    );
+    // Vera's device cookie is not the admin's: for the admin it is an
+    // unknown browser, throttled with every other.
+    let value = device
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("llavero_device=")
+        .to_owned();
+    let forged = |v: &str| {
+        let v = v.to_owned();
+        let app = &app;
+        async move {
+            reqwest::Client::new()
+                .post(app.url("/auth/login"))
+                .header("x-forwarded-for", "192.0.2.40")
+                .header("cookie", format!("llavero_device={v}"))
+                .json(&json!({ "username": ADMIN, "password": "guess" }))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    for _ in 0..10 {
+        assert_eq!(forged(&value).await.status(), 401);
+    }
+    assert_eq!(
+        forged(&value).await.status(),
+        429,
+        "limited per address and account, as any stranger"
+    );
+    let tampered = format!("x{value}");
+    assert_eq!(forged(&tampered).await.status(), 429);
 }

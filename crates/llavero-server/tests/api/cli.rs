@@ -192,3 +192,227 @@ fn a_config_file_sets_what_the_environment_does_not() {
         "{err}"
     );
 }
+
+/// A replica started with a mistyped pepper stops before it listens, with
+/// a message naming the setting and neither value; a deliberate change is
+/// a command.
+fn a_mistyped_pepper_is_caught_at_start(database_url: &str) {
+    let dir = scratch();
+    let right = "the-right-pepper-0123456789abcdefghijkl";
+    let wrong = "the-wrong-pepper-0123456789abcdefghijkl";
+    let with = |pepper: &str| {
+        let mut cmd = llavero(dir.path());
+        cmd.env("LLAVERO_DATABASE_URL", database_url)
+            .env("LLAVERO_KEY_PEPPER", pepper)
+            .env("LLAVERO_ADMIN_PASSWORD", "pepper-test-admin-password");
+        cmd
+    };
+    // The first start records the pepper's check value.
+    drop(ServerProcess::start(with(right)));
+    let out = with(wrong)
+        .args(["serve"])
+        .env("LLAVERO_LISTEN", "127.0.0.1:0")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "started with the wrong pepper");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stdout.contains("listening on"), "{stdout}");
+    assert!(stderr.contains("LLAVERO_KEY_PEPPER"), "{stderr}");
+    for secret in [right, wrong] {
+        assert!(
+            !stderr.contains(secret) && !stdout.contains(secret),
+            "a pepper was printed: {stderr}"
+        );
+    }
+    // The right one still starts.
+    drop(ServerProcess::start(with(right)));
+    // A deliberate change: refused without --yes, then accepted.
+    let out = with(wrong).arg("pepper-accept").output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--yes"));
+    let out = with(wrong)
+        .args(["pepper-accept", "--yes"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    drop(ServerProcess::start(with(wrong)));
+    let out = with(right)
+        .args(["serve"])
+        .env("LLAVERO_LISTEN", "127.0.0.1:0")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "the old pepper is now the wrong one");
+}
+
+#[test]
+fn a_mistyped_pepper_is_caught_at_start_sqlite() {
+    let dir = scratch();
+    a_mistyped_pepper_is_caught_at_start(&format!(
+        "sqlite://{}/p.db?mode=rwc",
+        dir.path().display()
+    ));
+}
+
+#[tokio::test]
+async fn a_mistyped_pepper_is_caught_at_start_postgres() {
+    let (url, _scratch) = crate::helpers::postgres_scratch().await;
+    tokio::task::spawn_blocking(move || a_mistyped_pepper_is_caught_at_start(&url))
+        .await
+        .unwrap();
+}
+
+const BACKUP_ADMIN_PASSWORD: &str = "backup-test-admin-password";
+
+async fn signed_in(base: &str) -> reqwest::Client {
+    let client = new_client();
+    let res = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({ "username": "admin", "password": BACKUP_ADMIN_PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    client
+}
+
+/// Creates a key; its id and secret.
+async fn new_key(client: &reqwest::Client, base: &str, name: &str) -> (String, String) {
+    let res = client
+        .post(format!("{base}/api/v1/api-keys"))
+        .json(&json!({ "name": name }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let body: serde_json::Value = res.json().await.unwrap();
+    (
+        body["data"]["id"].as_str().unwrap().to_owned(),
+        body["secret"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn verify_code(base: &str, key: &str) -> String {
+    let res = reqwest::Client::new()
+        .post(format!("{base}/api/v1/verify"))
+        .bearer_auth(crate::helpers::VERIFY_TOKEN)
+        .json(&json!({ "key": key }))
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = res.json().await.unwrap();
+    body["data"]["code"].as_str().unwrap_or_default().to_owned()
+}
+
+/// `llavero backup` copies a live SQLite database under a create/revoke
+/// load: restored (with the pepper file it names), every change
+/// acknowledged before the backup started is there and every key answers
+/// as it did.
+#[tokio::test]
+async fn a_backup_under_load_restores_every_acknowledged_change() {
+    let dir = scratch();
+    let live = || {
+        let mut cmd = llavero(dir.path());
+        cmd.env("LLAVERO_ADMIN_PASSWORD", BACKUP_ADMIN_PASSWORD)
+            .env("LLAVERO_KEY_CREATE_PER_MINUTE", "0")
+            .env("LLAVERO_VERIFY_TOKEN", crate::helpers::VERIFY_TOKEN);
+        cmd
+    };
+    let server = ServerProcess::start(live());
+    let base = server.base.clone();
+    let admin = signed_in(&base).await;
+    let mut kept = Vec::new();
+    let mut revoked = Vec::new();
+    for i in 0..20 {
+        let (id, secret) = new_key(&admin, &base, &format!("before-{i}")).await;
+        if i % 4 == 0 {
+            let res = admin
+                .delete(format!("{base}/api/v1/api-keys/{id}"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 204);
+            revoked.push(secret);
+        } else {
+            kept.push(secret);
+        }
+    }
+    // The load goes on while the backup runs.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let load = {
+        let (stop, base, admin) = (stop.clone(), base.clone(), admin.clone());
+        tokio::spawn(async move {
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let (id, _) = new_key(&admin, &base, &format!("during-{n}")).await;
+                if n % 2 == 0 {
+                    admin
+                        .delete(format!("{base}/api/v1/api-keys/{id}"))
+                        .send()
+                        .await
+                        .unwrap();
+                }
+                n += 1;
+            }
+            n
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let copy = dir.path().join("backup.db");
+    let out = {
+        let mut cmd = live();
+        cmd.arg("backup").arg(&copy);
+        tokio::task::spawn_blocking(move || cmd.output().unwrap())
+            .await
+            .unwrap()
+    };
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let during = load.await.unwrap();
+    assert!(during > 0, "no load ran during the backup");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("llavero.pepper"),
+        "the backup does not say to keep the pepper: {said}"
+    );
+    assert!(!said.contains(
+        &std::fs::read_to_string(dir.path().join("llavero.pepper"))
+            .unwrap()
+            .trim()
+            .to_owned()
+    ));
+    // Refuses to overwrite.
+    let again = live().arg("backup").arg(&copy).output().unwrap();
+    assert!(!again.status.success());
+    drop(server);
+
+    // Restore: the copy and the pepper file, in a fresh directory.
+    let restored = scratch();
+    std::fs::copy(&copy, restored.path().join("llavero.db")).unwrap();
+    std::fs::copy(
+        dir.path().join("llavero.pepper"),
+        restored.path().join("llavero.pepper"),
+    )
+    .unwrap();
+    let server = ServerProcess::start({
+        let mut cmd = llavero(restored.path());
+        cmd.env("LLAVERO_VERIFY_TOKEN", crate::helpers::VERIFY_TOKEN);
+        cmd
+    });
+    for key in &kept {
+        assert_eq!(verify_code(&server.base, key).await, "VALID");
+    }
+    for key in &revoked {
+        assert_eq!(verify_code(&server.base, key).await, "REVOKED");
+    }
+    // The admin's sign-in came along too.
+    signed_in(&server.base).await;
+}

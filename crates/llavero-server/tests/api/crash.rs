@@ -33,6 +33,8 @@ fn start(url: &str, dir: &std::path::Path) -> ServerProcess {
         .env("LLAVERO_KEY_PEPPER", PG_PEPPER)
         .env("LLAVERO_VERIFY_TOKEN", VERIFY_TOKEN)
         .env("LLAVERO_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .env("LLAVERO_WEBHOOK_ALLOW_NETWORKS", "127.0.0.0/8")
+        .env("LLAVERO_WEBHOOK_ALLOW_HTTP", "true")
         .env("RUST_LOG", "error");
     ServerProcess::start(cmd)
 }

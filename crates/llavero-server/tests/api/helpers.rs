@@ -136,7 +136,7 @@ pub async fn fresh_postgres() -> (String, impl Drop) {
 }
 
 /// Removes the test's database (and directory) when the test ends, pass or fail.
-struct Scratch {
+pub struct Scratch {
     dir: PathBuf,
     pg_database: Option<String>,
 }
@@ -176,6 +176,8 @@ pub struct TestApp {
     pub database_url: String,
     /// The SQLite file, for the backend that has one.
     pub sqlite_path: Option<PathBuf>,
+    /// The second listener's `/metrics` URL (`LLAVERO_METRICS_LISTEN`).
+    pub metrics: Option<String>,
     handle: actix_web::dev::ServerHandle,
     _scratch: Option<Scratch>,
 }
@@ -201,6 +203,21 @@ pub fn new_client() -> Client {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap_or_else(|e| panic!("building an HTTP client: {e}"))
+}
+
+/// A fresh PostgreSQL database of the test's own: its URL, and the guard
+/// that drops it.
+pub async fn postgres_scratch() -> (String, Scratch) {
+    let id = Uuid::new_v4().simple().to_string();
+    let dir = std::env::temp_dir().join(format!("llavero-test-{id}"));
+    let (url, name) = create_postgres_database(&id).await;
+    (
+        url,
+        Scratch {
+            dir,
+            pg_database: Some(name),
+        },
+    )
 }
 
 /// Starts a server on a fresh database of `backend`.
@@ -279,6 +296,14 @@ fn common_vars(
     vars.insert("LLAVERO_ADMIN_USERNAME".into(), ADMIN.into());
     vars.insert("LLAVERO_ADMIN_PASSWORD".into(), admin_password.to_owned());
     vars.insert("LLAVERO_SCOPES".into(), SCOPES.into());
+    // The tests' webhook receivers listen on loopback over plain http:
+    // allowed here explicitly, as an operator would (the default refuses
+    // both; `webhooks::by_default_webhooks_reach_only_public_https` checks it).
+    vars.insert(
+        "LLAVERO_WEBHOOK_ALLOW_NETWORKS".into(),
+        "127.0.0.0/8".into(),
+    );
+    vars.insert("LLAVERO_WEBHOOK_ALLOW_HTTP".into(), "true".into());
     for (k, v) in extra {
         vars.insert((*k).into(), (*v).into());
     }
@@ -299,6 +324,7 @@ async fn start(
         .await
         .unwrap_or_else(|e| panic!("starting the server on {backend:?}: {e:#}"));
     let port = app.port();
+    let metrics = app.metrics_address().map(|a| format!("http://{a}/metrics"));
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());
 
@@ -309,6 +335,7 @@ async fn start(
         database_url,
         sqlite_path,
         handle,
+        metrics,
         _scratch: scratch,
     }
 }

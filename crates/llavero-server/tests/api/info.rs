@@ -1,7 +1,7 @@
 //! `GET /info`, `/openapi.json` and unknown routes.
 
 use crate::api_test;
-use crate::helpers::{json, problem};
+use crate::helpers::{json, problem, spawn_app_with, Backend};
 
 api_test! {
     async fn info_is_public_and_names_the_api_endpoint(app) {
@@ -16,7 +16,6 @@ api_test! {
 
 #[tokio::test]
 async fn the_shown_endpoint_is_the_portals_while_links_stay_llaveros() {
-    use crate::helpers::{spawn_app_with, Backend};
     let app = spawn_app_with(
         Backend::Sqlite,
         &[("LLAVERO_API_ENDPOINT", "https://api.portal.example/v1/")],
@@ -72,7 +71,6 @@ api_test! {
 
 #[tokio::test]
 async fn the_web_app_is_served_beside_the_api_with_a_fallback_for_its_routes() {
-    use crate::helpers::{spawn_app_with, Backend};
     let scratch = tempfile::tempdir().unwrap();
     let dir = scratch.path();
     std::fs::write(
@@ -152,4 +150,50 @@ api_test! {
         }
         assert!(!text.contains(&secret[4..]));
     }
+}
+
+/// With a second listener, metrics are there and nowhere on the main one;
+/// without it, a metrics token guards them on the main listener.
+#[tokio::test]
+async fn metrics_are_for_the_operator_only() {
+    let app = spawn_app_with(
+        Backend::Sqlite,
+        &[("LLAVERO_METRICS_LISTEN", "127.0.0.1:0")],
+    )
+    .await;
+    let root = app.api.trim_end_matches("/api/v1").to_owned();
+    let res = reqwest::get(format!("{root}/metrics")).await.unwrap();
+    assert_eq!(res.status(), 404, "the main listener serves no metrics");
+    let elsewhere = app.metrics.clone().expect("the second listener's URL");
+    assert_ne!(elsewhere, format!("{root}/metrics"));
+    let res = reqwest::get(&elsewhere).await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("llavero_http_requests_total"));
+    // The second listener serves nothing else.
+    let other = elsewhere.replace("/metrics", "/api/v1/info");
+    assert_eq!(reqwest::get(&other).await.unwrap().status(), 404);
+    drop(app);
+
+    let token = "metrics-token-0123456789abcdef";
+    let app = spawn_app_with(Backend::Sqlite, &[("LLAVERO_METRICS_TOKEN", token)]).await;
+    let url = format!("{}/metrics", app.api.trim_end_matches("/api/v1"));
+    let client = reqwest::Client::new();
+    for wrong in [None, Some("wrong-token-0123456789abcdef"), Some("")] {
+        let mut req = client.get(&url);
+        if let Some(w) = wrong {
+            req = req.bearer_auth(w);
+        }
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status(), 401, "{wrong:?}");
+        assert!(
+            !res.text().await.unwrap().contains("llavero_"),
+            "no metric leaks with the refusal"
+        );
+    }
+    let res = client.get(&url).bearer_auth(token).send().await.unwrap();
+    assert_eq!(res.status(), 200);
 }

@@ -276,40 +276,46 @@ api_test! {
 }
 
 api_test! {
-    async fn an_admins_key_granted_manage_manages_users_and_no_other_key_does(app) {
+    /// A stolen manager key leaves nothing behind: it manages keys (an
+    /// admin's, a user's), but creates and changes no user and no webhook —
+    /// those outlive its revocation and need a signed-in admin.
+    async fn a_manage_key_manages_keys_but_never_users_or_webhooks(app) {
         let admin = app.admin().await;
         let (_, manager) = app.create_key_with(&admin, json!({ "name": "provisioning", "scopes": ["llavero:manage"] })).await;
-        let (_, plain) = app.create_key(&admin, "plain").await;
-        let (_, user_client) = app.user("uma", Role::User).await;
-        let (_, users_manager) = app.create_key_with(&user_client, json!({ "name": "mine", "scopes": ["llavero:manage"] })).await;
-        let create = |secret: &str, username: &str| {
-            reqwest::Client::new()
-                .post(app.url("/users"))
-                .header("MC-Api-Key", secret.to_owned())
-                .json(&json!({ "username": username, "password": "a-long-enough-password" }))
-                .send()
-        };
-        let res = create(&manager, "by-key").await.unwrap();
-        assert_eq!(res.status(), 201);
-        let created = json(res).await["data"]["id"].as_str().unwrap().to_owned();
-        problem(create(&plain, "by-plain").await.unwrap(), 403, "key_not_allowed").await;
-        // A plain user's manage key manages that user's keys, not users.
-        problem(create(&users_manager, "by-user").await.unwrap(), 403, "admin_required").await;
-        // No key opens a way in that outlives it: no admins, no passwords,
-        // not its own owner's account.
-        let by_manager = reqwest::Client::new();
-        let admin_id = json(admin.get(app.url("/me")).send().await.unwrap()).await["data"]["user"]["id"].as_str().unwrap().to_owned();
+        let (uma, user_client) = app.user("uma", Role::User).await;
+        let (umas_key, _) = app.create_key(&user_client, "umas").await;
+        let hook = json(admin.post(app.url("/webhooks")).json(&json!({ "url": "https://hooks.example.com/in" })).send().await.unwrap()).await["data"]["id"].as_str().unwrap().to_owned();
+        let by_key = reqwest::Client::new();
         let attempts = [
-            by_manager.post(app.url("/users")).json(&json!({ "username": "boss", "password": "a-long-enough-password", "role": "admin" })),
-            by_manager.patch(app.url(&format!("/users/{created}"))).json(&json!({ "password": "a-long-enough-password" })),
-            by_manager.patch(app.url(&format!("/users/{created}"))).json(&json!({ "role": "admin" })),
-            by_manager.patch(app.url(&format!("/users/{admin_id}"))).json(&json!({ "disabled": true })),
+            by_key.post(app.url("/users")).json(&json!({ "username": "by-key", "password": "a-long-enough-password" })),
+            by_key.patch(app.url(&format!("/users/{}", uma.id))).json(&json!({ "disabled": true })),
+            by_key.patch(app.url(&format!("/users/{}", uma.id))).json(&json!({ "password": "a-long-enough-password" })),
+            by_key.patch(app.url(&format!("/users/{}", uma.id))).json(&json!({ "role": "admin" })),
+            by_key.post(app.url("/webhooks")).json(&json!({ "url": "https://hooks.example.com/stolen" })),
+            by_key.patch(app.url(&format!("/webhooks/{hook}"))).json(&json!({ "url": "https://hooks.example.com/stolen" })),
+            by_key.delete(app.url(&format!("/webhooks/{hook}"))),
+            by_key.post(app.url(&format!("/webhooks/{hook}/test"))),
         ];
         for req in attempts {
-            problem(req.header("MC-Api-Key", &manager).send().await.unwrap(), 403, "grant_exceeded").await;
+            problem(req.header("MC-Api-Key", &manager).send().await.unwrap(), 403, "key_not_allowed").await;
         }
-        // A plain user's account it may change.
-        let res = by_manager.patch(app.url(&format!("/users/{created}"))).header("MC-Api-Key", &manager).json(&json!({ "disabled": true })).send().await.unwrap();
+        // Nothing changed.
+        let users = json(admin.get(app.url("/users")).send().await.unwrap()).await;
+        assert_eq!(users["data"].as_array().unwrap().len(), 2, "{users}");
+        assert_eq!(json(admin.get(app.url(&format!("/users/{}", uma.id))).send().await.unwrap()).await["data"]["disabled"], false);
+        let hooks = json(admin.get(app.url("/webhooks")).send().await.unwrap()).await;
+        assert_eq!(hooks["data"].as_array().unwrap().len(), 1);
+        assert_eq!(hooks["data"][0]["url"], "https://hooks.example.com/in");
+        // Keys it manages: its owner's, and (an admin's key) a user's.
+        let res = by_key.post(app.url("/api-keys")).header("MC-Api-Key", &manager).json(&json!({ "name": "made by the manager", "scopes": ["llavero:manage"] })).send().await.unwrap();
+        assert_eq!(res.status(), 201);
+        let res = by_key.delete(app.url(&format!("/users/{}/api-keys/{}", uma.id, umas_key.id))).header("MC-Api-Key", &manager).send().await.unwrap();
+        assert_eq!(res.status(), 204);
+        // It reads users and webhooks as its owner may.
+        assert_eq!(app.get_with_key("/users", &manager).await.status(), 200);
+        assert_eq!(app.get_with_key("/webhooks", &manager).await.status(), 200);
+        // A signed-in admin does all of it.
+        let res = admin.patch(app.url(&format!("/users/{}", uma.id))).json(&json!({ "disabled": true })).send().await.unwrap();
         assert_eq!(res.status(), 200);
     }
 }

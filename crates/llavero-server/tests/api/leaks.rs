@@ -268,8 +268,60 @@ async fn github_keys_come_from_a_url() {
 async fn github_intake_is_off_until_configured() {
     let app = spawn_app_with(Backend::Sqlite, &[]).await;
     let res = report(&app, "[]", Some(KEY_ID), Some("x".into())).await;
-    problem(res, 503, "not_configured").await;
+    // Off is absent (404), not an outage (503) that pages the operator.
+    problem(res, 404, "not_configured").await;
 }
+
+/// The scanners' intake has a token of its own: without it the intake is
+/// off, and the gateways' `/verify` token never revokes a key.
+#[tokio::test]
+async fn the_scanner_intake_takes_only_its_own_token() {
+    let off = spawn_app_with(Backend::Sqlite, &[]).await;
+    let admin = off.admin().await;
+    let (_, key) = off.create_key(&admin, "seen by a gateway").await;
+    let reported = json!([{ "token": key, "type": "llavero_api_key", "url": "https://example.com/x", "source": "gateway" }]);
+    let res = Client::new()
+        .post(off.url("/leaks"))
+        .bearer_auth(VERIFY_TOKEN)
+        .json(&reported)
+        .send()
+        .await
+        .unwrap();
+    problem(res, 404, "not_configured").await;
+    assert_eq!(off.verify_code(&key).await, "VALID");
+    drop(off);
+
+    let app = spawn_app_with(Backend::Sqlite, &[("LLAVERO_LEAKS_TOKEN", LEAKS_TOKEN)]).await;
+    let admin = app.admin().await;
+    let (_, key) = app.create_key(&admin, "seen by a gateway").await;
+    let reported = json!([{ "token": key, "type": "llavero_api_key", "url": "https://example.com/x", "source": "gateway" }]);
+    for wrong in [VERIFY_TOKEN, "", "wrong-token-wrong-token-123"] {
+        let res = Client::new()
+            .post(app.url("/leaks"))
+            .bearer_auth(wrong)
+            .json(&reported)
+            .send()
+            .await
+            .unwrap();
+        problem(res, 401, "service_token_invalid").await;
+    }
+    assert_eq!(
+        app.verify_code(&key).await,
+        "VALID",
+        "the verify token revoked nothing"
+    );
+    let res = Client::new()
+        .post(app.url("/leaks"))
+        .bearer_auth(LEAKS_TOKEN)
+        .json(&reported)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(app.verify_code(&key).await, "REVOKED");
+}
+
+const LEAKS_TOKEN: &str = "test-leaks-token-0123456789abcdef";
 
 fn venv_bin(name: &str) -> PathBuf {
     let bin = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -286,7 +338,7 @@ fn venv_bin(name: &str) -> PathBuf {
 /// A real scanner finds a key in a file; the operator's intake revokes it.
 #[tokio::test]
 async fn detect_secrets_finds_a_key_and_the_intake_revokes_it() {
-    let app = spawn_app_with(Backend::Sqlite, &[]).await;
+    let app = spawn_app_with(Backend::Sqlite, &[("LLAVERO_LEAKS_TOKEN", LEAKS_TOKEN)]).await;
     let admin = app.admin().await;
     let (_, key) = app.create_key(&admin, "in a config file").await;
     let dir = tempfile::tempdir().unwrap();
@@ -351,7 +403,7 @@ async fn detect_secrets_finds_a_key_and_the_intake_revokes_it() {
 
     let res = Client::new()
         .post(app.url("/leaks"))
-        .bearer_auth(VERIFY_TOKEN)
+        .bearer_auth(LEAKS_TOKEN)
         .json(&json!([{ "token": token, "type": "llavero_api_key", "url": format!("file://{}", file.display()), "source": "detect-secrets" }]))
         .send()
         .await

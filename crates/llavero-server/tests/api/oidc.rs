@@ -499,7 +499,8 @@ async fn info_names_the_ways_in_and_password_sign_in_can_be_off() {
         .await;
     problem(res, 403, "local_login_disabled").await;
 
-    // Without a provider: the password alone, and the provider's routes 503.
+    // Without a provider: the password alone, and the provider's routes
+    // are absent (404, not an outage).
     let plain = crate::helpers::spawn_app(Backend::Sqlite).await;
     let info = json(new_client().get(plain.url("/info")).send().await.unwrap()).await;
     assert_eq!(info["data"]["sign_in_methods"], json!(["password"]));
@@ -509,7 +510,13 @@ async fn info_names_the_ways_in_and_password_sign_in_can_be_off() {
         .send()
         .await
         .unwrap();
-    problem(res, 503, "not_configured").await;
+    problem(res, 404, "not_configured").await;
+    let res = new_client()
+        .get(plain.url("/auth/oidc/callback?state=x&code=y"))
+        .send()
+        .await
+        .unwrap();
+    problem(res, 404, "not_configured").await;
 }
 
 #[tokio::test]
@@ -524,7 +531,11 @@ async fn signing_out_ends_the_provider_session_too() {
         303
     );
     let logout = app.url("/auth/oidc/logout");
+    // A GET no longer signs anyone out: a link or an image cannot.
     let res = client.get(&logout).send().await.unwrap();
+    assert_eq!(res.status(), 405);
+    assert_eq!(me_status(&app, &client).await, 200);
+    let res = client.post(&logout).send().await.unwrap();
     assert_eq!(res.status(), 303);
     let next = reqwest::Url::parse(&location(&logout, &res)).unwrap();
     assert!(

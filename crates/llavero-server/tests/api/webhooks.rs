@@ -133,11 +133,120 @@ api_test! {
     }
 }
 
+/// Without the operator's settings, a webhook reaches only `https` on
+/// globally routable addresses; the refusal names the reason, not the
+/// address.
+async fn by_default_webhooks_reach_only_public_https(backend: Backend) {
+    let app = spawn_app_with(
+        backend,
+        &[
+            ("LLAVERO_WEBHOOK_ALLOW_NETWORKS", ""),
+            ("LLAVERO_WEBHOOK_ALLOW_HTTP", ""),
+        ],
+    )
+    .await;
+    let admin = app.admin().await;
+    for (url, reason) in [
+        ("http://hooks.example.com/in", "https"),
+        ("http://127.0.0.1:9000/in", "https"),
+        ("https://127.0.0.1:9000/in", "loopback"),
+        ("https://127.1.2.3/in", "loopback"),
+        ("https://localhost:9000/in", "loopback"),
+        ("https://[::1]/in", "loopback"),
+        ("https://10.1.2.3/in", "private"),
+        ("https://172.16.0.1/in", "private"),
+        ("https://192.168.0.1/in", "private"),
+        ("https://100.64.0.1/in", "CGNAT"),
+        ("https://[fc00::1]/in", "unique-local"),
+        ("https://[fd12::1]/in", "unique-local"),
+        ("https://169.254.169.254/in", "link-local"),
+        ("https://[fe80::1]/in", "link-local"),
+        ("https://[64:ff9b::a00:1]/in", "NAT64"),
+        ("https://[::ffff:7f00:1]/in", "IPv4-mapped"),
+        ("https://[::a00:1]/in", "IPv4-compatible"),
+        ("https://0.0.0.0/in", "unspecified"),
+    ] {
+        let res = admin
+            .post(app.url("/webhooks"))
+            .json(&json!({ "url": url }))
+            .send()
+            .await
+            .unwrap();
+        let body = problem(res, 422, "url_invalid").await;
+        let said = body["errors"].to_string();
+        assert!(said.contains(reason), "{url}: {said}");
+        let parsed = reqwest::Url::parse(url).unwrap();
+        let host = parsed.host_str().unwrap().trim_matches(['[', ']']);
+        if host != "localhost" {
+            assert!(
+                !said.contains(host),
+                "{url}: the reason names the address: {said}"
+            );
+        }
+    }
+    let res = admin.get(app.url("/webhooks")).send().await.unwrap();
+    assert_eq!(json(res).await["data"], json!([]), "nothing was created");
+    add_webhook(
+        &app,
+        &admin,
+        json!({ "url": "https://hooks.example.com/llavero" }),
+    )
+    .await;
+    add_webhook(&app, &admin, json!({ "url": "https://8.8.8.8/llavero" })).await;
+}
+
+#[tokio::test]
+async fn by_default_webhooks_reach_only_public_https_sqlite() {
+    by_default_webhooks_reach_only_public_https(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn by_default_webhooks_reach_only_public_https_postgres() {
+    by_default_webhooks_reach_only_public_https(Backend::Postgres).await;
+}
+
+/// An endpoint accepted by one replica's reach but not by the sending
+/// replica's (the operator narrowed it; a name now resolves elsewhere)
+/// fails with "address not allowed", never the address, and the receiver
+/// hears nothing.
+async fn an_address_refused_at_delivery_is_recorded_without_the_address(backend: Backend) {
+    let quiet = spawn_app_with(backend, &[("LLAVERO_WEBHOOK_SENDER", "false")]).await;
+    let admin = quiet.admin().await;
+    let receiver = Receiver::start(0, 0, None);
+    let url = receiver.url().replace("127.0.0.1", "localhost");
+    let (hook, secret) = add_webhook(&quiet, &admin, json!({ "url": url })).await;
+    receiver.set_secret(&secret).await;
+    let _sender = spawn_replica(&quiet, &[("LLAVERO_WEBHOOK_ALLOW_NETWORKS", "")]).await;
+    quiet.create_key(&admin, "refused at delivery").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let tried = loop {
+        let got = deliveries(&quiet, &admin, &hook).await;
+        if let Some(d) = got.first().filter(|d| d["attempts"].as_u64() >= Some(1)) {
+            break d.clone();
+        }
+        assert!(std::time::Instant::now() < deadline, "no attempt: {got:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(tried["error"], "address not allowed", "{tried}");
+    assert!(!tried.to_string().contains("127.0.0.1"), "{tried}");
+    assert!(receiver.verified().is_empty());
+}
+
+#[tokio::test]
+async fn an_address_refused_at_delivery_is_recorded_without_the_address_sqlite() {
+    an_address_refused_at_delivery_is_recorded_without_the_address(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn an_address_refused_at_delivery_is_recorded_without_the_address_postgres() {
+    an_address_refused_at_delivery_is_recorded_without_the_address(Backend::Postgres).await;
+}
+
 api_test! {
     async fn endpoints_are_managed_and_bad_input_is_refused(app) {
         let admin = app.admin().await;
         for (body, code) in [
-            (json!({ "url": "http://hooks.example.com/in" }), "url_invalid"),
+            (json!({ "url": "http://10.0.0.1/in" }), "url_invalid"),
             (json!({ "url": "https://169.254.169.254/latest" }), "url_invalid"),
             (json!({ "url": "http://[fe80::1]/" }), "url_invalid"),
             (json!({ "url": "https://user:pw@hooks.example.com/" }), "url_invalid"),
@@ -174,7 +283,7 @@ api_test! {
 
         let res = admin.patch(app.url(&format!("/webhooks/{hook}"))).json(&json!({})).send().await.unwrap();
         problem(res, 422, "nothing_to_change").await;
-        let res = admin.patch(app.url(&format!("/webhooks/{hook}"))).json(&json!({ "url": "http://hooks.example.com/" })).send().await.unwrap();
+        let res = admin.patch(app.url(&format!("/webhooks/{hook}"))).json(&json!({ "url": "http://[::1]/" })).send().await.unwrap();
         problem(res, 422, "url_invalid").await;
         let res = admin.patch(app.url(&format!("/webhooks/{hook}"))).json(&json!({ "enabled": false, "events": null })).send().await.unwrap();
         assert_eq!(res.status(), 200);

@@ -13,6 +13,7 @@ mod m20261130_000005_webhooks;
 mod m20261201_000006_oidc_identities;
 mod m20261202_000007_usage_cascade_trigger;
 mod m20261206_000008_expiry_index;
+mod m20261207_000009_instance;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000006_oidc_identities::Migration),
             Box::new(m20261202_000007_usage_cascade_trigger::Migration),
             Box::new(m20261206_000008_expiry_index::Migration),
+            Box::new(m20261207_000009_instance::Migration),
         ]
     }
 }
