@@ -31,6 +31,7 @@ mod partition;
 mod replicas;
 mod roll;
 mod secrets;
+mod upgrade;
 mod usage;
 mod users;
 mod verify;
