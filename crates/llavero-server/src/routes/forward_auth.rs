@@ -141,7 +141,9 @@ async fn check(
         }
         Err(e) => {
             state.metrics.observe_forward_auth(e.code().as_str());
-            tracing::debug!(outcome = e.code().as_str(), "forward-auth");
+            // One INFO line per refusal, in the request's span (its id and
+            // client address); an allowed request leaves none at INFO.
+            tracing::info!(code = e.code().as_str(), "key refused");
             Err(e.with_code_header())
         }
     }

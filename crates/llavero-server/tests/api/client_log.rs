@@ -78,3 +78,53 @@ async fn a_trusted_proxys_client_is_logged() {
         assert!(line.contains("http.client_ip=203.0.113.78"), "{line}");
     }
 }
+
+/// The lines `res`'s request left at `level` (by its request id).
+fn lines_of(res: &reqwest::Response, level: &str) -> Vec<String> {
+    let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+    logs()
+        .text()
+        .lines()
+        .map(plain)
+        .filter(|l| l.contains(&id) && l.contains(level))
+        .collect()
+}
+
+/// Logs fit gateway rates: a refused verification (by `/verify` or
+/// forward-auth) leaves one INFO line with its request id and code; an
+/// accepted one leaves none at INFO.
+#[tokio::test]
+async fn a_refusal_leaves_one_info_line_and_a_success_none() {
+    let app = spawn_app_with(Backend::Sqlite, &[]).await;
+    let admin = app.admin().await;
+    let (_, key) = app.create_key(&admin, "logged").await;
+    let verify = |key: String| {
+        reqwest::Client::new()
+            .post(app.url("/verify"))
+            .bearer_auth(VERIFY_TOKEN)
+            .json(&json!({ "key": key }))
+            .send()
+    };
+    let refused = verify(format!("{key}x")).await.unwrap();
+    let info = lines_of(&refused, " INFO ");
+    assert_eq!(info.len(), 1, "{info:?}");
+    assert!(
+        info[0].contains("key refused") && info[0].contains("code="),
+        "{}",
+        info[0]
+    );
+    let valid = verify(key.clone()).await.unwrap();
+    assert_eq!(lines_of(&valid, " INFO "), Vec::<String>::new());
+    let gateway = |key: &str| {
+        reqwest::Client::new()
+            .get(app.url("/forward-auth"))
+            .header("MC-Api-Key", key.to_owned())
+            .send()
+    };
+    let refused = gateway("mco_not-a-key").await.unwrap();
+    assert_eq!(refused.status(), 401);
+    assert_eq!(lines_of(&refused, " INFO ").len(), 1);
+    let allowed = gateway(&key).await.unwrap();
+    assert_eq!(allowed.status(), 200);
+    assert_eq!(lines_of(&allowed, " INFO "), Vec::<String>::new());
+}
