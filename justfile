@@ -20,7 +20,7 @@ default:
 run: web
     cargo run --release -p llavero-server -- serve
 
-# Run every test: lints, unit, API on SQLite and PostgreSQL, OpenAPI, e2e, clients, fuzzing, compose
+# Run every test: lints, unit, API on SQLite and PostgreSQL, OpenAPI, e2e, clients, fuzzing, compose check and stack
 test: setup lint
     cargo test
     cargo test -p llavero-web
@@ -30,6 +30,7 @@ test: setup lint
     just clients
     just fuzz-api
     just compose-check
+    just compose-e2e
 
 # Browser tests: Playwright drives Chromium through every user action
 e2e: web
@@ -93,6 +94,11 @@ fuzz-api:
 compose-check:
     LLAVERO_KEY_PEPPER=x POSTGRES_PASSWORD=x LLAVERO_ADMIN_PASSWORD=x docker-compose -f docker-compose.yml config --quiet
     {{venv}}/bin/hadolint crates/llavero-server/Dockerfile frontend/Dockerfile
+
+# Build both images, run the stack with docker compose (3 API replicas too) and test it through the web container; always torn down
+compose-e2e:
+    bash .ci/setup docker
+    python3 .ci/compose-e2e
 
 # Run the Rust suites RUNS times beside a CPU hog (`just flake-hunt 5 --e2e` adds the browser specs); lists every test that failed once
 flake-hunt runs="5" *flags="": setup
