@@ -157,7 +157,7 @@ impl Application {
         let dispatcher = Dispatcher {
             store: store.clone(),
             pepper: state.pepper.clone(),
-            reach: Arc::new(settings.webhook_reach.clone()),
+            reach: state.webhook_reach.clone(),
             metrics: state.metrics.clone(),
         };
         let dispatcher = tokio::spawn(async move {

@@ -456,20 +456,26 @@ fn check_scanner(req: &HttpRequest) -> Result<LeakScanner, ApiError> {
     Ok(LeakScanner)
 }
 
-/// Whether `req` carries `expected` as its bearer (compared in constant
-/// time); else 401 `service_token_invalid` saying `what`.
-fn bearer_is(
-    req: &HttpRequest,
-    expected: &llavero_domain::Secret<String>,
-    what: &'static str,
-) -> Result<(), ApiError> {
+/// Whether `req` carries `expected` as its bearer, compared in constant
+/// time (the service, leaks and metrics tokens).
+pub fn bearer_matches(req: &HttpRequest, expected: &llavero_domain::Secret<String>) -> bool {
     let presented = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|s| s.strip_prefix("Bearer "))
         .unwrap_or("");
-    if constant_time_eq(presented.as_bytes(), expected.expose().as_bytes()) {
+    constant_time_eq(presented.as_bytes(), expected.expose().as_bytes())
+}
+
+/// `Ok` when `req` carries `expected` as its bearer; else 401
+/// `service_token_invalid` saying `what`.
+fn bearer_is(
+    req: &HttpRequest,
+    expected: &llavero_domain::Secret<String>,
+    what: &'static str,
+) -> Result<(), ApiError> {
+    if bearer_matches(req, expected) {
         Ok(())
     } else {
         Err(ApiError::new(ErrorCode::ServiceTokenInvalid, what))

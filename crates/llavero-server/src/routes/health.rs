@@ -3,7 +3,6 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use llavero_domain::hashing::constant_time_eq;
 use serde_json::json;
 
 use crate::state::AppState;
@@ -33,13 +32,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 #[tracing::instrument(skip_all)]
 pub async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     if let Some(expected) = &state.metrics_token {
-        let presented = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|s| s.strip_prefix("Bearer "))
-            .unwrap_or("");
-        if !constant_time_eq(presented.as_bytes(), expected.expose().as_bytes()) {
+        if !crate::auth::bearer_matches(&req, expected) {
             return HttpResponse::Unauthorized()
                 .insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"metrics\""))
                 .json(json!({ "status": "unauthorized", "detail": "the metrics token is required as a bearer" }));

@@ -86,7 +86,18 @@ async fn login_from(
     username: &str,
     password: &str,
 ) -> (u16, String, Option<u64>) {
-    let res = new_client()
+    login_as(app, &new_client(), ip, username, password).await
+}
+
+/// Signs in with `client` (its cookies kept); status, code and Retry-After.
+async fn login_as(
+    app: &TestApp,
+    client: &reqwest::Client,
+    ip: &str,
+    username: &str,
+    password: &str,
+) -> (u16, String, Option<u64>) {
+    let res = client
         .post(app.url("/auth/login"))
         .header("x-forwarded-for", ip)
         .json(&json!({ "username": username, "password": password }))
@@ -328,19 +339,8 @@ async fn login_as_browser(
     username: &str,
     password: &str,
 ) -> (u16, Option<u64>) {
-    let res = client
-        .post(app.url("/auth/login"))
-        .header("x-forwarded-for", ip)
-        .json(&json!({ "username": username, "password": password }))
-        .send()
-        .await
-        .unwrap();
-    let retry = res
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok());
-    (res.status().as_u16(), retry)
+    let (status, _, retry) = login_as(app, client, ip, username, password).await;
+    (status, retry)
 }
 
 /// Guessing one account's password from many addresses (a /48 holds
