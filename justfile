@@ -37,7 +37,7 @@ e2e: web
     cargo build -p llavero-server
     cd frontend && npx playwright test
 
-# Rewrite the README's screenshots (docs/screenshots) from a browser test run
+# Rewrite the screenshots in docs/screenshots (README, docs/web-app.md) from a browser test run
 screenshots: web
     cargo build -p llavero-server
     cd frontend && LLAVERO_SCREENSHOTS=1 npx playwright test

@@ -5,7 +5,7 @@ Usage:  detect-secrets scan --plugin docs/scanners/detect_secrets_llavero.py <pa
 Finds `<prefix>_<30 base62><6 base62 checksum>` and keeps only strings whose
 checksum is right (a CRC32 of `<prefix>_<secret>`, in base62), so a made-up
 or mistyped string is not reported. The prefix is `mco` unless
-LLAVERO_KEY_PREFIX says otherwise. See docs/leaks.md.
+LLAVERO_KEY_PREFIX says otherwise. See docs/webhooks-and-leaks.md.
 """
 
 import os

@@ -1,20 +1,23 @@
-//! The `llavero` command line: `serve`, `migrate`, `user add`, `openapi`.
+//! The `llavero` command line: `serve`, `migrate`, `user add`, `openapi`,
+//! `config --markdown`, `backup`, `pepper-accept`, `probe`.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use llavero_domain::{Password, Username};
 use llavero_types::Role;
 
-use crate::configuration::Settings;
-use crate::passwords::PasswordWork;
-use crate::startup::{connect_and_migrate, Application};
+use llavero_app::configuration::Settings;
+use llavero_app::connect_and_migrate;
+use llavero_app::passwords::PasswordWork;
+use llavero_app::usecases::{self, users::UserCreateError, Acting};
+
+use crate::startup::Application;
 use crate::telemetry;
-use crate::usecases::{self, users::UserCreateError, Acting};
 
 /// Llavero: API keys for the cloud management portal.
 ///
 /// Configuration comes from defaults, then an optional TOML file, then
-/// LLAVERO_* environment variables; see the README.
+/// LLAVERO_* environment variables; see docs/configuration.md.
 #[derive(Debug, Parser)]
 #[command(
     name = "llavero",
@@ -40,6 +43,13 @@ enum Command {
     User(UserCommand),
     /// Print the OpenAPI document (the committed openapi/llavero.json).
     Openapi,
+    /// Check the configuration and exit; with --markdown, print the table
+    /// of every setting instead (the one in docs/configuration.md).
+    Config {
+        /// Print the settings table in Markdown.
+        #[arg(long)]
+        markdown: bool,
+    },
     /// Copy the embedded (SQLite) database to FILE while it serves, and say
     /// what else a restore needs. PostgreSQL: see docs/operations.md.
     Backup {
@@ -81,9 +91,13 @@ pub async fn run() -> anyhow::Result<()> {
             return Ok(());
         }
         Command::Probe { url } => return crate::probe::probe(url),
+        Command::Config { markdown: true } => {
+            print!("{}", llavero_app::configuration::settings_table());
+            return Ok(());
+        }
         _ => {}
     }
-    let settings = crate::configuration::load(cli.config.as_deref())?;
+    let settings = llavero_app::configuration::load(cli.config.as_deref())?;
     telemetry::init(settings.log_format, "info", std::io::stderr);
     match cli.command {
         Command::Serve => {
@@ -113,11 +127,12 @@ pub async fn run() -> anyhow::Result<()> {
                      run again with --yes to accept it"
                 );
             }
-            let pepper = crate::bootstrap::resolve_pepper(&settings)?;
+            let pepper = llavero_app::bootstrap::resolve_pepper(&settings)?;
             let store = connect_and_migrate(&settings).await?;
-            crate::bootstrap::accept_pepper(&store, &pepper).await?;
+            llavero_app::bootstrap::accept_pepper(&store, &pepper).await?;
             println!("llavero: the configured pepper is now this database's own; existing keys no longer verify");
         }
+        Command::Config { .. } => println!("llavero: the configuration is valid"),
         Command::Openapi | Command::Probe { .. } => {}
     }
     Ok(())

@@ -14,116 +14,44 @@ use actix_web::dev::{Server, Service as _, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{web, HttpMessage, HttpResponse, HttpServer};
 use anyhow::Context;
-use llavero_store::Store;
 use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
+use llavero_app::configuration::Settings;
+use llavero_app::{App, Background};
+
 use crate::auth::session::SessionPolicy;
-use crate::bootstrap;
-use crate::configuration::Settings;
-use crate::dispatch::Dispatcher;
 use crate::error;
-use crate::github_keys::GithubKeys;
 use crate::headers;
-use crate::housekeeping::{self, Sweep};
-use crate::metrics::Metrics;
-use crate::oidc::Oidc;
 use crate::openapi::{self, DocumentJson};
-use crate::passwords::PasswordWork;
 use crate::routes;
 use crate::state::AppState;
 use crate::telemetry::RequestSpans;
-use crate::verification::{Verifier, VerifierSettings};
 
 /// Largest JSON body accepted (names are ≤ 100 characters; this is generous).
 pub const JSON_LIMIT: usize = 16 * 1024;
-
-/// Most key lookups the verification cache holds. moka's entries cost
-/// ~890 bytes each with the lookup (measured: at 32,768 entries the SQLite
-/// server's RSS after the cold run at 100k keys was 68.4 MB, over the 64 MB
-/// target), so 16,384 entries keep the cache near 15 MB however many keys
-/// exist. That is every key used within a TTL at ~1,600 distinct keys a
-/// second; beyond that, TinyLFU keeps the most used and misses are batched
-/// (see `verification::lookup`).
-const CACHE_CAPACITY: usize = 16_384;
-
-/// How many times to try reaching the database at start-up, a second apart.
-const CONNECT_ATTEMPTS: u32 = 30;
 
 /// A bound, ready-to-run server.
 pub struct Application {
     address: std::net::SocketAddr,
     server: Server,
-    verifier: Arc<Verifier>,
-    housekeeping: tokio::task::JoinHandle<()>,
-    dispatcher: tokio::task::JoinHandle<()>,
+    app: Arc<App>,
+    background: Background,
     /// The second listener, serving only `/metrics`, and its address.
     metrics: Option<(Server, std::net::SocketAddr)>,
-}
-
-/// Connects to the database named in `settings` and applies migrations.
-pub async fn connect_and_migrate(settings: &Settings) -> anyhow::Result<Store> {
-    if let Some(path) = settings.sqlite_path() {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("creating the data directory {}", dir.display()))?;
-        }
-    }
-    // A database that starts with us (compose, orchestrators) may need a
-    // moment: retry for about half a minute before giving up.
-    let mut attempt = 1;
-    let store = loop {
-        match Store::connect(settings.database_url.expose(), settings.db_max_connections).await {
-            Ok(store) => break store,
-            Err(e) if attempt < CONNECT_ATTEMPTS => {
-                tracing::warn!(attempt, error = %e, "the database is not reachable yet; retrying");
-                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                attempt += 1;
-            }
-            Err(e) => return Err(e).context("connecting to the database (LLAVERO_DATABASE_URL)"),
-        }
-    };
-    store
-        .migrate()
-        .await
-        .context("applying database migrations")?;
-    Ok(store)
 }
 
 impl Application {
     /// Prepares storage and binds `settings.listen`.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let pepper = bootstrap::resolve_pepper(&settings)?;
-        let settings_sender = settings.webhook_sender;
-        let store = connect_and_migrate(&settings).await?;
-        bootstrap::check_pepper(&store, &pepper).await?;
-        bootstrap::bootstrap_admin(&store, &settings).await?;
-
         let listener = TcpListener::bind(settings.listen)
             .with_context(|| format!("binding {} (LLAVERO_LISTEN)", settings.listen))?;
         let bound = listener.local_addr()?;
+        let app = Arc::new(App::build(&settings, &settings.public_url(bound)).await?);
+        let background = app.spawn_background(&settings);
         let api_endpoint = settings.api_endpoint(bound);
-        let verifier = Arc::new(Verifier::start(
-            store.clone(),
-            pepper.clone(),
-            settings.key_prefix.clone(),
-            VerifierSettings {
-                cache_ttl: settings.cache_ttl,
-                cache_capacity: CACHE_CAPACITY,
-                lookups_in_flight: settings.db_lookups_in_flight as usize,
-                usage_flush: settings.usage_flush,
-                failures_per_minute: settings.key_failures_per_minute,
-            },
-        ));
-        let sessions = SessionPolicy {
-            absolute: settings.session_ttl,
-            idle: settings.session_idle,
-            secure: settings.secure_cookies(),
-        };
         let state = AppState {
-            store: store.clone(),
-            pepper,
-            key_prefix: settings.key_prefix.clone(),
+            app: app.clone(),
             api_endpoint: api_endpoint.clone(),
             own_api: settings.own_api(bound),
             brand: settings.brand.clone(),
@@ -131,48 +59,13 @@ impl Application {
             leaks_token: settings.leaks_token.clone(),
             metrics_token: settings.metrics_token.clone(),
             trusted_proxies: Arc::new(settings.trusted_proxies.clone()),
-            sessions,
-            https: settings.secure_cookies(),
-            passwords: PasswordWork::new(settings.hash_concurrency),
-            key_create_per_minute: settings.key_create_per_minute,
-            key_policy: Arc::new(settings.key_policy.clone()),
-            metrics: Arc::new(Metrics::default()),
-            verifier: verifier.clone(),
-            webhook_reach: Arc::new(settings.webhook_reach.clone()),
-            github_keys: settings
-                .github_scanning_keys
-                .clone()
-                .map(GithubKeys::new)
-                .transpose()?
-                .map(Arc::new),
-            oidc: settings
-                .oidc
-                .clone()
-                .map(|o| Oidc::new(o, &settings.public_url(bound)))
-                .transpose()
-                .context("the identity provider settings (LLAVERO_OIDC_*)")?
-                .map(Arc::new),
-            local_login: settings.local_login,
-        };
-        let dispatcher = Dispatcher {
-            store: store.clone(),
-            pepper: state.pepper.clone(),
-            reach: state.webhook_reach.clone(),
-            metrics: state.metrics.clone(),
-        };
-        let dispatcher = tokio::spawn(async move {
-            if settings_sender {
-                dispatcher.run().await;
-            }
-        });
-        let housekeeping = tokio::spawn(housekeeping::run(
-            state.clone(),
-            Sweep {
-                every: settings.housekeeping,
-                session_idle: state.sessions.idle,
-                revoke_unused_after_days: settings.revoke_unused_after_days,
+            sessions: SessionPolicy {
+                absolute: settings.session_ttl,
+                idle: settings.session_idle,
+                secure: settings.secure_cookies(),
             },
-        ));
+            https: settings.secure_cookies(),
+        };
         let port = bound.port();
         if let Some(dir) = &settings.web_dir {
             if !dir.join("index.html").is_file() {
@@ -204,9 +97,8 @@ impl Application {
         Ok(Application {
             address: bound,
             server,
-            verifier,
-            housekeeping,
-            dispatcher,
+            app,
+            background,
             metrics,
         })
     }
@@ -244,11 +136,8 @@ impl Application {
         if let Some(handle) = metrics {
             handle.stop(true).await;
         }
-        self.housekeeping.abort();
-        // Attempts cut short here keep their lease; it runs out and the
-        // delivery is sent again (at least once, same webhook-id).
-        self.dispatcher.abort();
-        self.verifier.shutdown().await;
+        self.background.stop();
+        self.app.verifier.shutdown().await;
         result
     }
 }
@@ -345,7 +234,7 @@ fn run(
                         .match_pattern()
                         .unwrap_or_else(|| "(unmatched)".to_owned());
                     let fut = srv.call(req);
-                    let metrics = state.metrics.clone();
+                    let metrics = state.app.metrics.clone();
                     async move {
                         let res = fut.await?;
                         metrics.observe_request(

@@ -1,26 +1,21 @@
-//! [`AppState`]: what every handler shares — the store and the settings that
-//! requests need, resolved once at start-up.
+//! [`AppState`]: what every handler shares — the application
+//! ([`llavero_app::App`]) and the settings only HTTP needs (URLs shown in
+//! answers, bearer tokens, trusted proxies, the session cookie), resolved
+//! once at start-up.
 
 use std::sync::Arc;
 
 use ipnet::IpNet;
-use llavero_domain::{KeyPrefix, Pepper, Secret};
-use llavero_store::Store;
+use llavero_app::App;
+use llavero_domain::Secret;
 
 use crate::auth::session::SessionPolicy;
-use crate::configuration::KeyPolicy;
-use crate::github_keys::GithubKeys;
-use crate::metrics::Metrics;
-use crate::oidc::Oidc;
-use crate::passwords::PasswordWork;
-use crate::verification::Verifier;
 
 /// Shared, read-mostly state of one server process.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    pub store: Store,
-    pub pepper: Pepper,
-    pub key_prefix: KeyPrefix,
+    /// The application: its methods are the use cases.
+    pub app: Arc<App>,
     /// The URL shown atop the key list (`/info`).
     pub api_endpoint: String,
     /// This service's own `/api/v1` URL, for `Location` headers.
@@ -35,19 +30,4 @@ pub struct AppState {
     pub sessions: SessionPolicy,
     /// Served over https (`LLAVERO_PUBLIC_URL`): HSTS on every answer.
     pub https: bool,
-    pub passwords: PasswordWork,
-    /// Keys one user may create per minute (0: no limit).
-    pub key_create_per_minute: u32,
-    /// The scope catalogue and key lifetimes.
-    pub key_policy: Arc<KeyPolicy>,
-    pub metrics: Arc<Metrics>,
-    pub verifier: Arc<Verifier>,
-    /// Where webhooks may be sent.
-    pub webhook_reach: Arc<llavero_domain::webhook::Reach>,
-    /// GitHub's secret-scanning keys; `None`: `/leaks/github` answers 503.
-    pub github_keys: Option<Arc<GithubKeys>>,
-    /// The identity provider users may sign in through.
-    pub oidc: Option<Arc<Oidc>>,
-    /// Whether local accounts may sign in with a password.
-    pub local_login: bool,
 }

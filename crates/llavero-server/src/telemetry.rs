@@ -8,8 +8,8 @@ use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::EnvFilter;
 
 use crate::client_ip::client_ip;
-use crate::configuration::LogFormat;
 use crate::state::AppState;
+use llavero_app::configuration::LogFormat;
 
 /// Installs the global subscriber writing to `writer`. Returns `false` when
 /// one is already installed (as in tests that share a process).

@@ -161,7 +161,7 @@ pub enum ErrorCode {
     /// 503: the server is at its limit for this kind of work; retry after
     /// `Retry-After`.
     Busy,
-    /// 404: the operator has not turned this feature on (see the README).
+    /// 404: the operator has not turned this feature on (see docs/configuration.md).
     NotConfigured,
     /// 503: GitHub's secret-scanning public keys cannot be read right now.
     GithubKeysUnavailable,

@@ -8,7 +8,7 @@
 //! another account. At the next sign-in to that account the cookie makes
 //! the attempt a *known device's*: it is throttled per device only, so an
 //! attacker's guesses (from browsers without the cookie) never slow the
-//! owner down; see `crate::throttle`. The cookie is `HttpOnly`,
+//! owner down; see `llavero_app::throttle`. The cookie is `HttpOnly`,
 //! `SameSite=Strict`, scoped to `/api/v1/auth`, and lives 180 days.
 
 use std::time::Duration;

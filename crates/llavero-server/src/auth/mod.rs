@@ -21,10 +21,11 @@
 //!   cookie is ignored): what a gateway's forward-auth request carries.
 //! - [`Service`]: a gateway presenting the `/verify` service token.
 //!
-//! Key checking itself is the verifier's (`crate::verification`), shared
+//! Key checking itself is the verifier's (`llavero_app::verification`), shared
 //! with `/verify`; cookies and session lifetimes are in [`session`].
 
 pub mod device;
+pub mod flow_cookie;
 pub mod session;
 
 use std::future::Future;
@@ -40,8 +41,8 @@ use uuid::Uuid;
 use crate::client_ip::client_ip;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::usecases::Acting;
-use crate::verification::{Refusal, Verdict};
+use llavero_app::usecases::Acting;
+use llavero_app::verification::{Refusal, Verdict};
 
 /// The header the portal's clients send keys in.
 pub const API_KEY_HEADER: &str = "MC-Api-Key";
@@ -122,7 +123,12 @@ async fn by_key(
     ip: Option<String>,
     needed: &[String],
 ) -> Result<Caller, ApiError> {
-    match state.verifier.verify(raw, ip.as_deref(), needed).await? {
+    match state
+        .app
+        .verifier
+        .verify(raw, ip.as_deref(), needed)
+        .await?
+    {
         Verdict::Valid { owner, key } => Ok(Caller {
             user: owner,
             // Only a key's own path pays for this copy; /verify does not.
@@ -150,15 +156,15 @@ async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
         return Ok(caller);
     }
     if let Some(token) = state.sessions.token_from(&req) {
-        let hash = TokenHash::of(&state.pepper, &token);
+        let hash = TokenHash::of(&state.app.pepper, &token);
         let idle = chrono::Duration::from_std(state.sessions.idle)
             .map_err(|e| ApiError::internal(anyhow::anyhow!("session idle timeout: {e}")))?;
-        return match state.store.session_find(&hash, idle).await? {
+        return match state.app.store.session_find(&hash, idle).await? {
             Some((live, owner)) if !owner.user.disabled => {
                 // The idle clock is kept to the minute: one write a minute
                 // per busy session, not one per request.
                 if live.last_seen < llavero_store::now() - chrono::Duration::minutes(1) {
-                    state.store.session_touch(live.id).await?;
+                    state.app.store.session_touch(live.id).await?;
                 }
                 Ok(Caller {
                     user: owner.user,

@@ -6,13 +6,13 @@ use llavero_store::StoreError;
 use llavero_types::ErrorCode;
 
 use super::ApiError;
-use crate::oidc::OidcError;
-use crate::passwords::{self, Busy};
-use crate::usecases::api_keys::KeyChangeError;
-use crate::usecases::sessions::{PasswordChangeError, SignInError};
-use crate::usecases::users::{UserCreateError, UserUpdateError};
-use crate::usecases::webhooks::WebhookError;
-use crate::verification::VerifyError;
+use llavero_app::oidc::OidcError;
+use llavero_app::passwords::{self, Busy};
+use llavero_app::usecases::api_keys::KeyChangeError;
+use llavero_app::usecases::sessions::{PasswordChangeError, SignInError};
+use llavero_app::usecases::users::{UserCreateError, UserUpdateError};
+use llavero_app::usecases::webhooks::WebhookError;
+use llavero_app::verification::VerifyError;
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {

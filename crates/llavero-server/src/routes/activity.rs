@@ -22,7 +22,6 @@ use crate::state::AppState;
     responses(
         (status = 200, description = "One page of events", body = ActivityList),
         (status = 400, description = "Bad limit, cursor, action or user", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`user` given by someone who is not an admin", body = Problem, content_type = "application/problem+json"),
     ),
     security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
@@ -51,6 +50,7 @@ pub async fn list(
         action: filter.action,
     };
     let page = state
+        .app
         .store
         .activity_list(scope, page_request(&query)?)
         .await?;

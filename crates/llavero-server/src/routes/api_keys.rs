@@ -17,8 +17,8 @@ use super::{cursor, page_request};
 use crate::auth::{Caller, Manager};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::usecases;
-use crate::usecases::key_changes::MAX_GRACE_SECONDS;
+use llavero_app::usecases;
+use llavero_app::usecases::key_changes::MAX_GRACE_SECONDS;
 
 fn key_not_found() -> ApiError {
     ApiError::new(ErrorCode::NotFound, "no such API key")
@@ -35,7 +35,6 @@ fn key_not_found() -> ApiError {
     responses(
         (status = 200, description = "One page of keys", body = ApiKeyList),
         (status = 400, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
     ),
     security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
 )]
@@ -47,6 +46,7 @@ pub async fn list(
     query: web::Query<PageQuery>,
 ) -> Result<web::Json<ApiKeyList>, ApiError> {
     let page = state
+        .app
         .store
         .api_key_list(caller.user.id, page_request(&query)?)
         .await?;
@@ -70,11 +70,7 @@ pub async fn list(
     request_body = CreateApiKey,
     responses(
         (status = 201, description = "Created; `secret` is shown this once", body = ApiKeyCreated),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Sent with a key not granted `llavero:manage` (`key_not_allowed`), or asking for more than that key holds (`grant_exceeded`)", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not sent as application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad name, unknown scope, bad or too many networks, expiry in the past or beyond the maximum lifetime (each field named in `errors`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many keys created in the last minute (`rate_limited`)", body = Problem, content_type = "application/problem+json",
             headers(("retry-after" = u64, description = "Seconds to wait"))),
@@ -88,16 +84,17 @@ pub async fn create(
     state: web::Data<AppState>,
     body: web::Json<CreateApiKey>,
 ) -> Result<HttpResponse, ApiError> {
-    let (name, limits) = key_input::create(&state.key_policy, body.into_inner())?;
-    let created = usecases::api_keys::create(
-        &state,
-        &caller.acting(),
-        &grant_of(&caller),
-        caller.user.id,
-        &name,
-        limits,
-    )
-    .await?;
+    let (name, limits) = key_input::create(&state.app.key_policy, body.into_inner())?;
+    let created = state
+        .app
+        .create_key(
+            &caller.acting(),
+            &grant_of(&caller),
+            caller.user.id,
+            &name,
+            limits,
+        )
+        .await?;
     Ok(secret_answer(&state, created))
 }
 
@@ -122,8 +119,6 @@ fn secret_answer(state: &AppState, created: usecases::api_keys::CreatedKey) -> H
     params(("id" = Uuid, Path, description = "The key's id")),
     responses(
         (status = 200, description = "The key", body = ApiKeyResponse),
-        (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such key of the caller's", body = Problem, content_type = "application/problem+json"),
     ),
     security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
@@ -136,6 +131,7 @@ pub async fn get(
     id: web::Path<Uuid>,
 ) -> Result<web::Json<ApiKeyResponse>, ApiError> {
     let key = state
+        .app
         .store
         .api_key_get(caller.user.id, *id)
         .await?
@@ -157,11 +153,8 @@ pub async fn get(
     request_body = UpdateApiKey,
     responses(
         (status = 200, description = "Changed", body = ApiKeyResponse),
-        (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Sent with a key not granted `llavero:manage` (`key_not_allowed`), or setting limits beyond that key's own (`grant_exceeded`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such key of the caller's", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not sent as application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A bad field (named in `errors`), or nothing to change", body = Problem, content_type = "application/problem+json"),
     ),
     security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
@@ -174,16 +167,17 @@ pub async fn update(
     id: web::Path<Uuid>,
     body: web::Json<UpdateApiKey>,
 ) -> Result<web::Json<ApiKeyResponse>, ApiError> {
-    let changes = key_input::update(&state.key_policy, body.into_inner())?;
-    let key = usecases::key_changes::update(
-        &state,
-        &caller.acting(),
-        &grant_of(&caller),
-        caller.user.id,
-        *id,
-        changes,
-    )
-    .await?;
+    let changes = key_input::update(&state.app.key_policy, body.into_inner())?;
+    let key = state
+        .app
+        .update_key(
+            &caller.acting(),
+            &grant_of(&caller),
+            caller.user.id,
+            *id,
+            changes,
+        )
+        .await?;
     Ok(web::Json(ApiKeyResponse { data: key }))
 }
 
@@ -202,11 +196,8 @@ pub async fn update(
     request_body = RollApiKey,
     responses(
         (status = 201, description = "Rolled; `secret` is the new secret, shown this once", body = ApiKeyCreated),
-        (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Sent with a key not granted `llavero:manage` (`key_not_allowed`), or rolling a key broader than that key (`grant_exceeded`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such key of the caller's", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not sent as application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`grace_seconds` outside 0 to 604800 (`grace_seconds_invalid`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many keys created or rolled in the last minute (`rate_limited`)", body = Problem, content_type = "application/problem+json",
             headers(("retry-after" = u64, description = "Seconds to wait"))),
@@ -228,15 +219,16 @@ pub async fn roll(
             format!("must be 0 to {MAX_GRACE_SECONDS} (7 days)"),
         ));
     }
-    let rolled = usecases::key_changes::roll(
-        &state,
-        &caller.acting(),
-        &grant_of(&caller),
-        caller.user.id,
-        *id,
-        Duration::seconds(grace),
-    )
-    .await?;
+    let rolled = state
+        .app
+        .roll_key(
+            &caller.acting(),
+            &grant_of(&caller),
+            caller.user.id,
+            *id,
+            Duration::seconds(grace),
+        )
+        .await?;
     Ok(secret_answer(&state, rolled))
 }
 
@@ -250,8 +242,6 @@ pub async fn roll(
     params(("id" = Uuid, Path, description = "The key's id")),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Sent with a key not granted `llavero:manage` (`key_not_allowed`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such live key of the caller's", body = Problem, content_type = "application/problem+json"),
     ),
@@ -264,6 +254,9 @@ pub async fn revoke(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    usecases::api_keys::revoke(&state, &caller.acting(), caller.user.id, *id).await?;
+    state
+        .app
+        .revoke_key(&caller.acting(), caller.user.id, *id)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

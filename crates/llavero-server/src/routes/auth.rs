@@ -9,7 +9,7 @@ use crate::auth::{device, Caller, SignedIn};
 use crate::client_ip::client_ip;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::usecases::{self, sessions::SignInError};
+use llavero_app::usecases::sessions::SignInError;
 
 /// Sign in
 ///
@@ -26,10 +26,8 @@ use crate::usecases::{self, sessions::SignInError};
     responses(
         (status = 200, description = "Signed in; the session cookie is set", body = MeResponse,
             headers(("set-cookie" = String, description = "`llavero_session`, HttpOnly, SameSite=Strict"))),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Wrong username or password", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The account is disabled (`account_disabled`), or password sign-in is off here (`local_login_disabled`)", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not sent as application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Missing username or password", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many attempts for this account from this address, or from this address", body = Problem, content_type = "application/problem+json",
             headers(("retry-after" = u64, description = "Seconds to wait"))),
@@ -44,7 +42,7 @@ pub async fn login(
     req: HttpRequest,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    if !state.local_login {
+    if !state.app.local_login {
         return Err(ApiError::new(
             ErrorCode::LocalLoginDisabled,
             "password sign-in is off here; sign in through the identity provider",
@@ -75,10 +73,12 @@ pub async fn login(
     let ip = client_ip(&req, &state.trusted_proxies);
     let now = llavero_store::now().timestamp();
     let secure = state.sessions.secure;
-    let device = device::known(&req, &state.pepper, secure, &username, now);
-    let signed_in =
-        usecases::sessions::sign_in(&state, &username, password, ip, device.clone()).await?;
-    let device = device::cookie(&state.pepper, secure, &username, device, now)
+    let device = device::known(&req, &state.app.pepper, secure, &username, now);
+    let signed_in = state
+        .app
+        .sign_in(&username, password, ip, device.clone())
+        .await?;
+    let device = device::cookie(&state.app.pepper, secure, &username, device, now)
         .map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
         .cookie(state.sessions.cookie(signed_in.token.expose().clone()))
@@ -117,7 +117,7 @@ pub async fn logout(
 pub(crate) async fn end_session(state: &AppState, req: &HttpRequest) -> Result<(), ApiError> {
     if let Some(token) = state.sessions.token_from(req) {
         let ip = client_ip(req, &state.trusted_proxies);
-        usecases::sessions::sign_out(state, &token, ip).await?;
+        state.app.sign_out(&token, ip).await?;
     }
     Ok(())
 }
@@ -143,7 +143,7 @@ pub async fn logout_everywhere(
     SignedIn(caller): SignedIn,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    usecases::sessions::sign_out_everywhere(&state, &caller.acting()).await?;
+    state.app.sign_out_everywhere(&caller.acting()).await?;
     Ok(HttpResponse::NoContent()
         .cookie(state.sessions.removal())
         .finish())
@@ -160,10 +160,8 @@ pub async fn logout_everywhere(
     request_body = ChangePassword,
     responses(
         (status = 204, description = "Changed; other sessions ended"),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Sent with an API key, even one granted `llavero:manage` (`key_not_allowed`)", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not sent as application/json", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The user signs in through the identity provider and has no Llavero password (`no_local_password`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Wrong current password (`current_password_invalid`) or a new password that is not allowed (`password_invalid`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many attempts", body = Problem, content_type = "application/problem+json",
@@ -194,15 +192,16 @@ pub async fn change_password(
     }
     let new_password =
         Password::parse(&new_password).map_err(|e| ApiError::field("new_password", e.message))?;
-    usecases::sessions::change_own_password(
-        &state,
-        &caller.acting(),
-        &caller.user,
-        caller.session,
-        current_password,
-        new_password,
-    )
-    .await?;
+    state
+        .app
+        .change_own_password(
+            &caller.acting(),
+            &caller.user,
+            caller.session,
+            current_password,
+            new_password,
+        )
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -131,7 +131,7 @@ async fn check(
 ) -> Result<HttpResponse, ApiError> {
     match holder {
         Ok(KeyHolder(caller)) => {
-            state.metrics.observe_forward_auth("allowed");
+            state.app.metrics.observe_forward_auth("allowed");
             tracing::debug!(outcome = "allowed", "forward-auth");
             let mut res = HttpResponse::Ok();
             for (name, value) in identity_headers(&caller) {
@@ -140,7 +140,7 @@ async fn check(
             Ok(res.finish())
         }
         Err(e) => {
-            state.metrics.observe_forward_auth(e.code().as_str());
+            state.app.metrics.observe_forward_auth(e.code().as_str());
             // One INFO line per refusal, in the request's span (its id and
             // client address); an allowed request leaves none at INFO.
             tracing::info!(code = e.code().as_str(), "key refused");

@@ -16,7 +16,7 @@ pub async fn healthz() -> HttpResponse {
 /// 200 when the database answers; 503 otherwise (the cause goes to the log).
 #[tracing::instrument(skip_all)]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    match state.store.ping().await {
+    match state.app.store.ping().await {
         Ok(()) => HttpResponse::Ok().json(json!({ "status": "ready" })),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
@@ -40,10 +40,10 @@ pub async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> HttpRespon
     }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(state.metrics.render(
-            state.store.pool_stats(),
-            state.verifier.cached(),
-            state.verifier.looked_up(),
-            state.verifier.usage_stats(),
+        .body(state.app.metrics.render(
+            state.app.store.pool_stats(),
+            state.app.verifier.cached(),
+            state.app.verifier.looked_up(),
+            state.app.verifier.usage_stats(),
         ))
 }

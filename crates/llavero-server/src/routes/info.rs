@@ -25,16 +25,16 @@ pub async fn info(state: web::Data<AppState>) -> web::Json<InfoResponse> {
             brand: state.brand.clone(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
             commit: env!("LLAVERO_COMMIT").to_owned(),
-            key_max_lifetime_days: state.key_policy.max_lifetime_days,
-            key_default_lifetime_days: state.key_policy.default_lifetime_days,
+            key_max_lifetime_days: state.app.key_policy.max_lifetime_days,
+            key_default_lifetime_days: state.app.key_policy.default_lifetime_days,
             sign_in_methods: [
-                state.local_login.then_some(SignInMethod::Password),
-                state.oidc.as_ref().map(|_| SignInMethod::Oidc),
+                state.app.local_login.then_some(SignInMethod::Password),
+                state.app.oidc.as_ref().map(|_| SignInMethod::Oidc),
             ]
             .into_iter()
             .flatten()
             .collect(),
-            oidc_name: state.oidc.as_ref().map(|o| o.name().to_owned()),
+            oidc_name: state.app.oidc.as_ref().map(|o| o.name().to_owned()),
         },
     })
 }

@@ -9,10 +9,10 @@ use llavero_domain::{Cidrs, KeyName, Scopes, ValidationError};
 use llavero_types::{CreateApiKey, FieldError, UpdateApiKey};
 
 use crate::auth::Caller;
-use crate::configuration::KeyPolicy;
 use crate::error::ApiError;
-use crate::usecases::key_changes::KeyChanges;
-use crate::usecases::key_policy::{expiry, limits_of, Grant};
+use llavero_app::configuration::KeyPolicy;
+use llavero_app::usecases::key_changes::KeyChanges;
+use llavero_app::usecases::key_policy::{expiry, limits_of, Grant};
 
 /// What `caller` may grant: anything with a session, at most its own
 /// limits with a key.

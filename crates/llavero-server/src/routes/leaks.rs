@@ -7,9 +7,9 @@ use llavero_types::{ErrorCode, LeakFeedback, LeakFeedbackList, LeakReport, Probl
 
 use crate::auth::LeakScanner;
 use crate::error::ApiError;
-use crate::github_keys::SignatureError;
 use crate::state::AppState;
-use crate::usecases::leaks::{self, Reporter};
+use llavero_app::github_keys::SignatureError;
+use llavero_app::usecases::leaks::Reporter;
 
 /// Most reports one request may carry.
 pub const MAX_REPORTS: usize = 1000;
@@ -63,7 +63,7 @@ pub async fn github(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let Some(keys) = &state.github_keys else {
+    let Some(keys) = &state.app.github_keys else {
         return Err(ApiError::new(
             ErrorCode::NotConfigured,
             "leak reports from GitHub are off: the operator has not set LLAVERO_GITHUB_SCANNING_KEYS",
@@ -96,7 +96,7 @@ pub async fn github(
         )
     })?;
     too_many(reports.len())?;
-    let feedback = leaks::report(&state, Reporter::GitHub, &reports).await?;
+    let feedback = state.app.report_leaks(Reporter::GitHub, &reports).await?;
     Ok(HttpResponse::Ok().json(feedback))
 }
 
@@ -112,10 +112,8 @@ pub async fn github(
     request_body = Vec<LeakReport>,
     responses(
         (status = 200, description = "One verdict per report, in order", body = LeakFeedbackList),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or wrong leaks token (the `/verify` token is refused): `service_token_invalid`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Off: `LLAVERO_LEAKS_TOKEN` is not set (`not_configured`)", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not sent as application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not an array of reports, or more than 1000", body = Problem, content_type = "application/problem+json"),
     ),
     security(("leaks_token" = []))
@@ -128,6 +126,6 @@ pub async fn scanner(
     body: web::Json<Vec<LeakReport>>,
 ) -> Result<web::Json<LeakFeedbackList>, ApiError> {
     too_many(body.len())?;
-    let data = leaks::report(&state, Reporter::Scanner, &body).await?;
+    let data = state.app.report_leaks(Reporter::Scanner, &body).await?;
     Ok(web::Json(LeakFeedbackList { data }))
 }

@@ -13,12 +13,11 @@ use llavero_types::{ErrorCode, Problem, SignedOut, SignedOutResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::auth::flow_cookie::{self, local_path};
 use crate::client_ip::client_ip;
 use crate::error::ApiError;
-use crate::oidc::flow::{local_path, Flow};
-use crate::oidc::{Oidc, OidcError};
 use crate::state::AppState;
-use crate::usecases;
+use llavero_app::oidc::{Oidc, OidcError};
 
 /// `GET /auth/oidc/login` query.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -40,7 +39,7 @@ pub struct CallbackQuery {
 }
 
 fn provider(state: &AppState) -> Result<&Oidc, ApiError> {
-    state.oidc.as_deref().ok_or_else(|| {
+    state.app.oidc.as_ref().ok_or_else(|| {
         ApiError::new(
             ErrorCode::NotConfigured,
             "no identity provider is configured here (LLAVERO_OIDC_ISSUER)",
@@ -76,7 +75,7 @@ fn failed(state: &AppState, req: &HttpRequest, e: ApiError) -> HttpResponse {
     } else {
         problem
     };
-    let _ = res.add_cookie(&Flow::removal(state.sessions.secure));
+    let _ = res.add_cookie(&flow_cookie::removal(state.sessions.secure));
     res
 }
 
@@ -115,7 +114,11 @@ pub async fn login(
         Ok((url, flow)) => HttpResponse::Found()
             .insert_header((header::LOCATION, url))
             .insert_header((header::CACHE_CONTROL, "no-store"))
-            .cookie(flow.cookie(&state.pepper, state.sessions.secure))
+            .cookie(flow_cookie::cookie(
+                &flow,
+                &state.app.pepper,
+                state.sessions.secure,
+            ))
             .finish(),
         Err(e) => failed(&state, &req, e),
     }
@@ -153,7 +156,7 @@ pub async fn callback(
 ) -> HttpResponse {
     let finished = async {
         let oidc = provider(&state)?;
-        let flow = Flow::from_request(&req, &state.pepper, state.sessions.secure, now())
+        let flow = flow_cookie::from_request(&req, &state.app.pepper, state.sessions.secure, now())
             .ok_or(OidcError::StateInvalid)?;
         let sent = query.state.as_deref().unwrap_or_default();
         if !llavero_domain::hashing::constant_time_eq(sent.as_bytes(), flow.state.as_bytes()) {
@@ -173,14 +176,14 @@ pub async fn callback(
             .ok_or_else(|| ApiError::new(ErrorCode::QueryMalformed, "the provider sent no code"))?;
         let who = oidc.finish(&flow, code).await?;
         let ip = client_ip(&req, &state.trusted_proxies);
-        let signed_in = usecases::provider_sign_in::sign_in(&state, &who, ip).await?;
+        let signed_in = state.app.sign_in_with_provider(&who, ip).await?;
         Ok::<_, ApiError>((signed_in, flow.return_to))
     };
     match finished.await {
         Ok((signed_in, return_to)) => HttpResponse::SeeOther()
             .insert_header((header::LOCATION, return_to))
             .insert_header((header::CACHE_CONTROL, "no-store"))
-            .cookie(Flow::removal(state.sessions.secure))
+            .cookie(flow_cookie::removal(state.sessions.secure))
             .cookie(state.sessions.cookie(signed_in.token.expose().clone()))
             .finish(),
         Err(e) => failed(&state, &req, e),
@@ -214,7 +217,7 @@ pub async fn logout(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     super::auth::end_session(&state, &req).await?;
-    let next = match state.oidc.as_deref() {
+    let next = match state.app.oidc.as_ref() {
         Some(oidc) => oidc.logout_url().await,
         None => None,
     };

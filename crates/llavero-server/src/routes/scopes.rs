@@ -1,7 +1,7 @@
 //! `GET /api/v1/scopes`: the scopes a key may be limited to.
 
 use actix_web::{get, web};
-use llavero_types::{Problem, ScopeList};
+use llavero_types::ScopeList;
 
 use crate::auth::Caller;
 use crate::state::AppState;
@@ -18,7 +18,6 @@ use crate::state::AppState;
     tag = "api-keys",
     responses(
         (status = 200, description = "The catalogue", body = ScopeList),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
     ),
     security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
 )]
@@ -26,6 +25,6 @@ use crate::state::AppState;
 #[tracing::instrument(skip_all)]
 pub async fn list(_caller: Caller, state: web::Data<AppState>) -> web::Json<ScopeList> {
     web::Json(ScopeList {
-        data: state.key_policy.scopes.clone(),
+        data: state.app.key_policy.scopes.clone(),
     })
 }

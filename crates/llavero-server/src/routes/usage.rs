@@ -19,6 +19,7 @@ async fn usage_of(
     key: Uuid,
 ) -> Result<web::Json<KeyUsageResponse>, ApiError> {
     let usage = state
+        .app
         .store
         .api_key_usage(owner, key)
         .await?
@@ -42,8 +43,6 @@ async fn usage_of(
     params(("id" = Uuid, Path, description = "The key's id")),
     responses(
         (status = 200, description = "The key's use", body = KeyUsageResponse),
-        (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such key of the caller's", body = Problem, content_type = "application/problem+json"),
     ),
     security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
@@ -70,8 +69,6 @@ pub async fn own(
     ),
     responses(
         (status = 200, description = "The key's use", body = KeyUsageResponse),
-        (status = 400, description = "An id is not a UUID", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such key of that user", body = Problem, content_type = "application/problem+json"),
     ),

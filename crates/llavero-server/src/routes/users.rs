@@ -12,7 +12,7 @@ use super::{cursor, page_request};
 use crate::auth::{Admin, AdminManager, AdminSession};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::usecases::{self, users::UserUpdate};
+use llavero_app::usecases::users::UserUpdate;
 
 fn user_not_found() -> ApiError {
     ApiError::new(ErrorCode::NotFound, "no such user")
@@ -26,7 +26,6 @@ fn user_not_found() -> ApiError {
     responses(
         (status = 200, description = "One page of users, newest first", body = UserList),
         (status = 400, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
     ),
     security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
@@ -38,7 +37,7 @@ pub async fn list(
     state: web::Data<AppState>,
     query: web::Query<PageQuery>,
 ) -> Result<web::Json<UserList>, ApiError> {
-    let page = state.store.user_list(page_request(&query)?).await?;
+    let page = state.app.store.user_list(page_request(&query)?).await?;
     Ok(web::Json(UserList {
         data: page.items,
         next_cursor: cursor(page.next),
@@ -52,11 +51,8 @@ pub async fn list(
     request_body = CreateUser,
     responses(
         (status = 201, description = "Created", body = UserResponse),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin (`admin_required`); sent with an API key (`key_not_allowed`): users are created in a signed-in session", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The username is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not sent as application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad username or password", body = Problem, content_type = "application/problem+json"),
     ),
     security(("session_cookie" = []))
@@ -88,15 +84,10 @@ pub async fn create(
         ));
     };
     let role = role.unwrap_or(Role::User);
-    let user = usecases::users::create(
-        &state.store,
-        &state.passwords,
-        &admin.acting(),
-        &username,
-        password,
-        role,
-    )
-    .await?;
+    let user = state
+        .app
+        .create_user(&admin.acting(), &username, password, role)
+        .await?;
     Ok(HttpResponse::Created()
         .insert_header(("location", format!("{}/users/{}", state.own_api, user.id)))
         .json(UserResponse { data: user }))
@@ -109,8 +100,6 @@ pub async fn create(
     params(("id" = Uuid, Path, description = "The user's id")),
     responses(
         (status = 200, description = "The user", body = UserResponse),
-        (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
     ),
@@ -124,6 +113,7 @@ pub async fn get(
     id: web::Path<Uuid>,
 ) -> Result<web::Json<UserResponse>, ApiError> {
     let record = state
+        .app
         .store
         .user_by_id(*id)
         .await?
@@ -144,12 +134,9 @@ pub async fn get(
     request_body = UpdateUser,
     responses(
         (status = 200, description = "Updated", body = UserResponse),
-        (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin (`admin_required`); sent with an API key (`key_not_allowed`): users are changed in a signed-in session", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Would leave no enabled admin (`last_admin`), or sets a password for a user from the identity provider, who has none (`no_local_password`)", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not sent as application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Nothing to change, or a bad password", body = Problem, content_type = "application/problem+json"),
     ),
     security(("session_cookie" = []))
@@ -179,7 +166,7 @@ pub async fn update(
         disabled,
         password,
     };
-    let user = usecases::users::update(&state, &admin.acting(), *id, update).await?;
+    let user = state.app.update_user(&admin.acting(), *id, update).await?;
     Ok(web::Json(UserResponse { data: user }))
 }
 
@@ -191,7 +178,6 @@ pub async fn update(
     responses(
         (status = 200, description = "One page of the user's live keys", body = ApiKeyList),
         (status = 400, description = "Bad id, limit or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
     ),
@@ -207,11 +193,12 @@ pub async fn list_keys(
 ) -> Result<web::Json<ApiKeyList>, ApiError> {
     let page_req = page_request(&query)?;
     state
+        .app
         .store
         .user_by_id(*id)
         .await?
         .ok_or_else(user_not_found)?;
-    let page = state.store.api_key_list(*id, page_req).await?;
+    let page = state.app.store.api_key_list(*id, page_req).await?;
     Ok(web::Json(ApiKeyList {
         data: page.items,
         next_cursor: cursor(page.next),
@@ -228,8 +215,6 @@ pub async fn list_keys(
     ),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 400, description = "An id is not a UUID", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin (`admin_required`), or sent with a key not granted `llavero:manage` (`key_not_allowed`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such live key of that user", body = Problem, content_type = "application/problem+json"),
     ),
@@ -243,6 +228,9 @@ pub async fn revoke_key(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (user_id, key_id) = path.into_inner();
-    usecases::api_keys::revoke(&state, &admin.acting(), user_id, key_id).await?;
+    state
+        .app
+        .revoke_key(&admin.acting(), user_id, key_id)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

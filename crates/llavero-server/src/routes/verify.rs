@@ -8,7 +8,7 @@ use llavero_types::{Problem, VerifyCode, VerifyRequest, VerifyResponse, VerifyRe
 use crate::auth::Service;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::verification::Verdict;
+use llavero_app::verification::Verdict;
 
 /// Verify a presented API key
 ///
@@ -27,9 +27,7 @@ use crate::verification::Verdict;
     request_body = VerifyRequest,
     responses(
         (status = 200, description = "The verdict", body = VerifyResponse),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or wrong service token", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not sent as application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`client_ip` is not an IP address, or `required_scope` not a scope name", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Verification is not configured on this server", body = Problem, content_type = "application/problem+json"),
     ),
@@ -71,6 +69,7 @@ pub async fn verify(
         ),
     };
     let verdict = state
+        .app
         .verifier
         .verify(key.trim(), client_ip.as_deref(), &needed)
         .await?;
@@ -90,7 +89,7 @@ pub async fn verify(
             api_key: None,
         },
     };
-    state.metrics.observe_verify(result.code);
+    state.app.metrics.observe_verify(result.code);
     // At gateway rates a line per success costs a third of the hot path;
     // a refusal is what an operator looks for: one INFO line, in the
     // request's span (its request id and client address).

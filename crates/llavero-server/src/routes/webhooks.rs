@@ -1,6 +1,6 @@
 //! Webhook endpoints (admins): `/webhooks`, `/webhooks/{id}`, a test event,
 //! and each endpoint's recent deliveries. Deliveries follow the Standard
-//! Webhooks specification; see the README for verifying them.
+//! Webhooks specification; see docs/webhooks-and-leaks.md for verifying them.
 
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use llavero_store::webhooks::EndpointChanges;
@@ -14,7 +14,6 @@ use super::{cursor, page_request};
 use crate::auth::{Admin, AdminSession};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::usecases::webhooks;
 
 fn not_found() -> ApiError {
     ApiError::new(ErrorCode::NotFound, "no such webhook")
@@ -66,7 +65,6 @@ fn url_error(refused: llavero_domain::webhook::UrlRefused) -> FieldError {
     responses(
         (status = 200, description = "One page of endpoints, newest first", body = WebhookList),
         (status = 400, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
     ),
     security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
@@ -78,7 +76,7 @@ pub async fn list(
     state: web::Data<AppState>,
     query: web::Query<PageQuery>,
 ) -> Result<web::Json<WebhookList>, ApiError> {
-    let page = state.store.webhook_list(page_request(&query)?).await?;
+    let page = state.app.store.webhook_list(page_request(&query)?).await?;
     Ok(web::Json(WebhookList {
         data: page.items,
         next_cursor: cursor(page.next),
@@ -97,10 +95,7 @@ pub async fn list(
     request_body = CreateWebhook,
     responses(
         (status = 201, description = "Added; the secret is shown only now", body = WebhookCreated),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin (`admin_required`), or sent with an API key (`key_not_allowed`): webhooks are changed in a signed-in session", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not sent as application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A refused `url` (`url_invalid`) or unknown `events` (`events_invalid`)", body = Problem, content_type = "application/problem+json"),
     ),
     security(("session_cookie" = []))
@@ -115,6 +110,7 @@ pub async fn create(
     let CreateWebhook { url, events } = body.into_inner();
     let mut errors = Vec::new();
     let url = state
+        .app
         .webhook_reach
         .check_url(&url)
         .map_err(|m| errors.push(url_error(m)))
@@ -123,7 +119,10 @@ pub async fn create(
     let (Some(url), Some(events)) = (url, events) else {
         return Err(ApiError::validation(errors));
     };
-    let (endpoint, secret) = webhooks::create(&state, &admin.acting(), url, events).await?;
+    let (endpoint, secret) = state
+        .app
+        .create_webhook(&admin.acting(), url, events)
+        .await?;
     Ok(HttpResponse::Created()
         .insert_header((
             "location",
@@ -143,8 +142,6 @@ pub async fn create(
     params(("id" = Uuid, Path, description = "The endpoint's id")),
     responses(
         (status = 200, description = "The endpoint", body = WebhookResponse),
-        (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such endpoint", body = Problem, content_type = "application/problem+json"),
     ),
@@ -157,7 +154,12 @@ pub async fn get(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<WebhookResponse>, ApiError> {
-    let endpoint = state.store.webhook_get(*id).await?.ok_or_else(not_found)?;
+    let endpoint = state
+        .app
+        .store
+        .webhook_get(*id)
+        .await?
+        .ok_or_else(not_found)?;
     Ok(web::Json(WebhookResponse { data: endpoint }))
 }
 
@@ -172,11 +174,8 @@ pub async fn get(
     request_body = UpdateWebhook,
     responses(
         (status = 200, description = "The endpoint as it now is", body = WebhookResponse),
-        (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin (`admin_required`), or sent with an API key (`key_not_allowed`): webhooks are changed in a signed-in session", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such endpoint", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not sent as application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A refused `url` or `events`, or nothing to change", body = Problem, content_type = "application/problem+json"),
     ),
     security(("session_cookie" = []))
@@ -202,7 +201,7 @@ pub async fn update(
     }
     let mut errors = Vec::new();
     let url = match url {
-        Some(u) => match state.webhook_reach.check_url(&u) {
+        Some(u) => match state.app.webhook_reach.check_url(&u) {
             Ok(u) => Some(u.url),
             Err(m) => {
                 errors.push(url_error(m));
@@ -224,17 +223,18 @@ pub async fn update(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let endpoint = webhooks::update(
-        &state,
-        &admin.acting(),
-        *id,
-        EndpointChanges {
-            url,
-            events,
-            enabled,
-        },
-    )
-    .await?;
+    let endpoint = state
+        .app
+        .update_webhook(
+            &admin.acting(),
+            *id,
+            EndpointChanges {
+                url,
+                events,
+                enabled,
+            },
+        )
+        .await?;
     Ok(web::Json(WebhookResponse { data: endpoint }))
 }
 
@@ -247,8 +247,6 @@ pub async fn update(
     params(("id" = Uuid, Path, description = "The endpoint's id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin (`admin_required`), or sent with an API key (`key_not_allowed`): webhooks are changed in a signed-in session", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such endpoint", body = Problem, content_type = "application/problem+json"),
     ),
@@ -261,7 +259,7 @@ pub async fn remove(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    webhooks::delete(&state, &admin.acting(), *id).await?;
+    state.app.delete_webhook(&admin.acting(), *id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -276,8 +274,6 @@ pub async fn remove(
     params(("id" = Uuid, Path, description = "The endpoint's id")),
     responses(
         (status = 202, description = "Queued", body = WebhookDeliveryResponse),
-        (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin (`admin_required`), or sent with an API key (`key_not_allowed`): webhooks are changed in a signed-in session", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such endpoint", body = Problem, content_type = "application/problem+json"),
     ),
@@ -290,8 +286,9 @@ pub async fn test(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let delivery = webhooks::send_test(&state, &admin.acting(), *id).await?;
+    let delivery = state.app.test_webhook(&admin.acting(), *id).await?;
     let data = state
+        .app
         .store
         .webhook_delivery(*id, delivery)
         .await?
@@ -310,7 +307,6 @@ pub async fn test(
     responses(
         (status = 200, description = "One page of deliveries", body = WebhookDeliveryList),
         (status = 400, description = "Bad id, limit or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such endpoint", body = Problem, content_type = "application/problem+json"),
     ),
@@ -325,8 +321,13 @@ pub async fn deliveries(
     query: web::Query<PageQuery>,
 ) -> Result<web::Json<WebhookDeliveryList>, ApiError> {
     let page = page_request(&query)?;
-    state.store.webhook_get(*id).await?.ok_or_else(not_found)?;
-    let page = state.store.webhook_deliveries(*id, page).await?;
+    state
+        .app
+        .store
+        .webhook_get(*id)
+        .await?
+        .ok_or_else(not_found)?;
+    let page = state.app.store.webhook_deliveries(*id, page).await?;
     Ok(web::Json(WebhookDeliveryList {
         data: page.items,
         next_cursor: cursor(page.next),

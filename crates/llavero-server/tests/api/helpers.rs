@@ -10,7 +10,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use llavero_server::configuration::{LogFormat, Settings};
+use llavero_app::configuration::LogFormat;
 use llavero_server::startup::Application;
 use llavero_types::{ActivityList, ApiKey, ApiKeyCreated, Role, User, UserResponse};
 use reqwest::{Client, Response};
@@ -318,7 +318,7 @@ async fn start(
     sqlite_path: Option<PathBuf>,
     scratch: Option<Scratch>,
 ) -> TestApp {
-    let settings = Settings::from_lookup(|k| vars.get(k).cloned())
+    let settings = llavero_app::configuration::from_variables(vars)
         .unwrap_or_else(|e| panic!("test settings: {e}"));
     let app = Application::build(settings)
         .await

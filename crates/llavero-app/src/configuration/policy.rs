@@ -7,8 +7,9 @@
 
 use llavero_domain::limits::{is_scope_name, MANAGE};
 use llavero_types::{Described, Scope};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
+use super::config::Scopes;
 use super::ConfigError;
 
 /// Most scopes an operator may declare.
@@ -32,10 +33,10 @@ impl KeyPolicy {
     }
 }
 
-/// One entry of the file's `scopes` list.
-#[derive(Deserialize)]
+/// One entry of the file's `scopes` list: a name, or a described table.
+#[derive(Clone, Deserialize, Serialize)]
 #[serde(untagged)]
-enum Entry {
+pub enum ScopeEntry {
     Name(String),
     Described {
         name: String,
@@ -44,33 +45,33 @@ enum Entry {
     },
 }
 
-/// Parses the catalogue: JSON (the file's list of tables, or of names) or
-/// names separated by commas (the variable).
-pub fn parse_scopes(raw: Option<&str>) -> Result<Vec<Scope>, ConfigError> {
+/// Parses the catalogue: the file's list (of names or tables), or text —
+/// names separated by commas (the variable), or that list as JSON.
+pub fn parse_scopes(raw: Option<&Scopes>) -> Result<Vec<Scope>, ConfigError> {
     let bad = |why: String| ConfigError(format!("LLAVERO_SCOPES: {why}"));
-    let entries: Vec<(String, Option<Described>)> = match raw.map(str::trim) {
-        None | Some("") => Vec::new(),
-        Some(json) if json.starts_with('[') => {
-            let entries: Vec<Entry> = serde_json::from_str(json).map_err(|e| {
+    let listed: Vec<ScopeEntry> = match raw {
+        None => Vec::new(),
+        Some(Scopes::List(entries)) => entries.clone(),
+        Some(Scopes::Names(json)) if json.trim().starts_with('[') => serde_json::from_str(json)
+            .map_err(|e| {
                 bad(format!(
                     "expected a list of names or of {{name, description = {{es, en}}}} tables ({e})"
                 ))
-            })?;
-            entries
-                .into_iter()
-                .map(|e| match e {
-                    Entry::Name(name) => (name, None),
-                    Entry::Described { name, description } => (name, description),
-                })
-                .collect()
-        }
-        Some(list) => list
+            })?,
+        Some(Scopes::Names(list)) => list
             .split(',')
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .map(|s| (s.to_owned(), None))
+            .map(|s| ScopeEntry::Name(s.to_owned()))
             .collect(),
     };
+    let entries: Vec<(String, Option<Described>)> = listed
+        .into_iter()
+        .map(|e| match e {
+            ScopeEntry::Name(name) => (name, None),
+            ScopeEntry::Described { name, description } => (name, description),
+        })
+        .collect();
     if entries.len() > MAX_SCOPES {
         return Err(bad(format!("at most {MAX_SCOPES} scopes")));
     }
@@ -108,16 +109,20 @@ pub fn parse_scopes(raw: Option<&str>) -> Result<Vec<Scope>, ConfigError> {
 mod tests {
     use super::*;
 
+    fn text(s: &str) -> Scopes {
+        Scopes::Names(s.to_owned())
+    }
+
     #[test]
     fn names_from_the_variable_and_tables_from_the_file() {
-        let names = parse_scopes(Some("compute:read, compute:write")).unwrap();
+        let names = parse_scopes(Some(&text("compute:read, compute:write"))).unwrap();
         assert_eq!(
             names.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
             ["compute:read", "compute:write", MANAGE]
         );
-        let tables = parse_scopes(Some(
+        let tables = parse_scopes(Some(&text(
             r#"[{"name":"dns:edit","description":{"es":"Editar DNS","en":"Edit DNS"}},"dns:read"]"#,
-        ))
+        )))
         .unwrap();
         assert_eq!(tables[0].description.as_ref().unwrap().es, "Editar DNS");
         assert_eq!(tables[1].description, None);
@@ -133,7 +138,7 @@ mod tests {
             "[1]",
             "[{\"nombre\":1}]",
         ] {
-            let err = parse_scopes(Some(bad)).unwrap_err();
+            let err = parse_scopes(Some(&text(bad))).unwrap_err();
             assert!(err.0.contains("LLAVERO_SCOPES"), "{bad}: {}", err.0);
         }
     }

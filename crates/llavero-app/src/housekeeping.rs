@@ -7,13 +7,13 @@
 //! `LLAVERO_HOUSEKEEPING_SECS` (300 by default). Any replica may run it: the
 //! deletes are idempotent and each unused key is revoked by one replica.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use llavero_store::usage::KeysToCheck;
 use llavero_store::StoreError;
 
-use crate::state::AppState;
-use crate::usecases;
+use crate::App;
 
 /// Days a sent (or failed) webhook event and its deliveries are kept.
 pub const OUTBOX_KEPT_DAYS: i64 = 7;
@@ -27,21 +27,20 @@ pub const FULL_USAGE_PURGE_EVERY: Duration = Duration::from_secs(3600);
 /// listed, and after a failure; otherwise only the addresses of the keys
 /// that gained one (`verification::grown`). `full_at`: when it last went
 /// over every row.
-async fn purge_usage(state: &AppState, full_at: &mut Option<Instant>) -> Result<u64, StoreError> {
+async fn purge_usage(app: &App, full_at: &mut Option<Instant>) -> Result<u64, StoreError> {
     // Taken first: a key that grows while the purge runs is checked next time.
-    let grown = state.verifier.take_grown();
+    let grown = app.verifier.take_grown();
     let full = full_at.is_none_or(|at| at.elapsed() >= FULL_USAGE_PURGE_EVERY);
     // Until this sweep succeeds, the next one goes over every row.
     let last_full = full_at.take();
     let deleted = if full {
-        state.store.usage_purge().await?
+        app.store.usage_purge().await?
     } else {
         match grown {
-            None => state.store.usage_purge_crowded(KeysToCheck::All).await?,
+            None => app.store.usage_purge_crowded(KeysToCheck::All).await?,
             Some(keys) if keys.is_empty() => 0,
             Some(keys) => {
-                state
-                    .store
+                app.store
                     .usage_purge_crowded(KeysToCheck::These(&keys))
                     .await?
             }
@@ -55,7 +54,7 @@ async fn purge_usage(state: &AppState, full_at: &mut Option<Instant>) -> Result<
     Ok(deleted)
 }
 
-/// What the sweep needs besides the state.
+/// What the sweep needs besides the app.
 #[derive(Debug, Clone, Copy)]
 pub struct Sweep {
     pub every: Duration,
@@ -64,14 +63,14 @@ pub struct Sweep {
 }
 
 /// Sweeps now and then every `sweep.every`, until aborted.
-pub async fn run(state: AppState, sweep: Sweep) {
+pub async fn run(app: Arc<App>, sweep: Sweep) {
     let idle = chrono::Duration::from_std(sweep.session_idle).unwrap_or(chrono::Duration::hours(1));
     let mut tick = tokio::time::interval(sweep.every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut full_usage_purge_at = None;
     loop {
         tick.tick().await;
-        let store = &state.store;
+        let store = &app.store;
         match store.session_purge_expired(idle).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(sessions = n, "purged ended sessions"),
@@ -80,12 +79,12 @@ pub async fn run(state: AppState, sweep: Sweep) {
         if let Err(e) = store.throttle_purge().await {
             tracing::warn!(error = %e, "could not purge throttle counters");
         }
-        match purge_usage(&state, &mut full_usage_purge_at).await {
+        match purge_usage(&app, &mut full_usage_purge_at).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(rows = n, "purged old key usage"),
             Err(e) => tracing::warn!(error = %e, "could not purge old key usage"),
         }
-        match usecases::expiry::notify(&state).await {
+        match app.notify_expiry().await {
             Ok(0) => {}
             Ok(n) => tracing::info!(keys = n, "sent key expiry events"),
             Err(e) => tracing::warn!(error = %e, "could not send key expiry events"),
@@ -99,7 +98,7 @@ pub async fn run(state: AppState, sweep: Sweep) {
             Err(e) => tracing::warn!(error = %e, "could not purge old webhook events"),
         }
         if let Some(days) = sweep.revoke_unused_after_days {
-            match usecases::unused_keys::revoke_unused(&state, days).await {
+            match app.revoke_unused_keys(days).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(keys = n, days, "revoked keys left unused"),
                 Err(e) => tracing::warn!(error = %e, "could not revoke unused keys"),

@@ -5,12 +5,11 @@
 //! the first sign-in (discovery), so Llavero starts even while the provider
 //! is down, and its sign-in answers 503 until the provider is back.
 
-use std::ops::RangeInclusive;
 use std::time::Duration;
 
 use llavero_domain::Secret;
 
-use super::ConfigError;
+use super::{within, Config, ConfigError};
 
 /// How users sign in through the OpenID provider.
 #[derive(Debug, Clone)]
@@ -35,21 +34,16 @@ pub struct OidcSettings {
     pub timeout: Duration,
 }
 
-type Number<'a> = dyn Fn(&str, RangeInclusive<u64>) -> Result<Option<u64>, ConfigError> + 'a;
-
-/// Reads `LLAVERO_OIDC_*` through `var`; `None` when no issuer is set.
-pub(super) fn parse(
-    var: &dyn Fn(&str) -> Option<String>,
-    number: &Number<'_>,
-) -> Result<Option<OidcSettings>, ConfigError> {
-    let Some(issuer) = var("LLAVERO_OIDC_ISSUER") else {
-        if let Some(other) = [
-            "LLAVERO_OIDC_CLIENT_ID",
-            "LLAVERO_OIDC_CLIENT_SECRET",
-            "LLAVERO_OIDC_NAME",
+/// The provider settings of `config`; `None` when no issuer is set.
+pub(super) fn parse(config: &Config) -> Result<Option<OidcSettings>, ConfigError> {
+    let Some(issuer) = config.oidc_issuer.clone() else {
+        if let Some((other, _)) = [
+            ("LLAVERO_OIDC_CLIENT_ID", &config.oidc_client_id),
+            ("LLAVERO_OIDC_CLIENT_SECRET", &config.oidc_client_secret),
+            ("LLAVERO_OIDC_NAME", &config.oidc_name),
         ]
         .into_iter()
-        .find(|name| var(name).is_some())
+        .find(|(_, value)| value.is_some())
         {
             return Err(ConfigError(format!(
                 "{other} is set but LLAVERO_OIDC_ISSUER is not: set the provider's issuer URL"
@@ -72,15 +66,15 @@ pub(super) fn parse(
             "LLAVERO_OIDC_ISSUER={issuer:?} must be an https:// URL (http:// only to loopback)"
         )));
     }
-    let client_id = var("LLAVERO_OIDC_CLIENT_ID").ok_or_else(|| {
+    let client_id = config.oidc_client_id.clone().ok_or_else(|| {
         ConfigError(
             "LLAVERO_OIDC_CLIENT_ID is required with LLAVERO_OIDC_ISSUER: the client id the \
              provider gave Llavero"
                 .to_owned(),
         )
     })?;
-    let scopes: Vec<String> = var("LLAVERO_OIDC_SCOPES")
-        .unwrap_or_else(|| "openid profile email".to_owned())
+    let scopes: Vec<String> = config
+        .oidc_scopes
         .split([' ', ','])
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
@@ -99,21 +93,28 @@ pub(super) fn parse(
             "LLAVERO_OIDC_SCOPES: {bad:?} is not a scope name"
         )));
     }
-    let roles_claim = var("LLAVERO_OIDC_ROLES_CLAIM").unwrap_or_else(|| "groups".to_owned());
+    let roles_claim = config.oidc_roles_claim.clone();
     if roles_claim.split('.').any(str::is_empty) {
         return Err(ConfigError(format!(
             "LLAVERO_OIDC_ROLES_CLAIM={roles_claim:?} is not a claim name or dotted path"
         )));
     }
-    let timeout = number("LLAVERO_OIDC_TIMEOUT_SECS", 1..=120)?.unwrap_or(10);
+    let timeout = within(
+        "LLAVERO_OIDC_TIMEOUT_SECS",
+        config.oidc_timeout_secs,
+        1..=120,
+    )?;
     Ok(Some(OidcSettings {
-        name: var("LLAVERO_OIDC_NAME").unwrap_or_else(|| "OpenID Connect".to_owned()),
+        name: config
+            .oidc_name
+            .clone()
+            .unwrap_or_else(|| "OpenID Connect".to_owned()),
         issuer,
         client_id,
-        client_secret: var("LLAVERO_OIDC_CLIENT_SECRET").map(Secret::new),
+        client_secret: config.oidc_client_secret.clone().map(Secret::new),
         scopes,
         roles_claim,
-        admin_value: var("LLAVERO_OIDC_ADMIN_VALUE"),
+        admin_value: config.oidc_admin_value.clone(),
         timeout: Duration::from_secs(timeout),
     }))
 }

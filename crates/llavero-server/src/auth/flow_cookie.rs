@@ -1,11 +1,7 @@
-//! The flow cookie: what one sign-in through the provider must remember
-//! between leaving for the provider and coming back — the `state`, the
-//! nonce, the PKCE verifier, where to return — carried by the browser,
-//! sealed with a tag of the pepper so it cannot be forged or changed.
+//! The flow cookie: carries one sign-in through the provider
+//! ([`llavero_app::oidc::flow::Flow`], sealed with the pepper) between
+//! leaving for the provider and coming back, and the landing path after it.
 //!
-//! Keeping it in the browser (not the database) binds the sign-in to the
-//! browser that started it (a callback URL replayed elsewhere has no
-//! cookie), costs no table and no clean-up, and works on every replica.
 //! The cookie is `HttpOnly`, scoped to `/api/v1/auth/oidc`, lives ten
 //! minutes, and is `SameSite=Lax`: the provider's redirect back is a
 //! cross-site navigation, which a `Strict` cookie would not come with.
@@ -15,62 +11,29 @@ use std::time::Duration;
 
 use actix_web::cookie::{time, Cookie, SameSite};
 use actix_web::HttpRequest;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use llavero_domain::hashing::constant_time_eq;
+use llavero_app::oidc::flow::{Flow, FLOW_LIFETIME};
 use llavero_domain::Pepper;
-use serde::{Deserialize, Serialize};
 
-/// How long a sign-in may take at the provider.
-pub const FLOW_LIFETIME: Duration = Duration::from_secs(600);
 const PATH: &str = "/api/v1/auth/oidc";
 const NAME: &str = "llavero_oidc";
 const SECURE_NAME: &str = "__Secure-llavero_oidc";
 
-/// One sign-in in progress.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Flow {
-    pub state: String,
-    pub nonce: String,
-    pub pkce_verifier: String,
-    /// A path of the web app to land on (always starts with one `/`).
-    pub return_to: String,
-    /// Unix seconds after which the flow is void.
-    pub expires: i64,
+/// The cookie that carries `flow`.
+pub fn cookie(flow: &Flow, pepper: &Pepper, secure: bool) -> Cookie<'static> {
+    build(flow.seal(pepper), FLOW_LIFETIME, secure)
 }
 
-impl Flow {
-    /// The cookie that carries this flow.
-    pub fn cookie(&self, pepper: &Pepper, secure: bool) -> Cookie<'static> {
-        let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default());
-        let tag = URL_SAFE_NO_PAD.encode(pepper.flow_tag(body.as_bytes()));
-        build(format!("{body}.{tag}"), FLOW_LIFETIME, secure)
-    }
+/// The flow `req`'s cookie carries, if its seal holds and it has not
+/// expired by `now` (unix seconds).
+pub fn from_request(req: &HttpRequest, pepper: &Pepper, secure: bool, now: i64) -> Option<Flow> {
+    Flow::unseal(req.cookie(name(secure))?.value(), pepper, now)
+}
 
-    /// The flow `req`'s cookie carries, if its seal holds and it has not
-    /// expired by `now` (unix seconds).
-    pub fn from_request(
-        req: &HttpRequest,
-        pepper: &Pepper,
-        secure: bool,
-        now: i64,
-    ) -> Option<Flow> {
-        let cookie = req.cookie(name(secure))?;
-        let (body, tag) = cookie.value().split_once('.')?;
-        let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
-        if !constant_time_eq(&tag, &pepper.flow_tag(body.as_bytes())) {
-            return None;
-        }
-        let flow: Flow = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(body).ok()?).ok()?;
-        (flow.expires > now).then_some(flow)
-    }
-
-    /// The cookie that clears a flow from the browser.
-    pub fn removal(secure: bool) -> Cookie<'static> {
-        let mut c = build(String::new(), Duration::ZERO, secure);
-        c.make_removal();
-        c
-    }
+/// The cookie that clears a flow from the browser.
+pub fn removal(secure: bool) -> Cookie<'static> {
+    let mut c = build(String::new(), Duration::ZERO, secure);
+    c.make_removal();
+    c
 }
 
 fn name(secure: bool) -> &'static str {
@@ -124,6 +87,9 @@ pub fn local_path(raw: Option<&str>) -> String {
 mod tests {
     use actix_web::test::TestRequest;
 
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+
     use super::*;
 
     fn pepper(byte: u8) -> Pepper {
@@ -152,12 +118,9 @@ mod tests {
     #[test]
     fn a_sealed_flow_comes_back_until_it_expires() {
         let p = pepper(1);
-        let c = flow(100).cookie(&p, false);
-        assert_eq!(
-            Flow::from_request(&carried(&c), &p, false, 99),
-            Some(flow(100))
-        );
-        assert_eq!(Flow::from_request(&carried(&c), &p, false, 100), None);
+        let c = cookie(&flow(100), &p, false);
+        assert_eq!(from_request(&carried(&c), &p, false, 99), Some(flow(100)));
+        assert_eq!(from_request(&carried(&c), &p, false, 100), None);
         let text = c.to_string();
         for part in [
             "HttpOnly",
@@ -172,18 +135,18 @@ mod tests {
     #[test]
     fn a_changed_or_foreign_flow_is_refused() {
         let p = pepper(1);
-        let c = flow(100).cookie(&p, false);
+        let c = cookie(&flow(100), &p, false);
         // Sealed with another pepper.
-        assert_eq!(Flow::from_request(&carried(&c), &pepper(2), false, 0), None);
+        assert_eq!(from_request(&carried(&c), &pepper(2), false, 0), None);
         // Its body changed (another return path), the tag kept.
         let (_, tag) = c.value().split_once('.').unwrap_or_default();
         let mut other = flow(100);
         other.return_to = "/users".into();
         let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&other).unwrap_or_default());
         let forged = Cookie::new(NAME, format!("{body}.{tag}"));
-        assert_eq!(Flow::from_request(&carried(&forged), &p, false, 0), None);
+        assert_eq!(from_request(&carried(&forged), &p, false, 0), None);
         // Over https the cookie has another name: the http one is not read.
-        assert_eq!(Flow::from_request(&carried(&c), &p, true, 0), None);
+        assert_eq!(from_request(&carried(&c), &p, true, 0), None);
     }
 
     #[test]

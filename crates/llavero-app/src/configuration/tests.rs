@@ -1,14 +1,10 @@
 //! Settings: defaults, validation messages, secrets, and the layers.
 
 use super::*;
-use std::collections::HashMap;
 
+/// Settings from these variables alone (no file, not the process's).
 fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-    let map: HashMap<String, String> = vars
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    Settings::from_lookup(|k| map.get(k).cloned())
+    from_variables(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())))
 }
 
 #[test]
@@ -475,4 +471,83 @@ fn the_identity_provider_is_optional_and_checked_when_set() {
     let s = settings(&[("LLAVERO_OIDC_ISSUER", "http://localhost:9000/idp"), client])
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(s.oidc.is_some());
+}
+
+#[test]
+fn every_setting_says_what_it_means_and_its_default() {
+    let rows = markdown::rows();
+    assert_eq!(rows.len(), keys().len());
+    assert!(rows.len() >= 44, "{} settings", rows.len());
+    for row in &rows {
+        assert!(!row.meaning.is_empty(), "{}: no meaning", row.key);
+        assert!(!row.default.is_empty(), "{}: no `Default:`", row.key);
+    }
+    // A default the code gives must be the one the documentation names.
+    let defaults = serde_json::to_value(Config::default()).unwrap_or_default();
+    for row in &rows {
+        let shown = match &defaults[&row.key] {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Number(n) => n.to_string(),
+            serde_json::Value::Bool(b) => b.to_string(),
+            _ => continue,
+        };
+        assert!(
+            row.default.contains(&format!("`{shown}`")),
+            "{}: the code's default is {shown:?}, the documentation says {:?}",
+            row.key,
+            row.default
+        );
+    }
+}
+
+#[test]
+fn the_settings_table_in_the_docs_is_the_one_the_code_writes() {
+    let page = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/configuration.md"
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let begin = "<!-- settings:begin -->";
+    let end = "<!-- settings:end -->";
+    let (Some(a), Some(b)) = (page.find(begin), page.find(end)) else {
+        panic!("docs/configuration.md lacks the {begin} / {end} markers");
+    };
+    assert_eq!(
+        page[a + begin.len()..b].trim(),
+        settings_table().trim(),
+        "docs/configuration.md's table differs from the code: \
+         rewrite it with `cargo run -p llavero-server -- config --markdown`"
+    );
+}
+
+#[test]
+fn unknown_variables_are_ignored_and_unknown_file_keys_are_not() {
+    let s = settings(&[("LLAVERO_NO_SUCH_SETTING", "x"), ("LLAVERO_CONFIG", "y")]);
+    assert!(s.is_ok(), "{:?}", s.err());
+    let typo = file("brnad = \"x\"\n");
+    let err = layers::load_with(
+        Some(typo.path()),
+        figment::providers::Env::prefixed("LLAVERO_T4_"),
+    )
+    .err()
+    .map(|e| e.to_string())
+    .unwrap_or_default();
+    assert!(err.contains("unknown setting \"brnad\""), "{err}");
+}
+
+#[test]
+fn a_file_value_of_the_wrong_type_names_its_setting() {
+    let bad = file("session_hours = \"many\"\nwebhook_sender = 3\n");
+    let err = layers::load_with(
+        Some(bad.path()),
+        figment::providers::Env::prefixed("LLAVERO_T5_"),
+    )
+    .err()
+    .map(|e| e.to_string())
+    .unwrap_or_default();
+    assert!(
+        err.contains("LLAVERO_SESSION_HOURS") || err.contains("LLAVERO_WEBHOOK_SENDER"),
+        "{err}"
+    );
+    assert!(err.contains(&bad.path().display().to_string()), "{err}");
 }

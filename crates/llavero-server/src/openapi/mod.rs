@@ -18,6 +18,8 @@ use utoipa_actix_web::AppExt;
 use crate::auth::session::SESSION_COOKIE;
 use crate::auth::API_KEY_HEADER;
 
+mod problems;
+
 /// Everything in the document that is not a route.
 #[derive(OpenApi)]
 #[openapi(
@@ -113,6 +115,7 @@ pub fn api_app() -> (
     add_links(&mut doc);
     add_database_unavailable(&mut doc);
     add_key_throttle(&mut doc);
+    problems::add_shared_problems(&mut doc);
     (app, doc)
 }
 

@@ -1,20 +1,24 @@
-//! Typed settings: defaults, then an optional TOML file, then `LLAVERO_*`
-//! environment variables (the layers are merged in [`layers`]).
+//! Configuration: what the operator sets ([`Config`], one serde struct,
+//! each field documented where it is declared), where it comes from
+//! ([`layers`]: defaults, then an optional TOML file, then `LLAVERO_*`
+//! variables), and what the service runs with ([`Settings`], typed and
+//! checked by [`Config::validate`]).
 //!
 //! Every setting has a default that makes `llavero serve` work out of the box
 //! on an embedded SQLite file; anything production needs (PostgreSQL, the
 //! pepper, the verify token) is one variable away. Secrets are wrapped in
-//! [`Secret`] the moment they are read, so `{:?}` on [`Settings`] is safe.
-//!
-//! Validation goes through a lookup function rather than `std::env`
-//! directly, so every layer shares it and tests build settings from a map
-//! without touching the process environment.
+//! [`Secret`] the moment they are checked, so `{:?}` on [`Settings`] is safe.
 
+mod config;
 mod layers;
+mod lenient;
+mod markdown;
 pub mod oidc;
 pub mod policy;
 
-pub use layers::load;
+pub use config::{Config, Scopes};
+pub use layers::{from_variables, keys, load};
+pub use markdown::settings_table;
 pub use oidc::OidcSettings;
 pub use policy::KeyPolicy;
 
@@ -28,7 +32,6 @@ use llavero_domain::{KeyPrefix, Secret};
 
 /// Where the embedded database and its pepper live by default.
 pub const DEFAULT_DATA_DIR: &str = "./data";
-const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// Where trunk puts the web app, relative to the repository root.
 pub const DEFAULT_WEB_DIR: &str = "frontend/dist";
 /// What `.env.example` puts in every secret: refused at start.
@@ -142,39 +145,77 @@ pub struct Settings {
 #[error("{0}")]
 pub struct ConfigError(pub(crate) String);
 
-impl Settings {
-    /// Reads settings through `get` (a variable name → its value).
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let var = |name: &str| {
-            get(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
-        let number = |name: &str, range: RangeInclusive<u64>| -> Result<Option<u64>, ConfigError> {
-            var(name)
-                .map(|v| {
-                    v.parse().ok().filter(|n| range.contains(n)).ok_or_else(|| {
-                        ConfigError(format!(
-                            "{name}={v:?}: expected {} to {}",
-                            range.start(),
-                            range.end()
-                        ))
-                    })
-                })
-                .transpose()
-        };
+/// `value` if `range` holds it, else an error naming `name`.
+pub(crate) fn within(
+    name: &str,
+    value: u64,
+    range: RangeInclusive<u64>,
+) -> Result<u64, ConfigError> {
+    if range.contains(&value) {
+        Ok(value)
+    } else {
+        Err(ConfigError(format!(
+            "{name}={value:?}: expected {} to {}",
+            range.start(),
+            range.end()
+        )))
+    }
+}
 
+/// [`within`] for a setting that may be unset.
+fn within_opt(
+    name: &str,
+    value: Option<u64>,
+    range: RangeInclusive<u64>,
+) -> Result<Option<u64>, ConfigError> {
+    value.map(|v| within(name, v, range)).transpose()
+}
+
+/// A URL that must be http(s), without its trailing `/`.
+fn http_url(name: &str, value: Option<&String>) -> Result<Option<String>, ConfigError> {
+    match value {
+        Some(url) => {
+            let rest = url.strip_prefix("https://").or(url.strip_prefix("http://"));
+            if rest.is_none_or(str::is_empty) || url.contains(char::is_whitespace) {
+                return Err(ConfigError(format!(
+                    "{name}={url:?} must be a URL starting with http:// or https://"
+                )));
+            }
+            Ok(Some(url.trim_end_matches('/').to_owned()))
+        }
+        None => Ok(None),
+    }
+}
+
+/// A bearer token, long enough to be one.
+fn token(name: &str, value: Option<&String>) -> Result<Option<Secret<String>>, ConfigError> {
+    match value {
+        Some(t) if t.len() < MIN_VERIFY_TOKEN_LEN => Err(ConfigError(format!(
+            "{name} must be at least {MIN_VERIFY_TOKEN_LEN} characters"
+        ))),
+        t => Ok(t.cloned().map(Secret::new)),
+    }
+}
+
+impl Config {
+    /// Checks every value and the rules between them, and resolves the
+    /// settings the service runs with. A refusal names the setting (as its
+    /// `LLAVERO_*` variable) and never quotes a secret.
+    pub fn validate(self) -> Result<Settings, ConfigError> {
         // The compose example's placeholders must never run in earnest.
-        for name in [
-            "LLAVERO_KEY_PEPPER",
-            "LLAVERO_VERIFY_TOKEN",
-            "LLAVERO_LEAKS_TOKEN",
-            "LLAVERO_METRICS_TOKEN",
-            "LLAVERO_ADMIN_PASSWORD",
-            "LLAVERO_DATABASE_URL",
-            "LLAVERO_OIDC_CLIENT_SECRET",
+        for (name, value) in [
+            ("LLAVERO_KEY_PEPPER", self.key_pepper.as_ref()),
+            ("LLAVERO_VERIFY_TOKEN", self.verify_token.as_ref()),
+            ("LLAVERO_LEAKS_TOKEN", self.leaks_token.as_ref()),
+            ("LLAVERO_METRICS_TOKEN", self.metrics_token.as_ref()),
+            ("LLAVERO_ADMIN_PASSWORD", self.admin_password.as_ref()),
+            ("LLAVERO_DATABASE_URL", Some(&self.database_url)),
+            (
+                "LLAVERO_OIDC_CLIENT_SECRET",
+                self.oidc_client_secret.as_ref(),
+            ),
         ] {
-            if var(name).is_some_and(|v| v.contains(PLACEHOLDER)) {
+            if value.is_some_and(|v| v.contains(PLACEHOLDER)) {
                 return Err(ConfigError(format!(
                     "{name} still holds the example's placeholder ({PLACEHOLDER}…): \
                      set a secret of your own (openssl rand -hex 24)"
@@ -182,58 +223,28 @@ impl Settings {
             }
         }
 
-        let listen_raw = var("LLAVERO_LISTEN").unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
-        let listen: SocketAddr = listen_raw.parse().map_err(|_| {
+        let listen: SocketAddr = self.listen.parse().map_err(|_| {
             ConfigError(format!(
-                "LLAVERO_LISTEN={listen_raw:?} is not an address like 127.0.0.1:8080"
+                "LLAVERO_LISTEN={:?} is not an address like 127.0.0.1:8080",
+                self.listen
             ))
         })?;
+        let public_url = http_url("LLAVERO_PUBLIC_URL", self.public_url.as_ref())?;
+        let api_endpoint = http_url("LLAVERO_API_ENDPOINT", self.api_endpoint.as_ref())?;
+        let key_prefix = KeyPrefix::parse(&self.key_prefix)
+            .map_err(|e| ConfigError(format!("LLAVERO_KEY_PREFIX: {e}")))?;
 
-        let http_url = |name: &str| -> Result<Option<String>, ConfigError> {
-            match var(name) {
-                Some(url) => {
-                    let scheme = url.strip_prefix("https://").or(url.strip_prefix("http://"));
-                    if scheme.is_none_or(|rest| rest.is_empty())
-                        || url.contains(char::is_whitespace)
-                    {
-                        return Err(ConfigError(format!(
-                            "{name}={url:?} must be a URL starting with http:// or https://"
-                        )));
-                    }
-                    Ok(Some(url.trim_end_matches('/').to_owned()))
-                }
-                None => Ok(None),
-            }
-        };
-        let public_url = http_url("LLAVERO_PUBLIC_URL")?;
-        let api_endpoint = http_url("LLAVERO_API_ENDPOINT")?;
-
-        let key_prefix = match var("LLAVERO_KEY_PREFIX") {
-            Some(p) => {
-                KeyPrefix::parse(&p).map_err(|e| ConfigError(format!("LLAVERO_KEY_PREFIX: {e}")))?
-            }
-            None => KeyPrefix::default(),
-        };
-
-        let token = |name: &str| -> Result<Option<String>, ConfigError> {
-            match var(name) {
-                Some(t) if t.len() < MIN_VERIFY_TOKEN_LEN => Err(ConfigError(format!(
-                    "{name} must be at least {MIN_VERIFY_TOKEN_LEN} characters"
-                ))),
-                t => Ok(t),
-            }
-        };
-        let verify_token = token("LLAVERO_VERIFY_TOKEN")?;
-        let leaks_token = token("LLAVERO_LEAKS_TOKEN")?;
-        let metrics_token = token("LLAVERO_METRICS_TOKEN")?;
-        if leaks_token.is_some() && leaks_token == verify_token {
+        let verify_token = token("LLAVERO_VERIFY_TOKEN", self.verify_token.as_ref())?;
+        let leaks_token = token("LLAVERO_LEAKS_TOKEN", self.leaks_token.as_ref())?;
+        let metrics_token = token("LLAVERO_METRICS_TOKEN", self.metrics_token.as_ref())?;
+        if leaks_token.is_some() && self.leaks_token == self.verify_token {
             return Err(ConfigError(
                 "LLAVERO_LEAKS_TOKEN must differ from LLAVERO_VERIFY_TOKEN: \
                  a gateway's token must not revoke keys"
                     .to_owned(),
             ));
         }
-        let metrics_listen = match var("LLAVERO_METRICS_LISTEN") {
+        let metrics_listen = match &self.metrics_listen {
             Some(raw) => Some(raw.parse::<SocketAddr>().map_err(|_| {
                 ConfigError(format!(
                     "LLAVERO_METRICS_LISTEN={raw:?} is not an address like 127.0.0.1:9464"
@@ -241,33 +252,47 @@ impl Settings {
             })?),
             None => None,
         };
-
-        let trusted_proxies = match var("LLAVERO_TRUSTED_PROXIES") {
-            Some(list) => parse_networks("LLAVERO_TRUSTED_PROXIES", &list)?,
-            None => Vec::new(),
-        };
-
-        let log_format = match var("LLAVERO_LOG_FORMAT").as_deref() {
-            None | Some("text") => LogFormat::Text,
-            Some("json") => LogFormat::Json,
-            Some(other) => {
+        let trusted_proxies = parse_networks("LLAVERO_TRUSTED_PROXIES", &self.trusted_proxies)?;
+        let log_format = match self.log_format.as_str() {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => {
                 return Err(ConfigError(format!(
                     "LLAVERO_LOG_FORMAT={other:?}: expected text or json"
                 )))
             }
         };
 
-        let session_hours = number("LLAVERO_SESSION_HOURS", 1..=24 * 30)?.unwrap_or(12);
-        let idle_minutes = number("LLAVERO_SESSION_IDLE_MINUTES", 1..=24 * 60)?.unwrap_or(60);
-        let hash_concurrency = number("LLAVERO_HASH_CONCURRENCY", 1..=64)?
-            .map_or_else(crate::passwords::default_concurrency, |n| n as usize);
-        let key_create_per_minute =
-            number("LLAVERO_KEY_CREATE_PER_MINUTE", 0..=100_000)?.unwrap_or(60) as u32;
-        let key_failures_per_minute =
-            number("LLAVERO_KEY_FAILURES_PER_MINUTE", 0..=1_000_000)?.unwrap_or(120) as u32;
+        let session_hours = within("LLAVERO_SESSION_HOURS", self.session_hours, 1..=24 * 30)?;
+        let idle_minutes = within(
+            "LLAVERO_SESSION_IDLE_MINUTES",
+            self.session_idle_minutes,
+            1..=24 * 60,
+        )?;
+        let hash_concurrency =
+            within_opt("LLAVERO_HASH_CONCURRENCY", self.hash_concurrency, 1..=64)?
+                .map_or_else(crate::passwords::default_concurrency, |n| n as usize);
+        let key_create_per_minute = within(
+            "LLAVERO_KEY_CREATE_PER_MINUTE",
+            self.key_create_per_minute,
+            0..=100_000,
+        )?;
+        let key_failures_per_minute = within(
+            "LLAVERO_KEY_FAILURES_PER_MINUTE",
+            self.key_failures_per_minute,
+            0..=1_000_000,
+        )?;
 
-        let max_lifetime = number("LLAVERO_KEY_MAX_LIFETIME_DAYS", 1..=36_500)?;
-        let default_lifetime = number("LLAVERO_KEY_DEFAULT_LIFETIME_DAYS", 1..=36_500)?;
+        let max_lifetime = within_opt(
+            "LLAVERO_KEY_MAX_LIFETIME_DAYS",
+            self.key_max_lifetime_days,
+            1..=36_500,
+        )?;
+        let default_lifetime = within_opt(
+            "LLAVERO_KEY_DEFAULT_LIFETIME_DAYS",
+            self.key_default_lifetime_days,
+            1..=36_500,
+        )?;
         if let (Some(max), Some(default)) = (max_lifetime, default_lifetime) {
             if default > max {
                 return Err(ConfigError(format!(
@@ -276,35 +301,31 @@ impl Settings {
             }
         }
         let key_policy = KeyPolicy {
-            scopes: policy::parse_scopes(var("LLAVERO_SCOPES").as_deref())?,
+            scopes: policy::parse_scopes(self.scopes.as_ref())?,
             max_lifetime_days: max_lifetime.map(|d| d as u32),
             default_lifetime_days: default_lifetime.map(|d| d as u32),
         };
 
-        let cache_secs = number("LLAVERO_CACHE_TTL_SECS", 0..=300)?.unwrap_or(10);
-        let flush_ms = number("LLAVERO_USAGE_FLUSH_MS", 10..=60_000)?.unwrap_or(1000);
-        let revoke_unused_after_days = number("LLAVERO_REVOKE_UNUSED_AFTER_DAYS", 1..=36_500)?;
-        let housekeeping_secs = number("LLAVERO_HOUSEKEEPING_SECS", 1..=86_400)?.unwrap_or(300);
-        let flag = |name: &str, default: bool| -> Result<bool, ConfigError> {
-            match var(name).as_deref() {
-                None => Ok(default),
-                Some("true") => Ok(true),
-                Some("false") => Ok(false),
-                Some(other) => Err(ConfigError(format!(
-                    "{name}={other:?}: expected true or false"
-                ))),
-            }
-        };
+        let cache_secs = within("LLAVERO_CACHE_TTL_SECS", self.cache_ttl_secs, 0..=300)?;
+        let flush_ms = within("LLAVERO_USAGE_FLUSH_MS", self.usage_flush_ms, 10..=60_000)?;
+        let revoke_unused_after_days = within_opt(
+            "LLAVERO_REVOKE_UNUSED_AFTER_DAYS",
+            self.revoke_unused_after_days,
+            1..=36_500,
+        )?;
+        let housekeeping_secs = within(
+            "LLAVERO_HOUSEKEEPING_SECS",
+            self.housekeeping_secs,
+            1..=86_400,
+        )?;
         let webhook_reach = llavero_domain::webhook::Reach {
-            allow_http: flag("LLAVERO_WEBHOOK_ALLOW_HTTP", false)?,
-            allow_networks: match var("LLAVERO_WEBHOOK_ALLOW_NETWORKS") {
-                Some(list) => parse_networks("LLAVERO_WEBHOOK_ALLOW_NETWORKS", &list)?,
-                None => Vec::new(),
-            },
+            allow_http: self.webhook_allow_http,
+            allow_networks: parse_networks(
+                "LLAVERO_WEBHOOK_ALLOW_NETWORKS",
+                &self.webhook_allow_networks,
+            )?,
         };
-        let webhook_sender = flag("LLAVERO_WEBHOOK_SENDER", true)?;
-        let github_scanning_keys = var("LLAVERO_GITHUB_SCANNING_KEYS");
-        if let Some(source) = &github_scanning_keys {
+        if let Some(source) = &self.github_scanning_keys {
             if source.starts_with("http://")
                 && !source
                     .strip_prefix("http://")
@@ -318,17 +339,24 @@ impl Settings {
                 )));
             }
         }
-        let db_max_connections = number("LLAVERO_DB_MAX_CONNECTIONS", 2..=256)?;
-        let db_lookups_in_flight = number("LLAVERO_DB_LOOKUPS_IN_FLIGHT", 1..=255)?;
-        let workers = number("LLAVERO_WORKERS", 1..=256)?;
+        let db_max_connections = within_opt(
+            "LLAVERO_DB_MAX_CONNECTIONS",
+            self.db_max_connections,
+            2..=256,
+        )?;
+        let db_lookups_in_flight = within_opt(
+            "LLAVERO_DB_LOOKUPS_IN_FLIGHT",
+            self.db_lookups_in_flight,
+            1..=255,
+        )?;
+        let workers = within_opt("LLAVERO_WORKERS", self.workers, 1..=256)?;
 
-        let database_url = var("LLAVERO_DATABASE_URL").unwrap_or_else(default_database_url);
-        let database = if database_url.starts_with("sqlite:") {
+        let database = if self.database_url.starts_with("sqlite:") {
             Database::Sqlite {
-                path: sqlite_path(&database_url),
+                path: sqlite_path(&self.database_url),
             }
-        } else if database_url.starts_with("postgres://")
-            || database_url.starts_with("postgresql://")
+        } else if self.database_url.starts_with("postgres://")
+            || self.database_url.starts_with("postgresql://")
         {
             Database::Postgres
         } else {
@@ -353,9 +381,8 @@ impl Settings {
             }
             Some(n) => n as u32,
         };
-        let oidc = oidc::parse(&var, &number)?;
-        let local_login = flag("LLAVERO_LOCAL_LOGIN", true)?;
-        if !local_login && oidc.is_none() {
+        let oidc = oidc::parse(&self)?;
+        if !self.local_login && oidc.is_none() {
             return Err(ConfigError(
                 "LLAVERO_LOCAL_LOGIN=false needs an identity provider (LLAVERO_OIDC_ISSUER): \
                  else nobody could sign in"
@@ -364,28 +391,28 @@ impl Settings {
         }
 
         Ok(Settings {
-            database_url: Secret::new(database_url),
+            database_url: Secret::new(self.database_url),
             database,
             listen,
             public_url,
             api_endpoint,
             key_prefix,
-            key_pepper: var("LLAVERO_KEY_PEPPER").map(Secret::new),
-            verify_token: verify_token.map(Secret::new),
-            leaks_token: leaks_token.map(Secret::new),
+            key_pepper: self.key_pepper.map(Secret::new),
+            verify_token,
+            leaks_token,
             metrics_listen,
-            metrics_token: metrics_token.map(Secret::new),
-            admin_username: var("LLAVERO_ADMIN_USERNAME"),
-            admin_password: var("LLAVERO_ADMIN_PASSWORD").map(Secret::new),
+            metrics_token,
+            admin_username: Some(self.admin_username),
+            admin_password: self.admin_password.map(Secret::new),
             trusted_proxies,
             log_format,
             session_ttl: Duration::from_secs(session_hours * 3600),
             session_idle: Duration::from_secs(idle_minutes * 60),
             hash_concurrency,
-            key_create_per_minute,
-            key_failures_per_minute,
+            key_create_per_minute: key_create_per_minute as u32,
+            key_failures_per_minute: key_failures_per_minute as u32,
             key_policy,
-            brand: var("LLAVERO_BRAND").unwrap_or_else(|| "Llavero".to_owned()),
+            brand: self.brand,
             db_max_connections,
             db_lookups_in_flight,
             cache_ttl: Duration::from_secs(cache_secs),
@@ -393,10 +420,10 @@ impl Settings {
             revoke_unused_after_days: revoke_unused_after_days.map(|d| d as u32),
             housekeeping: Duration::from_secs(housekeeping_secs),
             webhook_reach,
-            webhook_sender,
-            github_scanning_keys,
+            webhook_sender: self.webhook_sender,
+            github_scanning_keys: self.github_scanning_keys,
             workers: workers.map(|n| n as usize),
-            web_dir: match var("LLAVERO_WEB_DIR") {
+            web_dir: match self.web_dir {
                 Some(dir) => Some(PathBuf::from(dir)),
                 // Where `just run` builds it, when run from the repository.
                 None => {
@@ -404,10 +431,12 @@ impl Settings {
                 }
             },
             oidc,
-            local_login,
+            local_login: self.local_login,
         })
     }
+}
 
+impl Settings {
     /// The public base URL, given the address actually bound (which differs
     /// from `listen` when it asks for port 0).
     pub fn public_url(&self, bound: SocketAddr) -> String {
@@ -446,10 +475,6 @@ impl Settings {
     }
 }
 
-fn default_database_url() -> String {
-    format!("sqlite://{DEFAULT_DATA_DIR}/llavero.db?mode=rwc")
-}
-
 /// `http://<listen>`, with a wildcard address shown as `localhost`.
 fn derived_public_url(listen: SocketAddr) -> String {
     if listen.ip().is_unspecified() {
@@ -459,11 +484,9 @@ fn derived_public_url(listen: SocketAddr) -> String {
     }
 }
 
-/// A comma-separated list of IP addresses and CIDR networks.
-fn parse_networks(name: &str, list: &str) -> Result<Vec<IpNet>, ConfigError> {
-    list.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
+/// IP addresses and CIDR networks.
+fn parse_networks(name: &str, list: &[String]) -> Result<Vec<IpNet>, ConfigError> {
+    list.iter()
         .map(|s| {
             s.parse::<IpNet>()
                 .or_else(|_| s.parse::<std::net::IpAddr>().map(IpNet::from))

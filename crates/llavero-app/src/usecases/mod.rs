@@ -26,8 +26,12 @@ pub mod users;
 pub mod webhooks;
 
 use llavero_store::activity::NewEvent;
+use llavero_store::{StoreError, Tx};
 use llavero_types::{ActivityAction, Actor, User};
 use uuid::Uuid;
+
+use crate::verification::Invalidation;
+use crate::App;
 
 /// Who is acting and from where: what the activity log records of a change.
 #[derive(Debug, Clone, Default)]
@@ -75,5 +79,22 @@ impl Acting {
             detail,
             owner_id: None,
         }
+    }
+}
+
+impl App {
+    /// The ending of every change that alters what a key check answers:
+    /// tell the other replicas (`pg_notify`, delivered only at commit),
+    /// commit, then drop this process's own cache entries — in that
+    /// order, so no replica keeps answering from what was just changed.
+    pub(crate) async fn commit_invalidating(
+        &self,
+        tx: Tx,
+        what: Invalidation,
+    ) -> Result<(), StoreError> {
+        tx.notify_invalidation(&what.payload()).await?;
+        tx.commit().await?;
+        self.verifier.invalidate(what);
+        Ok(())
     }
 }
