@@ -1,4 +1,5 @@
-//! The app shell: shared state in context, the header, and the pages.
+//! The app shell: shared state in context (language, the [`Session`] of
+//! `session`, navigation), the header, and the pages.
 //!
 //! `/login` signs in; `/credentials` is the "Credenciales de API" screen,
 //! `/activity` the activity log, `/users` user administration (admins) and
@@ -8,7 +9,6 @@
 //! URL.
 
 use leptos::prelude::*;
-use llavero_types::{Role, User};
 
 use crate::api;
 use crate::components::header::Header;
@@ -19,25 +19,7 @@ use crate::pages::credentials::Credentials;
 use crate::pages::login::Login;
 use crate::pages::users::Users;
 use crate::route::{Nav, Page};
-
-/// Who is signed in: unknown while `/me` is in flight, then `Some` or `None`.
-#[derive(Debug, Clone, Copy)]
-pub struct Session {
-    pub checked: RwSignal<bool>,
-    pub user: RwSignal<Option<User>>,
-}
-
-impl Session {
-    /// Whether an admin is signed in (reactive).
-    pub fn admin(&self) -> bool {
-        self.user
-            .with(|u| u.as_ref().is_some_and(|u| u.role == Role::Admin))
-    }
-}
-
-pub fn use_session() -> Session {
-    expect_context::<Session>()
-}
+use crate::session::Session;
 
 #[component]
 pub fn App() -> impl IntoView {

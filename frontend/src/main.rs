@@ -8,6 +8,7 @@ mod components;
 mod i18n;
 mod pages;
 mod route;
+mod session;
 
 fn main() {
     // Panic messages in the console while developing (`just dev`). Not in

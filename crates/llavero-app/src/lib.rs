@@ -67,16 +67,23 @@ pub struct SessionLifetimes {
 /// The application: what every request, command and background task shares.
 #[derive(Debug)]
 pub struct App {
+    /// Every read and write of the database goes through it.
     pub store: Store,
+    /// The secret keys, session tokens and webhook secrets are hashed
+    /// or sealed with; identical on every replica.
     pub pepper: Pepper,
+    /// What every key starts with (`mco`).
     pub key_prefix: KeyPrefix,
+    /// argon2id runs, bounded (a sign-in storm cannot exhaust memory).
     pub passwords: PasswordWork,
     pub sessions: SessionLifetimes,
     /// Keys one user may create per minute (0: no limit).
     pub key_create_per_minute: u32,
     /// The scope catalogue and key lifetimes.
     pub key_policy: KeyPolicy,
+    /// Counters `/metrics` shows; shared with the dispatcher.
     pub metrics: Arc<Metrics>,
+    /// Answers key checks: cache, batched lookups, usage buffering.
     pub verifier: Arc<Verifier>,
     /// Where webhooks may be sent.
     pub webhook_reach: Arc<Reach>,

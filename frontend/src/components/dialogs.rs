@@ -15,7 +15,7 @@ use llavero_types::{ApiKey, ApiKeyCreated, CreateApiKey, ErrorCode, UpdateApiKey
 use crate::api::{self, ApiError};
 use crate::components::form_dialog::FormDialog;
 use crate::components::limits::{KeyOptions, LimitsForm, LimitsState};
-use crate::components::markup::esc;
+use crate::components::markup::{el, para, Html};
 use crate::components::modal::Modal;
 use crate::components::new_key::NewKey;
 use crate::components::pending::Pending;
@@ -280,11 +280,14 @@ pub fn RevokeDialog(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let pending = Pending::new();
-    let body = format!(
-        "<p>{}</p><p class=\"warning\">{}</p>",
-        esc(&i18n.t(Text::DeleteConfirm).replace("{name}", &key.name)),
-        esc(i18n.t(Text::DeleteWarning)),
-    );
+    let body = Html::concat(&[
+        el(
+            "p",
+            &[],
+            Html::text(&i18n.t(Text::DeleteConfirm).replace("{name}", &key.name)),
+        ),
+        para("warning", i18n.t(Text::DeleteWarning)),
+    ]);
     let submit = Callback::new(move |()| {
         if pending.busy.get_untracked() {
             return;

@@ -10,7 +10,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::markup::clicked;
+use crate::components::markup::{clicked, Html};
 use crate::components::modal::Modal;
 use crate::components::pending::Pending;
 use crate::i18n::{use_i18n, Text};
@@ -22,7 +22,7 @@ pub fn FormDialog(
     title: Text,
     /// The fields and words, as markup; redrawn when it changes.
     #[prop(into)]
-    body: Signal<String>,
+    body: Signal<Html>,
     /// The confirming button's words; `None`: the dialog only shows, and
     /// has one "Cerrar" button.
     label: Option<Text>,

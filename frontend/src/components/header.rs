@@ -5,9 +5,9 @@
 use leptos::prelude::*;
 
 use crate::api;
-use crate::app::use_session;
 use crate::i18n::{use_i18n, Text};
 use crate::route::{use_nav, Page};
+use crate::session::use_session;
 
 /// The menu's pages, in order, with their names.
 const PAGES: [(Page, Text); 4] = [

@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::html::{el, Html};
+
 fn svg(path: &'static str) -> impl IntoView {
     view! {
         <svg class="icon" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
@@ -51,8 +53,30 @@ pub const CHECK: &str = "M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM8 12l3 3 5-6";
 pub const LOCK: &str = "M6 11h12v10H6zM8 11V7a4 4 0 0 1 8 0v4";
 
 /// An icon as markup (see `markup`), for tables drawn as text.
-pub fn markup(path: &str) -> String {
-    format!("<svg class=\"icon\" viewBox=\"0 0 24 24\" width=\"20\" height=\"20\" aria-hidden=\"true\" focusable=\"false\"><path d=\"{path}\" fill=\"none\" stroke=\"currentColor\" stroke-width=\"2\" stroke-linecap=\"round\" stroke-linejoin=\"round\"/></svg>")
+pub fn markup(path: &str) -> Html {
+    el(
+        "svg",
+        &[
+            ("class", "icon"),
+            ("viewBox", "0 0 24 24"),
+            ("width", "20"),
+            ("height", "20"),
+            ("aria-hidden", "true"),
+            ("focusable", "false"),
+        ],
+        el(
+            "path",
+            &[
+                ("d", path),
+                ("fill", "none"),
+                ("stroke", "currentColor"),
+                ("stroke-width", "2"),
+                ("stroke-linecap", "round"),
+                ("stroke-linejoin", "round"),
+            ],
+            Html::default(),
+        ),
+    )
 }
 
 /// A cross: close.

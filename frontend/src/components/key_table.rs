@@ -16,7 +16,7 @@ use llavero_types::ApiKey;
 use crate::browser;
 use crate::components::dialogs::Dialog;
 use crate::components::icons;
-use crate::components::markup::{clicked, esc, icon_button};
+use crate::components::markup::{clicked, el, icon_button, span, Html};
 use crate::i18n::{use_i18n, I18n, Text};
 
 /// How close to its expiry a key is, as of `now` (milliseconds): whether
@@ -27,85 +27,131 @@ fn expiry_state(expires_at_ms: i64, now: f64) -> (bool, bool) {
 }
 
 /// One row's markup.
-fn row(k: &ApiKey, i18n: I18n, lang: &str, now: f64) -> String {
-    let t = |x| esc(i18n.t(x));
+fn row(k: &ApiKey, i18n: I18n, lang: &str, now: f64) -> Html {
+    let t = |x| i18n.t(x);
     let id = k.id.to_string();
-    let mut name = format!(
-        "<button type=\"button\" class=\"link key-name\" id=\"usage-{id}\" data-act=\"usage\" data-id=\"{id}\" title=\"{}\">{}</button><span class=\"hint\">{}</span>",
-        t(Text::ViewUsage),
-        esc(&k.name),
-        esc(&k.hint),
-    );
+    let mut name = Html::concat(&[
+        el(
+            "button",
+            &[
+                ("type", "button"),
+                ("class", "link key-name"),
+                ("id", &["usage-", &id].concat()),
+                ("data-act", "usage"),
+                ("data-id", &id),
+                ("title", t(Text::ViewUsage)),
+            ],
+            Html::text(&k.name),
+        ),
+        span("hint", Html::text(&k.hint)),
+    ]);
     if k.forgotten {
-        name += &format!(
-            "<span class=\"badge soon forgotten\">{}</span>",
-            t(Text::Forgotten)
-        );
+        name.push(&span(
+            "badge soon forgotten",
+            Html::text(t(Text::Forgotten)),
+        ));
     }
     if let Some(scopes) = &k.scopes {
-        let chips: String = scopes
-            .iter()
-            .map(|s| format!("<span class=\"chip\">{}</span>", esc(s)))
-            .collect();
-        name += &format!(
-            "<span class=\"limits\"><span class=\"visually-hidden\">{}: </span>{chips}</span>",
-            t(Text::Permissions)
+        let mut limits = span(
+            "visually-hidden",
+            Html::text(&[t(Text::Permissions), ": "].concat()),
         );
+        for scope in scopes {
+            limits.push(&span("chip", Html::text(scope)));
+        }
+        name.push(&span("limits", limits));
     }
     if !k.allowed_cidrs.is_empty() {
-        name += &format!(
-            "<span class=\"limits mono\"><span class=\"muted\">IP: </span>{}</span>",
-            esc(&k.allowed_cidrs.join(", "))
-        );
+        let mut limits = span("muted", Html::text("IP: "));
+        limits.push_text(&k.allowed_cidrs.join(", "));
+        name.push(&span("limits mono", limits));
     }
     if let Some(until) = k.previous_secret_expires_at {
         let at = browser::local_datetime(&until.to_rfc3339(), lang);
-        name += &format!(
-            "<span class=\"limits warning-text\">{}</span>",
-            t(Text::OldSecretUntil).replace("{t}", &esc(&at))
-        );
+        name.push(&span(
+            "limits warning-text",
+            Html::text(&t(Text::OldSecretUntil).replace("{t}", &at)),
+        ));
     }
     let used = k
         .last_used_at
-        .map(|at| esc(&browser::local_datetime(&at.to_rfc3339(), lang)))
+        .map(|at| Html::text(&browser::local_datetime(&at.to_rfc3339(), lang)))
         .unwrap_or_default();
     let expiry = match k.expires_at {
-        None => format!("<span class=\"muted\">{}</span>", t(Text::NeverExpires)),
+        None => span("muted", Html::text(t(Text::NeverExpires))),
         Some(at) => {
-            let date = esc(&browser::local_date(&at.to_rfc3339(), lang));
+            let date = browser::local_date(&at.to_rfc3339(), lang);
             match expiry_state(at.timestamp_millis(), now) {
-                (true, _) => format!("<span class=\"badge expired\">{}</span>", t(Text::Expired)),
-                (false, true) => format!(
-                    "<span class=\"badge soon\">{}</span>",
-                    t(Text::ExpiresSoon).replace("{t}", &date)
+                (true, _) => span("badge expired", Html::text(t(Text::Expired))),
+                (false, true) => span(
+                    "badge soon",
+                    Html::text(&t(Text::ExpiresSoon).replace("{t}", &date)),
                 ),
-                (false, false) => format!("<span>{date}</span>"),
+                (false, false) => el("span", &[], Html::text(&date)),
             }
         }
     };
-    format!(
-        "<tr data-key-id=\"{id}\"><td>{name}</td><td class=\"mono\">{}</td><td>{used}</td><td class=\"expiry\">{expiry}</td><td class=\"actions\">{}{}{}</td></tr>",
-        esc(k.last_used_ip.as_deref().unwrap_or("")),
-        icon_button("edit", &id, "", i18n.t(Text::EditKey), icons::PENCIL),
-        icon_button("roll", &id, "", i18n.t(Text::RollKey), icons::ROTATE),
-        icon_button("delete", &id, " danger", i18n.t(Text::DeleteKey), icons::TRASH),
+    let cell = |class, body| el("td", &[("class", class)], body);
+    el(
+        "tr",
+        &[("data-key-id", &id)],
+        Html::concat(&[
+            el("td", &[], name),
+            cell("mono", Html::text(k.last_used_ip.as_deref().unwrap_or(""))),
+            el("td", &[], used),
+            cell("expiry", expiry),
+            cell(
+                "actions",
+                Html::concat(&[
+                    icon_button("edit", &id, "", t(Text::EditKey), icons::PENCIL),
+                    icon_button("roll", &id, "", t(Text::RollKey), icons::ROTATE),
+                    icon_button("delete", &id, " danger", t(Text::DeleteKey), icons::TRASH),
+                ]),
+            ),
+        ]),
     )
 }
 
 /// The whole table's markup.
-fn table(keys: &[ApiKey], i18n: I18n) -> String {
-    let t = |x| esc(i18n.t(x));
+fn table(keys: &[ApiKey], i18n: I18n) -> Html {
+    let t = |x| i18n.t(x);
     let lang = i18n.0.get().tag();
     let now = browser::now_millis();
-    let rows: String = keys.iter().map(|k| row(k, i18n, lang, now)).collect();
-    format!(
-        "<table class=\"keys\"><caption class=\"visually-hidden\">{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\" class=\"actions\"><span class=\"visually-hidden\">{}</span></th></tr></thead><tbody>{rows}</tbody></table>",
-        t(Text::ApiCredentials),
-        t(Text::Name),
-        t(Text::LastIp),
-        t(Text::LastUsed),
-        t(Text::Expiry),
-        t(Text::Actions),
+    let head = |text| el("th", &[("scope", "col")], Html::text(t(text)));
+    el(
+        "table",
+        &[("class", "keys")],
+        Html::concat(&[
+            el(
+                "caption",
+                &[("class", "visually-hidden")],
+                Html::text(t(Text::ApiCredentials)),
+            ),
+            el(
+                "thead",
+                &[],
+                el(
+                    "tr",
+                    &[],
+                    Html::concat(&[
+                        head(Text::Name),
+                        head(Text::LastIp),
+                        head(Text::LastUsed),
+                        head(Text::Expiry),
+                        el(
+                            "th",
+                            &[("scope", "col"), ("class", "actions")],
+                            span("visually-hidden", Html::text(t(Text::Actions))),
+                        ),
+                    ]),
+                ),
+            ),
+            el(
+                "tbody",
+                &[],
+                keys.iter().map(|k| row(k, i18n, lang, now)).collect(),
+            ),
+        ]),
     )
 }
 

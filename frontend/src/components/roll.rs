@@ -10,7 +10,7 @@ use crate::api;
 use crate::browser;
 use crate::components::dialogs::error_text;
 use crate::components::form_dialog::FormDialog;
-use crate::components::markup::esc;
+use crate::components::markup::{el, void, Html};
 use crate::components::new_key::NewKey;
 use crate::components::pending::Pending;
 use crate::i18n::{use_i18n, Text};
@@ -33,21 +33,40 @@ pub fn RollDialog(
     let pending = Pending::new();
     let id = key.id;
     let t = move |x| i18n.t(x);
-    let choices: String = GRACES
+    let choices: Html = GRACES
         .iter()
         .map(|(seconds, label)| {
-            let checked = if *seconds == 3600 { " checked" } else { "" };
-            format!(
-                "<label class=\"choice\"><input type=\"radio\" name=\"grace\" value=\"{seconds}\"{checked}> {}</label>",
-                esc(t(*label))
-            )
+            let value = seconds.to_string();
+            let attrs = [
+                ("type", "radio"),
+                ("name", "grace"),
+                ("value", value.as_str()),
+                ("checked", ""),
+            ];
+            // The hour is chosen to begin with.
+            let attrs = if *seconds == 3600 {
+                &attrs[..]
+            } else {
+                &attrs[..3]
+            };
+            let mut choice = void("input", attrs);
+            choice.push_text(" ");
+            choice.push_text(t(*label));
+            el("label", &[("class", "choice")], choice)
         })
         .collect();
-    let body = format!(
-        "<p>{}</p><fieldset class=\"scopes\"><legend>{}</legend>{choices}</fieldset>",
-        esc(&t(Text::RollHelp).replace("{name}", &key.name)),
-        esc(t(Text::Grace)),
-    );
+    let body = Html::concat(&[
+        el(
+            "p",
+            &[],
+            Html::text(&t(Text::RollHelp).replace("{name}", &key.name)),
+        ),
+        el(
+            "fieldset",
+            &[("class", "scopes")],
+            Html::concat(&[el("legend", &[], Html::text(t(Text::Grace))), choices]),
+        ),
+    ]);
     let submit = Callback::new(move |()| {
         if pending.busy.get_untracked() {
             return;

@@ -8,13 +8,13 @@
 //! The body is written as markup (see `markup`): drawn as Leptos views it
 //! added 37 KB of gzip; as markup, 15 KB.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use leptos::prelude::*;
 use llavero_types::{ApiKey, KeyUsage};
 
 use crate::api;
 use crate::browser;
-use crate::components::markup::{esc, none, table};
+use crate::components::markup::{el, loading, none, row, span, table, Html};
 use crate::components::modal::Modal;
 use crate::i18n::{use_i18n, I18n, Text};
 
@@ -59,33 +59,50 @@ fn reason(code: &str) -> Text {
 /// The bars as SVG markup: uses in the brand colour, refusals stacked above
 /// in red, each day with its figures as a tooltip. Whole numbers only:
 /// formatting floats would add kilobytes to the app.
-fn bars(days: &[Day], uses_word: &str, refused_word: &str) -> String {
+fn bars(days: &[Day], uses_word: &str, refused_word: &str) -> Html {
     const H: u64 = 100;
     let top = days.iter().map(|d| d.1 + d.2).max().unwrap_or(0).max(1);
     days.iter()
         .enumerate()
         .map(|(i, (date, uses, refused))| {
-            let x = i * 20 + 2;
+            let x = (i * 20 + 2).to_string();
             let used = uses * H / top;
             let over = refused * H / top;
-            format!(
-                "<g><title>{}: {uses} {}, {refused} {}</title>\
-                 <rect class=\"bar-bg\" x=\"{x}\" y=\"0\" width=\"16\" height=\"{H}\"/>\
-                 <rect class=\"bar\" x=\"{x}\" y=\"{}\" width=\"16\" height=\"{used}\"/>\
-                 <rect class=\"bar refused\" x=\"{x}\" y=\"{}\" width=\"16\" height=\"{over}\"/></g>",
-                ymd(*date),
-                esc(uses_word),
-                esc(refused_word),
-                H - used,
-                H - used - over,
+            // Closed, not void: in SVG an unclosed `<rect>` holds the next.
+            let bar = |class, y: u64, height: u64| {
+                el(
+                    "rect",
+                    &[
+                        ("class", class),
+                        ("x", &x),
+                        ("y", &y.to_string()),
+                        ("width", "16"),
+                        ("height", &height.to_string()),
+                    ],
+                    Html::default(),
+                )
+            };
+            let title = format!(
+                "{}: {uses} {uses_word}, {refused} {refused_word}",
+                ymd(*date)
+            );
+            el(
+                "g",
+                &[],
+                Html::concat(&[
+                    el("title", &[], Html::text(&title)),
+                    bar("bar-bg", 0, H),
+                    bar("bar", H - used, used),
+                    bar("bar refused", H - used - over, over),
+                ]),
             )
         })
         .collect()
 }
 
 /// The dialog's body once the usage has arrived, as markup in `lang`.
-fn detail(usage: &KeyUsage, today: NaiveDate, i18n: I18n) -> String {
-    let t = |text| esc(i18n.t(text));
+fn detail(usage: &KeyUsage, today: NaiveDate, i18n: I18n) -> Html {
+    let t = |text| i18n.t(text);
     let days = last_days(usage, today);
     let total: u64 = days.iter().map(|d| d.1).sum();
     let today_uses = days.last().map_or(0, |d| d.1);
@@ -102,66 +119,113 @@ fn detail(usage: &KeyUsage, today: NaiveDate, i18n: I18n) -> String {
     }
     let active: Vec<&Day> = days.iter().rev().filter(|d| d.1 + d.2 > 0).collect();
     let by_day = if active.is_empty() {
-        none(i18n.t(Text::NoUse30))
+        none(t(Text::NoUse30))
     } else {
         table(
+            "compact",
             "",
-            "",
-            &[
-                i18n.t(Text::DateUtc),
-                i18n.t(Text::UsesCol),
-                i18n.t(Text::RefusedCol),
-            ],
-            active.into_iter().map(|(date, uses, refused)| {
-                vec![ymd(*date), uses.to_string(), refused.to_string()]
-            }),
+            &[t(Text::DateUtc), t(Text::UsesCol), t(Text::RefusedCol)],
+            active
+                .into_iter()
+                .map(|(date, uses, refused)| {
+                    row(vec![
+                        Html::text(&ymd(*date)),
+                        Html::text(&uses.to_string()),
+                        Html::text(&refused.to_string()),
+                    ])
+                })
+                .collect(),
         )
     };
     let refusals = if reasons.is_empty() {
-        none(i18n.t(Text::NoRefusals))
+        none(t(Text::NoRefusals))
     } else {
-        let items: String = reasons
+        let items: Html = reasons
             .iter()
-            .map(|(code, n)| format!("<li>{}: <strong>{n}</strong></li>", t(reason(code))))
+            .map(|(code, n)| {
+                let mut item = Html::text(t(reason(code)));
+                item.push_text(": ");
+                item.push(&el("strong", &[], Html::text(&n.to_string())));
+                el("li", &[], item)
+            })
             .collect();
-        format!("<ul class=\"reasons\">{items}</ul>")
+        el("ul", &[("class", "reasons")], items)
     };
     let lang = i18n.0.get().tag();
     let recent = if usage.addresses.is_empty() {
-        none(i18n.t(Text::NoAddresses))
+        none(t(Text::NoAddresses))
     } else {
+        let when =
+            |at: &DateTime<Utc>| Html::text(&browser::local_datetime(&at.to_rfc3339(), lang));
         table(
-            "addresses",
+            "compact addresses",
             "",
             &[
                 "IP",
-                i18n.t(Text::UsesCol),
-                i18n.t(Text::FirstSeen),
-                i18n.t(Text::LastSeen),
+                t(Text::UsesCol),
+                t(Text::FirstSeen),
+                t(Text::LastSeen),
             ],
-            usage.addresses.iter().map(|a| {
-                vec![
-                    format!("<span class=\"mono\">{}</span>", esc(&a.ip)),
-                    a.uses.to_string(),
-                    esc(&browser::local_datetime(&a.first_seen.to_rfc3339(), lang)),
-                    esc(&browser::local_datetime(&a.last_seen.to_rfc3339(), lang)),
-                ]
-            }),
+            usage
+                .addresses
+                .iter()
+                .map(|a| {
+                    row(vec![
+                        span("mono", Html::text(&a.ip)),
+                        Html::text(&a.uses.to_string()),
+                        when(&a.first_seen),
+                        when(&a.last_seen),
+                    ])
+                })
+                .collect(),
         )
     };
-    format!(
-        "<p class=\"usage-summary\"><strong data-testid=\"uses-today\">{}</strong> · {summary}</p>\
-         <figure class=\"chart\"><svg viewBox=\"0 0 600 100\" preserveAspectRatio=\"none\" role=\"img\" aria-label=\"{summary}\">{}</svg>\
-         <figcaption><span class=\"legend\" aria-hidden=\"true\"><i class=\"swatch\"></i>{}<i class=\"swatch refused\"></i>{}</span><details><summary>{}</summary>{by_day}</details></figcaption></figure>\
-         <h3>{}</h3>{refusals}<h3>{}</h3>{recent}",
-        t(Text::UsesToday).replace("{n}", &today_uses.to_string()),
-        bars(&days, i18n.t(Text::Uses), i18n.t(Text::Refused)),
-        t(Text::UsesCol),
-        t(Text::RefusedCol),
-        t(Text::ShowData),
-        t(Text::RefusedByReason),
-        t(Text::RecentAddresses),
-    )
+    let swatch = |class| el("i", &[("class", class)], Html::default());
+    let mut legend = swatch("swatch");
+    legend.push_text(t(Text::UsesCol));
+    legend.push(&swatch("swatch refused"));
+    legend.push_text(t(Text::RefusedCol));
+    let mut line = el(
+        "strong",
+        &[("data-testid", "uses-today")],
+        Html::text(&t(Text::UsesToday).replace("{n}", &today_uses.to_string())),
+    );
+    line.push_text(" · ");
+    line.push_text(&summary);
+    let chart = el(
+        "svg",
+        &[
+            ("viewBox", "0 0 600 100"),
+            ("preserveAspectRatio", "none"),
+            ("role", "img"),
+            ("aria-label", &summary),
+        ],
+        bars(&days, t(Text::Uses), t(Text::Refused)),
+    );
+    let caption = Html::concat(&[
+        el(
+            "span",
+            &[("class", "legend"), ("aria-hidden", "true")],
+            legend,
+        ),
+        el(
+            "details",
+            &[],
+            Html::concat(&[el("summary", &[], Html::text(t(Text::ShowData))), by_day]),
+        ),
+    ]);
+    Html::concat(&[
+        el("p", &[("class", "usage-summary")], line),
+        el(
+            "figure",
+            &[("class", "chart")],
+            Html::concat(&[chart, el("figcaption", &[], caption)]),
+        ),
+        el("h3", &[], Html::text(t(Text::RefusedByReason))),
+        refusals,
+        el("h3", &[], Html::text(t(Text::RecentAddresses))),
+        recent,
+    ])
 }
 
 /// Where the dialog's request stands.
@@ -190,13 +254,11 @@ pub fn UsageDialog(key: ApiKey, #[prop(into)] on_close: Callback<()>) -> impl In
     // changes.
     let body = move || {
         load.with(|state| match state {
-            Load::Waiting => format!(
-                "<p class=\"muted\" role=\"status\">{}</p>",
-                esc(i18n.t(Text::Loading))
-            ),
-            Load::Failed => format!(
-                "<p class=\"field-error\" role=\"alert\">{}</p>",
-                esc(i18n.t(Text::LoadFailed))
+            Load::Waiting => loading(i18n.t(Text::Loading)),
+            Load::Failed => el(
+                "p",
+                &[("class", "field-error"), ("role", "alert")],
+                Html::text(i18n.t(Text::LoadFailed)),
             ),
             Load::Ready(usage) => detail(usage, today, i18n),
         })

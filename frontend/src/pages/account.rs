@@ -5,12 +5,12 @@
 use leptos::prelude::*;
 
 use crate::api;
-use crate::app::use_session;
 use crate::browser;
-use crate::components::markup::input;
+use crate::components::markup::{input, Html};
 use crate::components::pending::{password_problem, Pending};
 use crate::i18n::{use_i18n, Text};
 use crate::pages::users::role_text;
+use crate::session::use_session;
 
 /// The ids of the password form's fields.
 const FIELDS: [&str; 3] = ["current-password", "new-password", "repeat-password"];
@@ -58,30 +58,29 @@ pub fn Account() -> impl IntoView {
     // The fields as markup, drawn again only if the language changes.
     let fields = move || {
         let t = |x| i18n.t(x);
-        format!(
-            "{}{}{}",
+        Html::concat(&[
             input(
                 FIELDS[0],
                 t(Text::CurrentPassword),
                 "password",
                 "current-password",
-                ""
+                "",
             ),
             input(
                 FIELDS[1],
                 t(Text::NewPassword),
                 "password",
                 "new-password",
-                t(Text::PasswordRule)
+                t(Text::PasswordRule),
             ),
             input(
                 FIELDS[2],
                 t(Text::ConfirmPassword),
                 "password",
                 "new-password",
-                ""
+                "",
             ),
-        )
+        ])
     };
     view! {
         <section class="card">

@@ -12,20 +12,20 @@ use llavero_types::{ActivityEvent, UserSummary};
 use uuid::Uuid;
 
 use crate::api;
-use crate::app::use_session;
 use crate::browser;
-use crate::components::markup::{esc, failed, loading, none, options, table};
+use crate::components::markup::{el, failed, loading, none, options, row, span, table, Html};
 use crate::i18n::{action_text, use_i18n, I18n, Text, ACTIONS};
+use crate::session::use_session;
 
 /// The table's markup, in the current language.
-fn rows(events: &[ActivityEvent], i18n: I18n) -> String {
+fn rows(events: &[ActivityEvent], i18n: I18n) -> Html {
     if events.is_empty() {
         return none(i18n.t(Text::NoActivity));
     }
     let lang = i18n.0.get().tag();
     let t = |x| i18n.t(x);
     table(
-        "activity",
+        "compact activity",
         t(Text::Activity),
         &[
             t(Text::When),
@@ -35,45 +35,38 @@ fn rows(events: &[ActivityEvent], i18n: I18n) -> String {
             t(Text::KeyUsed),
             t(Text::Address),
         ],
-        events.iter().map(|e| {
-            let name = e.action.as_str();
-            let action = action_text(name).map_or(name, t);
-            let detail = e
-                .detail
-                .as_deref()
-                .map(|d| format!("<span class=\"hint\">{}</span>", esc(d)))
-                .unwrap_or_default();
-            let actor = match &e.actor {
-                Some(a) => format!("<strong>{}</strong>", esc(&a.username)),
-                None => esc(t(Text::System)),
-            };
-            let target = e.target_name.as_deref().map(esc).unwrap_or_default();
-            let key = e
-                .api_key
-                .as_ref()
-                .map(|k| {
-                    format!(
-                        "{}<span class=\"hint\">{}</span>",
-                        esc(&k.name),
-                        esc(&k.hint)
-                    )
-                })
-                .unwrap_or_default();
-            vec![
-                esc(&browser::local_datetime(&e.at.to_rfc3339(), lang)),
-                actor,
-                format!(
-                    "<span data-action=\"{name}\">{}</span>{detail}",
-                    esc(action)
-                ),
-                target,
-                key,
-                format!(
-                    "<span class=\"mono\">{}</span>",
-                    esc(e.ip.as_deref().unwrap_or(""))
-                ),
-            ]
-        }),
+        events
+            .iter()
+            .map(|e| {
+                let name = e.action.as_str();
+                let words = action_text(name).map_or(name, t);
+                let mut action = el("span", &[("data-action", name)], Html::text(words));
+                if let Some(detail) = &e.detail {
+                    action.push(&span("hint", Html::text(detail)));
+                }
+                let actor = match &e.actor {
+                    Some(a) => el("strong", &[], Html::text(&a.username)),
+                    None => Html::text(t(Text::System)),
+                };
+                let key = e
+                    .api_key
+                    .as_ref()
+                    .map(|k| {
+                        let mut key = Html::text(&k.name);
+                        key.push(&span("hint", Html::text(&k.hint)));
+                        key
+                    })
+                    .unwrap_or_default();
+                row(vec![
+                    Html::text(&browser::local_datetime(&e.at.to_rfc3339(), lang)),
+                    actor,
+                    action,
+                    Html::text(e.target_name.as_deref().unwrap_or("")),
+                    key,
+                    span("mono", Html::text(e.ip.as_deref().unwrap_or(""))),
+                ])
+            })
+            .collect(),
     )
 }
 
@@ -140,10 +133,18 @@ pub fn Activity() -> impl IntoView {
                 .chain(ACTIONS.iter().map(|a| (*a, action_text(a).map_or(*a, t)))),
             &action.get_untracked(),
         );
-        let mut html = format!(
-            "<div><label for=\"filter-action\">{}</label><select id=\"filter-action\">{actions}</select></div>",
-            esc(t(Text::Action))
-        );
+        // One labelled `<select>` in its `<div>`.
+        let filter = |id, label, options| {
+            el(
+                "div",
+                &[],
+                Html::concat(&[
+                    el("label", &[("for", id)], Html::text(t(label))),
+                    el("select", &[("id", id)], options),
+                ]),
+            )
+        };
+        let mut html = filter("filter-action", Text::Action, actions);
         if admin {
             let ids: Vec<(String, String)> = users.with(|u| {
                 u.iter()
@@ -155,10 +156,7 @@ pub fn Activity() -> impl IntoView {
                     .chain(ids.iter().map(|(id, name)| (id.as_str(), name.as_str()))),
                 &user.get_untracked(),
             );
-            html.push_str(&format!(
-                "<div><label for=\"filter-user\">{}</label><select id=\"filter-user\">{people}</select></div>",
-                esc(t(Text::Username))
-            ));
+            html.push(&filter("filter-user", Text::Username, people));
         }
         html
     };

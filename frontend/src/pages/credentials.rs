@@ -7,7 +7,6 @@ use leptos::prelude::*;
 use llavero_types::{ApiKey, Info, Scope};
 
 use crate::api;
-use crate::app::use_session;
 use crate::components::dialogs::{Dialog, GenerateDialog, RenameDialog, RevokeDialog};
 use crate::components::endpoint::Endpoint;
 use crate::components::key_table::KeyTable;
@@ -17,6 +16,7 @@ use crate::components::roll::RollDialog;
 use crate::components::usage::UsageDialog;
 use crate::i18n::{use_i18n, Text};
 use crate::route::{use_nav, Page};
+use crate::session::use_session;
 
 /// Where the list stands.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,11 +9,11 @@ use leptos::prelude::*;
 use llavero_types::{Role, SignInMethod};
 
 use crate::api;
-use crate::app::use_session;
 use crate::browser::{query_param, value_of};
 use crate::components::pending::refusal;
 use crate::i18n::{use_i18n, Text};
 use crate::route::{use_nav, Page};
+use crate::session::use_session;
 
 #[component]
 pub fn Login() -> impl IntoView {

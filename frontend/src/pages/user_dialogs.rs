@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::api;
 use crate::browser;
 use crate::components::form_dialog::FormDialog;
-use crate::components::markup::{esc, input, options, para};
+use crate::components::markup::{el, input, options, para, Html};
 use crate::components::pending::{password_problem, username_problem, Pending};
 use crate::i18n::{use_i18n, Text};
 use crate::pages::user_keys::UserKeys;
@@ -44,38 +44,43 @@ pub fn UserDialogView(
             on_changed.run(())
         });
     };
-    let question = |text: Text, name: &str, warning: String| {
-        format!(
-            "<p><strong>{}</strong></p>{}",
-            esc(&t(text).replace("{name}", name)),
-            para("warning", &warning)
-        )
+    let question = |text: Text, name: &str, warning: &str| {
+        Html::concat(&[
+            el(
+                "p",
+                &[],
+                el("strong", &[], Html::text(&t(text).replace("{name}", name))),
+            ),
+            para("warning", warning),
+        ])
     };
-    let (id, title, body, label, danger, submit): (_, _, String, _, _, Callback<()>) = match dialog
-    {
+    let (id, title, body, label, danger, submit): (_, _, Html, _, _, Callback<()>) = match dialog {
         UserDialog::Create => {
-            let body = format!(
-                "{}<label for=\"new-role\">{}</label><select id=\"new-role\">{}</select>{}",
+            let body = Html::concat(&[
                 input(
                     "new-username",
                     t(Text::Username),
                     "text",
                     "off",
-                    t(Text::UsernameRule)
+                    t(Text::UsernameRule),
                 ),
-                esc(t(Text::Role)),
-                options(
-                    [("user", t(Text::RoleUser)), ("admin", t(Text::RoleAdmin))].into_iter(),
-                    "user"
+                el("label", &[("for", "new-role")], Html::text(t(Text::Role))),
+                el(
+                    "select",
+                    &[("id", "new-role")],
+                    options(
+                        [("user", t(Text::RoleUser)), ("admin", t(Text::RoleAdmin))].into_iter(),
+                        "user",
+                    ),
                 ),
                 input(
                     "new-password",
                     t(Text::InitialPassword),
                     "password",
                     "new-password",
-                    t(Text::PasswordRule)
+                    t(Text::PasswordRule),
                 ),
-            );
+            ]);
             let submit = move |()| {
                 let username = browser::value_of("new-username");
                 let password = browser::value_of("new-password");
@@ -110,7 +115,7 @@ pub fn UserDialogView(
                 Role::User => (Text::MakeAdmin, Role::Admin),
                 Role::Admin => (Text::MakeUser, Role::User),
             };
-            let body = question(words, &u.username, t(Text::RoleWarning).to_owned());
+            let body = question(words, &u.username, t(Text::RoleWarning));
             let submit = move |()| {
                 update(
                     u.id,
@@ -136,7 +141,7 @@ pub fn UserDialogView(
                 (Text::Disable, Text::DisableConfirm, Text::DisableWarning)
             };
             let warning = t(warning).replace("{n}", &u.active_keys.to_string());
-            let body = question(words, &u.username, warning);
+            let body = question(words, &u.username, &warning);
             let disabled = !u.disabled;
             let submit = move |()| {
                 update(
@@ -157,18 +162,21 @@ pub fn UserDialogView(
             )
         }
         UserDialog::Reset(u) => {
-            let body = format!(
-                "<p>{}</p>{}{}",
-                esc(&t(Text::ResetTitle).replace("{name}", &u.username)),
+            let body = Html::concat(&[
+                el(
+                    "p",
+                    &[],
+                    Html::text(&t(Text::ResetTitle).replace("{name}", &u.username)),
+                ),
                 input(
                     "reset-password",
                     t(Text::NewPassword),
                     "password",
                     "new-password",
-                    t(Text::PasswordRule)
+                    t(Text::PasswordRule),
                 ),
                 para("warning", t(Text::ResetWarning)),
-            );
+            ]);
             let submit = move |()| {
                 let password = browser::value_of("reset-password");
                 if let Some(problem) = password_problem(&password) {
@@ -191,13 +199,14 @@ pub fn UserDialogView(
                 Callback::new(submit),
             )
         }
-        UserDialog::Keys(u) => return view! { <UserKeys user=u pending on_close set/> }.into_any(),
+        UserDialog::Keys(u) => {
+            let owner = u.clone();
+            let on_revoke =
+                Callback::new(move |key| set.set(Some(UserDialog::Revoke(owner.clone(), key))));
+            return view! { <UserKeys user=u pending on_close on_revoke/> }.into_any();
+        }
         UserDialog::Revoke(u, key) => {
-            let body = question(
-                Text::DeleteConfirm,
-                &key.name,
-                t(Text::DeleteWarning).to_owned(),
-            );
+            let body = question(Text::DeleteConfirm, &key.name, t(Text::DeleteWarning));
             let back = u.clone();
             let submit = move |()| {
                 let u = u.clone();

@@ -7,13 +7,12 @@ use llavero_types::{ApiKey, UserSummary};
 use crate::api;
 use crate::browser;
 use crate::components::form_dialog::FormDialog;
-use crate::components::markup::{button, esc, failed, loading, none, table};
+use crate::components::markup::{button, el, failed, loading, none, row, span, table, Html};
 use crate::components::pending::Pending;
 use crate::i18n::{use_i18n, I18n, Text};
-use crate::pages::user_dialogs::UserDialog;
 
 /// The keys table's markup, in the current language.
-fn rows(keys: &[ApiKey], i18n: I18n) -> String {
+fn rows(keys: &[ApiKey], i18n: I18n) -> Html {
     if keys.is_empty() {
         return none(i18n.t(Text::NoUserKeys));
     }
@@ -21,7 +20,7 @@ fn rows(keys: &[ApiKey], i18n: I18n) -> String {
     let t = |x| i18n.t(x);
     let now = browser::now_millis() as i64;
     table(
-        "user-keys",
+        "compact user-keys",
         t(Text::ApiCredentials),
         &[
             t(Text::Name),
@@ -29,36 +28,34 @@ fn rows(keys: &[ApiKey], i18n: I18n) -> String {
             t(Text::Expiry),
             t(Text::Actions),
         ],
-        keys.iter().map(|k| {
-            let expiry = match k.expires_at {
-                Some(at) if at.timestamp_millis() <= now => {
-                    format!(
-                        "<span class=\"badge expired\">{}</span>",
-                        esc(t(Text::Expired))
-                    )
-                }
-                Some(at) => esc(&browser::local_date(&at.to_rfc3339(), lang)),
-                None => esc(t(Text::NeverExpires)),
-            };
-            vec![
-                format!(
-                    "<span class=\"key-name\">{}</span><span class=\"hint\">{}</span>",
-                    esc(&k.name),
-                    esc(&k.hint)
-                ),
-                k.last_used_at
-                    .map(|at| esc(&browser::local_datetime(&at.to_rfc3339(), lang)))
-                    .unwrap_or_default(),
-                expiry,
-                button(
-                    "revoke",
-                    &k.id.to_string(),
-                    "danger-button small-button",
-                    t(Text::Revoke),
-                    &k.name,
-                ),
-            ]
-        }),
+        keys.iter()
+            .map(|k| {
+                let expiry = match k.expires_at {
+                    Some(at) if at.timestamp_millis() <= now => {
+                        span("badge expired", Html::text(t(Text::Expired)))
+                    }
+                    Some(at) => Html::text(&browser::local_date(&at.to_rfc3339(), lang)),
+                    None => Html::text(t(Text::NeverExpires)),
+                };
+                row(vec![
+                    Html::concat(&[
+                        span("key-name", Html::text(&k.name)),
+                        span("hint", Html::text(&k.hint)),
+                    ]),
+                    k.last_used_at
+                        .map(|at| Html::text(&browser::local_datetime(&at.to_rfc3339(), lang)))
+                        .unwrap_or_default(),
+                    expiry,
+                    button(
+                        "revoke",
+                        &k.id.to_string(),
+                        "danger-button small-button",
+                        t(Text::Revoke),
+                        &k.name,
+                    ),
+                ])
+            })
+            .collect(),
     )
 }
 
@@ -67,7 +64,8 @@ pub fn UserKeys(
     user: UserSummary,
     pending: Pending,
     on_close: Callback<()>,
-    set: RwSignal<Option<UserDialog>>,
+    /// "Revocar" on one of the keys: the dialogs ask to confirm.
+    on_revoke: Callback<ApiKey>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     // None: loading; Some(None): failed.
@@ -76,9 +74,14 @@ pub fn UserKeys(
     leptos::task::spawn_local(async move {
         keys.set(Some(api::user_keys(id).await.ok().map(|l| l.data)));
     });
-    let owner = format!(
-        "<p><strong>{}</strong></p>",
-        esc(&i18n.t(Text::KeysOf).replace("{name}", &user.username))
+    let owner = el(
+        "p",
+        &[],
+        el(
+            "strong",
+            &[],
+            Html::text(&i18n.t(Text::KeysOf).replace("{name}", &user.username)),
+        ),
     );
     let body = Signal::derive(move || {
         let list = match keys.get() {
@@ -86,7 +89,7 @@ pub fn UserKeys(
             Some(None) => failed(i18n.t(Text::LoadFailed)),
             Some(Some(list)) => rows(&list, i18n),
         };
-        format!("{owner}{list}")
+        Html::concat(&[owner.clone(), list])
     });
     let on_act = Callback::new(move |(_, key_id): (String, String)| {
         let key = keys.with(|k| {
@@ -98,7 +101,7 @@ pub fn UserKeys(
         });
         if let Some(key) = key {
             pending.error.set(None);
-            set.set(Some(UserDialog::Revoke(user.clone(), key)));
+            on_revoke.run(key);
         }
     });
     view! {

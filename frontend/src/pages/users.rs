@@ -14,7 +14,9 @@ use uuid::Uuid;
 use crate::api;
 use crate::browser;
 use crate::components::icons;
-use crate::components::markup::{clicked, esc, failed, icon_button, loading, table};
+use crate::components::markup::{
+    clicked, el, failed, icon_button, loading, row, span, table, Html,
+};
 use crate::components::pending::Pending;
 use crate::i18n::{use_i18n, I18n, Text};
 use crate::pages::user_dialogs::{UserDialog, UserDialogView};
@@ -28,11 +30,11 @@ pub fn role_text(role: Role) -> Text {
 }
 
 /// The table's markup, in the current language.
-fn rows(users: &[UserSummary], i18n: I18n) -> String {
+fn rows(users: &[UserSummary], i18n: I18n) -> Html {
     let lang = i18n.0.get().tag();
     let t = |x| i18n.t(x);
     table(
-        "users",
+        "compact users",
         t(Text::Users),
         &[
             t(Text::Username),
@@ -42,51 +44,47 @@ fn rows(users: &[UserSummary], i18n: I18n) -> String {
             t(Text::Created),
             t(Text::Actions),
         ],
-        users.iter().map(|u| {
-            let id = u.id.to_string();
-            let (state, toggle, icon) = if u.disabled {
-                ("<span class=\"badge expired\">", Text::Enable, icons::CHECK)
-            } else {
-                ("<span class=\"badge ok\">", Text::Disable, icons::BAN)
-            };
-            let state_word = t(if u.disabled {
-                Text::Disabled
-            } else {
-                Text::Enabled
-            });
-            // Named "<action> <username>", so each row's buttons differ.
-            let named = |text| format!("{} {}", t(text), u.username);
-            vec![
-                format!(
-                    "<strong>{}</strong>{}",
-                    esc(&u.username),
-                    if u.oidc {
-                        format!(
-                            " <span class=\"badge sso\" title=\"{}\">SSO</span>",
-                            esc(t(Text::FromProvider))
-                        )
-                    } else {
-                        String::new()
-                    }
-                ),
-                esc(t(role_text(u.role))),
-                format!("{state}{}</span>", esc(state_word)),
-                u.active_keys.to_string(),
-                esc(&browser::local_date(&u.created_at.to_rfc3339(), lang)),
-                format!(
-                    "{}{}{}{}",
+        users
+            .iter()
+            .map(|u| {
+                let id = u.id.to_string();
+                let (state, word, toggle, icon) = if u.disabled {
+                    ("badge expired", Text::Disabled, Text::Enable, icons::CHECK)
+                } else {
+                    ("badge ok", Text::Enabled, Text::Disable, icons::BAN)
+                };
+                // Named "<action> <username>", so each row's buttons differ.
+                let named = |text| [t(text), " ", &u.username].concat();
+                let mut name = el("strong", &[], Html::text(&u.username));
+                if u.oidc {
+                    name.push_text(" ");
+                    name.push(&el(
+                        "span",
+                        &[("class", "badge sso"), ("title", t(Text::FromProvider))],
+                        Html::text("SSO"),
+                    ));
+                }
+                let actions = Html::concat(&[
                     icon_button("keys", &id, "", &named(Text::ViewKeys), icons::KEY),
                     icon_button("role", &id, "", &named(Text::ChangeRole), icons::SHIELD),
                     icon_button("toggle", &id, " danger", &named(toggle), icon),
                     // A user from the identity provider has no password here.
                     if u.oidc {
-                        "<span class=\"icon-gap\"></span>".to_owned()
+                        span("icon-gap", Html::default())
                     } else {
                         icon_button("reset", &id, "", &named(Text::ResetPassword), icons::LOCK)
                     },
-                ),
-            ]
-        }),
+                ]);
+                row(vec![
+                    name,
+                    Html::text(t(role_text(u.role))),
+                    span(state, Html::text(t(word))),
+                    Html::text(&u.active_keys.to_string()),
+                    Html::text(&browser::local_date(&u.created_at.to_rfc3339(), lang)),
+                    actions,
+                ])
+            })
+            .collect(),
     )
 }
 

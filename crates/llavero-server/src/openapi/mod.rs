@@ -122,23 +122,14 @@ pub fn api_app() -> (
 /// A problem answer with `Retry-After`, described by `description`.
 fn retry_later(description: String) -> RefOr<utoipa::openapi::Response> {
     use utoipa::openapi::header::HeaderBuilder;
-    use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, ResponseBuilder, Type};
+    use utoipa::openapi::{ObjectBuilder, Type};
+    let seconds = HeaderBuilder::new()
+        .schema(ObjectBuilder::new().schema_type(Type::Integer))
+        .description(Some("Seconds to wait"))
+        .build();
     RefOr::T(
-        ResponseBuilder::new()
-            .description(description)
-            .content(
-                "application/problem+json",
-                ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name("Problem")))
-                    .build(),
-            )
-            .header(
-                "retry-after",
-                HeaderBuilder::new()
-                    .schema(ObjectBuilder::new().schema_type(Type::Integer))
-                    .description(Some("Seconds to wait"))
-                    .build(),
-            )
+        problems::problem(&description)
+            .header("retry-after", seconds)
             .build(),
     )
 }

@@ -5,24 +5,19 @@
 //! one it lists is kept as written (a more precise description wins).
 
 use utoipa::openapi::path::{Operation, ParameterIn};
-use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, RefOr, Response, ResponseBuilder};
+use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, RefOr, ResponseBuilder};
 
 use super::operations;
 
 /// Operations whose body is read raw (signed bytes), not as JSON.
 const RAW_BODY: &[&str] = &["/api/v1/leaks/github"];
 
-/// A problem answer described by `description`.
-pub(super) fn problem(description: &str) -> RefOr<Response> {
-    RefOr::T(
-        ResponseBuilder::new()
-            .description(description)
-            .content(
-                "application/problem+json",
-                ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name("Problem")))
-                    .build(),
-            )
+/// A problem answer described by `description` (more may be added).
+pub(super) fn problem(description: &str) -> ResponseBuilder {
+    ResponseBuilder::new().description(description).content(
+        "application/problem+json",
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("Problem")))
             .build(),
     )
 }
@@ -32,7 +27,7 @@ fn add(op: &mut Operation, status: &str, description: &str) {
     op.responses
         .responses
         .entry(status.to_owned())
-        .or_insert_with(|| problem(description));
+        .or_insert_with(|| RefOr::T(problem(description).build()));
 }
 
 /// Whether `op` may be called by a signed-in user (a session).

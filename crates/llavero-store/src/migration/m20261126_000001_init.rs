@@ -2,6 +2,8 @@
 
 use sea_orm_migration::prelude::*;
 
+use super::schema::{cascade, index, ts, ts_null};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -57,20 +59,6 @@ enum Activity {
     Detail,
 }
 
-fn ts(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col)
-        .timestamp_with_time_zone()
-        .not_null()
-        .to_owned()
-}
-
-fn ts_null(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col)
-        .timestamp_with_time_zone()
-        .null()
-        .to_owned()
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
@@ -120,24 +108,21 @@ impl MigrationTrait for Migration {
                 .col(ts_null(ApiKeys::LastUsedAt))
                 .col(ColumnDef::new(ApiKeys::LastUsedIp).string_len(64).null())
                 .col(ts_null(ApiKeys::RevokedAt))
-                .foreign_key(
-                    ForeignKey::create()
-                        .from(ApiKeys::Table, ApiKeys::UserId)
-                        .to(Users::Table, Users::Id)
-                        .on_delete(ForeignKeyAction::Cascade),
-                )
+                .foreign_key(&mut cascade(
+                    ApiKeys::Table,
+                    ApiKeys::UserId,
+                    Users::Table,
+                    Users::Id,
+                ))
                 .to_owned(),
         )
         .await?;
         // Serves "a user's live keys, newest first" (the list screen).
-        m.create_index(
-            Index::create()
-                .name("idx_api_keys_user_id_id")
-                .table(ApiKeys::Table)
-                .col(ApiKeys::UserId)
-                .col(ApiKeys::Id)
-                .to_owned(),
-        )
+        m.create_index(index(
+            "idx_api_keys_user_id_id",
+            ApiKeys::Table,
+            [ApiKeys::UserId, ApiKeys::Id],
+        ))
         .await?;
 
         m.create_table(
@@ -153,22 +138,20 @@ impl MigrationTrait for Migration {
                 )
                 .col(ts(Sessions::CreatedAt))
                 .col(ts(Sessions::ExpiresAt))
-                .foreign_key(
-                    ForeignKey::create()
-                        .from(Sessions::Table, Sessions::UserId)
-                        .to(Users::Table, Users::Id)
-                        .on_delete(ForeignKeyAction::Cascade),
-                )
+                .foreign_key(&mut cascade(
+                    Sessions::Table,
+                    Sessions::UserId,
+                    Users::Table,
+                    Users::Id,
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("idx_sessions_user_id")
-                .table(Sessions::Table)
-                .col(Sessions::UserId)
-                .to_owned(),
-        )
+        m.create_index(index(
+            "idx_sessions_user_id",
+            Sessions::Table,
+            [Sessions::UserId],
+        ))
         .await?;
 
         m.create_table(

@@ -3,6 +3,8 @@
 
 use sea_orm_migration::prelude::*;
 
+use super::schema::index;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -41,13 +43,11 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("throttle_expires_ms")
-                .table(Throttle::Table)
-                .col(Throttle::ExpiresMs)
-                .to_owned(),
-        )
+        m.create_index(index(
+            "throttle_expires_ms",
+            Throttle::Table,
+            [Throttle::ExpiresMs],
+        ))
         .await?;
         // Null: not seen since it was created (SQLite cannot add a column
         // with a non-constant default).

@@ -5,6 +5,8 @@
 
 use sea_orm_migration::prelude::*;
 
+use super::schema::{cascade, index, ts};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -45,19 +47,8 @@ fn count(col: impl IntoIden) -> ColumnDef {
         .to_owned()
 }
 
-fn ts(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col)
-        .timestamp_with_time_zone()
-        .not_null()
-        .to_owned()
-}
-
 fn to_key(from: impl IntoTableRef, col: impl IntoIden) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(from, col)
-        .to(ApiKeys::Table, ApiKeys::Id)
-        .on_delete(ForeignKeyAction::Cascade)
-        .to_owned()
+    cascade(from, col, ApiKeys::Table, ApiKeys::Id)
 }
 
 #[async_trait::async_trait]
@@ -87,13 +78,11 @@ impl MigrationTrait for Migration {
         )
         .await?;
         // Serves the retention purge (days before the 90th).
-        m.create_index(
-            Index::create()
-                .name("api_key_usage_days_day")
-                .table(ApiKeyUsageDays::Table)
-                .col(ApiKeyUsageDays::Day)
-                .to_owned(),
-        )
+        m.create_index(index(
+            "api_key_usage_days_day",
+            ApiKeyUsageDays::Table,
+            [ApiKeyUsageDays::Day],
+        ))
         .await?;
         m.create_table(
             Table::create()

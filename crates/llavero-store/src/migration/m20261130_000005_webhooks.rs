@@ -12,6 +12,8 @@
 
 use sea_orm_migration::prelude::*;
 
+use super::schema::{cascade, index, ts};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -65,13 +67,6 @@ enum Activity {
     Table,
     Id,
     OwnerId,
-}
-
-fn ts(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col)
-        .timestamp_with_time_zone()
-        .not_null()
-        .to_owned()
 }
 
 #[async_trait::async_trait]
@@ -185,56 +180,46 @@ impl MigrationTrait for Migration {
                         .timestamp_with_time_zone()
                         .null(),
                 )
-                .foreign_key(
-                    ForeignKey::create()
-                        .from(WebhookDeliveries::Table, WebhookDeliveries::EventId)
-                        .to(WebhookEvents::Table, WebhookEvents::Id)
-                        .on_delete(ForeignKeyAction::Cascade),
-                )
-                .foreign_key(
-                    ForeignKey::create()
-                        .from(WebhookDeliveries::Table, WebhookDeliveries::EndpointId)
-                        .to(WebhookEndpoints::Table, WebhookEndpoints::Id)
-                        .on_delete(ForeignKeyAction::Cascade),
-                )
+                .foreign_key(&mut cascade(
+                    WebhookDeliveries::Table,
+                    WebhookDeliveries::EventId,
+                    WebhookEvents::Table,
+                    WebhookEvents::Id,
+                ))
+                .foreign_key(&mut cascade(
+                    WebhookDeliveries::Table,
+                    WebhookDeliveries::EndpointId,
+                    WebhookEndpoints::Table,
+                    WebhookEndpoints::Id,
+                ))
                 .to_owned(),
         )
         .await?;
         // The dispatcher's claim: pending deliveries due first.
-        m.create_index(
-            Index::create()
-                .name("webhook_deliveries_due")
-                .table(WebhookDeliveries::Table)
-                .col(WebhookDeliveries::Status)
-                .col(WebhookDeliveries::NextAttemptAt)
-                .to_owned(),
-        )
+        m.create_index(index(
+            "webhook_deliveries_due",
+            WebhookDeliveries::Table,
+            [WebhookDeliveries::Status, WebhookDeliveries::NextAttemptAt],
+        ))
         .await?;
         // An endpoint's deliveries, newest first; the per-key order check.
-        m.create_index(
-            Index::create()
-                .name("webhook_deliveries_endpoint")
-                .table(WebhookDeliveries::Table)
-                .col(WebhookDeliveries::EndpointId)
-                .col(WebhookDeliveries::Id)
-                .to_owned(),
-        )
+        m.create_index(index(
+            "webhook_deliveries_endpoint",
+            WebhookDeliveries::Table,
+            [WebhookDeliveries::EndpointId, WebhookDeliveries::Id],
+        ))
         .await?;
-        m.create_index(
-            Index::create()
-                .name("webhook_deliveries_event")
-                .table(WebhookDeliveries::Table)
-                .col(WebhookDeliveries::EventId)
-                .to_owned(),
-        )
+        m.create_index(index(
+            "webhook_deliveries_event",
+            WebhookDeliveries::Table,
+            [WebhookDeliveries::EventId],
+        ))
         .await?;
-        m.create_index(
-            Index::create()
-                .name("webhook_events_created_at")
-                .table(WebhookEvents::Table)
-                .col(WebhookEvents::CreatedAt)
-                .to_owned(),
-        )
+        m.create_index(index(
+            "webhook_events_created_at",
+            WebhookEvents::Table,
+            [WebhookEvents::CreatedAt],
+        ))
         .await?;
         m.alter_table(
             Table::alter()
@@ -255,14 +240,11 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("activity_owner_id")
-                .table(Activity::Table)
-                .col(Activity::OwnerId)
-                .col(Activity::Id)
-                .to_owned(),
-        )
+        m.create_index(index(
+            "activity_owner_id",
+            Activity::Table,
+            [Activity::OwnerId, Activity::Id],
+        ))
         .await?;
         Ok(())
     }

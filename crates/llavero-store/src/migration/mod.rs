@@ -14,6 +14,7 @@ mod m20261201_000006_oidc_identities;
 mod m20261202_000007_usage_cascade_trigger;
 mod m20261206_000008_expiry_index;
 mod m20261207_000009_instance;
+mod schema;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
