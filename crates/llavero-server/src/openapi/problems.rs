@@ -59,13 +59,39 @@ fn takes_json(path: &str, op: &Operation) -> bool {
             .is_some_and(|b| b.content.contains_key("application/json"))
 }
 
+/// The tags whose every operation is for admins.
+const ADMIN_TAGS: &[&str] = &["users", "webhooks"];
+
+/// What a path under each resource answers when its `{id}` names none.
+const NOT_FOUND: &[(&str, &str)] = &[
+    ("/api/v1/api-keys/{id}", "No such key of the caller's"),
+    ("/api/v1/users/{id}", "No such user"),
+    ("/api/v1/webhooks/{id}", "No such endpoint"),
+];
+
 /// Every operation a session may call answers 401 without one; one that
 /// reads a JSON body answers 400 (malformed), 413 (over the limit) and 415
 /// (not JSON); one that names resources by id answers 400 to an id that
-/// is not a UUID.
+/// is not a UUID, and 404 to one that names nothing; one for admins
+/// answers 403 to anyone else.
 pub(super) fn add_shared_problems(doc: &mut Document) {
     for (path, item) in doc.paths.paths.iter_mut() {
+        let missing = NOT_FOUND
+            .iter()
+            .find(|(prefix, _)| path.starts_with(prefix))
+            .map(|(_, description)| *description);
         for op in operations(item) {
+            if op
+                .tags
+                .iter()
+                .flatten()
+                .any(|t| ADMIN_TAGS.contains(&t.as_str()))
+            {
+                add(op, "403", "Not an admin");
+            }
+            if let Some(description) = missing {
+                add(op, "404", description);
+            }
             if takes_session(op) {
                 add(op, "401", "Not authenticated");
             }

@@ -119,7 +119,6 @@ fn secret_answer(state: &AppState, created: usecases::api_keys::CreatedKey) -> H
     params(("id" = Uuid, Path, description = "The key's id")),
     responses(
         (status = 200, description = "The key", body = ApiKeyResponse),
-        (status = 404, description = "No such key of the caller's", body = Problem, content_type = "application/problem+json"),
     ),
     security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
 )]
@@ -154,7 +153,6 @@ pub async fn get(
     responses(
         (status = 200, description = "Changed", body = ApiKeyResponse),
         (status = 403, description = "Sent with a key not granted `llavero:manage` (`key_not_allowed`), or setting limits beyond that key's own (`grant_exceeded`)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such key of the caller's", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A bad field (named in `errors`), or nothing to change", body = Problem, content_type = "application/problem+json"),
     ),
     security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
@@ -197,7 +195,6 @@ pub async fn update(
     responses(
         (status = 201, description = "Rolled; `secret` is the new secret, shown this once", body = ApiKeyCreated),
         (status = 403, description = "Sent with a key not granted `llavero:manage` (`key_not_allowed`), or rolling a key broader than that key (`grant_exceeded`)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such key of the caller's", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`grace_seconds` outside 0 to 604800 (`grace_seconds_invalid`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many keys created or rolled in the last minute (`rate_limited`)", body = Problem, content_type = "application/problem+json",
             headers(("retry-after" = u64, description = "Seconds to wait"))),

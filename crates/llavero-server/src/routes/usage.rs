@@ -43,7 +43,6 @@ async fn usage_of(
     params(("id" = Uuid, Path, description = "The key's id")),
     responses(
         (status = 200, description = "The key's use", body = KeyUsageResponse),
-        (status = 404, description = "No such key of the caller's", body = Problem, content_type = "application/problem+json"),
     ),
     security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
 )]
@@ -69,7 +68,6 @@ pub async fn own(
     ),
     responses(
         (status = 200, description = "The key's use", body = KeyUsageResponse),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such key of that user", body = Problem, content_type = "application/problem+json"),
     ),
     security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))

@@ -26,7 +26,6 @@ fn user_not_found() -> ApiError {
     responses(
         (status = 200, description = "One page of users, newest first", body = UserList),
         (status = 400, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
     ),
     security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
 )]
@@ -100,8 +99,6 @@ pub async fn create(
     params(("id" = Uuid, Path, description = "The user's id")),
     responses(
         (status = 200, description = "The user", body = UserResponse),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
     ),
     security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
 )]
@@ -135,7 +132,6 @@ pub async fn get(
     responses(
         (status = 200, description = "Updated", body = UserResponse),
         (status = 403, description = "Not an admin (`admin_required`); sent with an API key (`key_not_allowed`): users are changed in a signed-in session", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Would leave no enabled admin (`last_admin`), or sets a password for a user from the identity provider, who has none (`no_local_password`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Nothing to change, or a bad password", body = Problem, content_type = "application/problem+json"),
     ),
@@ -178,8 +174,6 @@ pub async fn update(
     responses(
         (status = 200, description = "One page of the user's live keys", body = ApiKeyList),
         (status = 400, description = "Bad id, limit or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
     ),
     security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
 )]

@@ -65,7 +65,6 @@ fn url_error(refused: llavero_domain::webhook::UrlRefused) -> FieldError {
     responses(
         (status = 200, description = "One page of endpoints, newest first", body = WebhookList),
         (status = 400, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
     ),
     security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
 )]
@@ -142,8 +141,6 @@ pub async fn create(
     params(("id" = Uuid, Path, description = "The endpoint's id")),
     responses(
         (status = 200, description = "The endpoint", body = WebhookResponse),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such endpoint", body = Problem, content_type = "application/problem+json"),
     ),
     security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
 )]
@@ -175,7 +172,6 @@ pub async fn get(
     responses(
         (status = 200, description = "The endpoint as it now is", body = WebhookResponse),
         (status = 403, description = "Not an admin (`admin_required`), or sent with an API key (`key_not_allowed`): webhooks are changed in a signed-in session", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such endpoint", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A refused `url` or `events`, or nothing to change", body = Problem, content_type = "application/problem+json"),
     ),
     security(("session_cookie" = []))
@@ -248,7 +244,6 @@ pub async fn update(
     responses(
         (status = 204, description = "Deleted"),
         (status = 403, description = "Not an admin (`admin_required`), or sent with an API key (`key_not_allowed`): webhooks are changed in a signed-in session", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such endpoint", body = Problem, content_type = "application/problem+json"),
     ),
     security(("session_cookie" = []))
 )]
@@ -275,7 +270,6 @@ pub async fn remove(
     responses(
         (status = 202, description = "Queued", body = WebhookDeliveryResponse),
         (status = 403, description = "Not an admin (`admin_required`), or sent with an API key (`key_not_allowed`): webhooks are changed in a signed-in session", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such endpoint", body = Problem, content_type = "application/problem+json"),
     ),
     security(("session_cookie" = []))
 )]
@@ -307,8 +301,6 @@ pub async fn test(
     responses(
         (status = 200, description = "One page of deliveries", body = WebhookDeliveryList),
         (status = 400, description = "Bad id, limit or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such endpoint", body = Problem, content_type = "application/problem+json"),
     ),
     security(("session_cookie" = []), ("api_key" = []), ("bearer" = []))
 )]

@@ -6,7 +6,7 @@ use std::process::Command;
 
 use serde_json::json;
 
-use crate::helpers::{new_client, wait_ready};
+use crate::helpers::{new_client, succeeded, wait_ready};
 use crate::process::{ServerProcess, BIN};
 
 /// A directory of the test's own, removed when the test ends (pass or fail).
@@ -69,21 +69,13 @@ async fn user_add_then_serve_prints_no_bootstrap_password_and_stops_cleanly_on_s
         .arg("migrate")
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let out = llavero(dir.path())
         .env("LLAVERO_PASSWORD", "cli-made-password")
         .args(["user", "add", "Olga", "--admin"])
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     assert!(String::from_utf8_lossy(&out.stdout).contains("created admin user olga"));
     let dup = llavero(dir.path())
         .env("LLAVERO_PASSWORD", "cli-made-password")
@@ -167,11 +159,7 @@ fn a_config_file_sets_what_the_environment_does_not() {
         .args(["--config", file.to_str().unwrap(), "migrate"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     assert!(
         db.is_file(),
         "the database named in the file was not created"
@@ -235,11 +223,7 @@ fn a_mistyped_pepper_is_caught_at_start(database_url: &str) {
         .args(["pepper-accept", "--yes"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     drop(ServerProcess::start(with(wrong)));
     let out = with(right)
         .args(["serve"])
@@ -373,11 +357,7 @@ async fn a_backup_under_load_restores_every_acknowledged_change() {
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
     let during = load.await.unwrap();
     assert!(during > 0, "no load ran during the backup");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(
         said.contains("llavero.pepper"),

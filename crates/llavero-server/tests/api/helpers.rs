@@ -348,6 +348,15 @@ impl Drop for TestApp {
 }
 
 /// Reads a JSON body, failing the test with the body when it is not JSON.
+/// Fails with the command's stderr unless it exited 0.
+pub fn succeeded(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 pub async fn json(res: Response) -> Value {
     let status = res.status();
     let text = res.text().await.unwrap_or_default();

@@ -16,7 +16,7 @@ use reqwest::Client;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::helpers::{json, problem, spawn_app_with, Backend, TestApp, VERIFY_TOKEN};
+use crate::helpers::{json, problem, spawn_app_with, succeeded, Backend, TestApp, VERIFY_TOKEN};
 use crate::receiver::{of_key, Receiver};
 use crate::webhooks::add_webhook;
 
@@ -362,11 +362,7 @@ async fn detect_secrets_finds_a_key_and_the_intake_revokes_it() {
         .arg("settings.py")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let scan: Value = serde_json::from_slice(&out.stdout).unwrap();
     let found: Vec<&Value> = scan["results"]["settings.py"]
         .as_array()

@@ -9,7 +9,7 @@ use std::process::Command;
 
 use serde_json::{json, Value};
 
-use crate::helpers::{new_client, postgres_scratch};
+use crate::helpers::{new_client, postgres_scratch, succeeded};
 use crate::process::{ServerProcess, BIN};
 
 fn fixtures() -> PathBuf {
@@ -109,59 +109,19 @@ async fn answers_as_before(base: &str, e: &Value) {
     }
     // The admin's password survived.
     let admin = signed_in(&api, "admin", e["admin_password"].as_str().unwrap()).await;
-    let users: Value = admin
-        .get(format!("{api}/users"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let mut names: Vec<&str> = users["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["username"].as_str().unwrap())
-        .collect();
-    names.sort_unstable();
-    assert_eq!(json!(names), e["users"]);
-    let disabled: Vec<&str> = users["data"]
-        .as_array()
-        .unwrap()
+    let users = listed(&admin, &format!("{api}/users")).await;
+    assert_eq!(json!(field_sorted(&users, "username")), e["users"]);
+    let disabled: Vec<&str> = users
         .iter()
         .filter(|u| u["disabled"] == true)
         .map(|u| u["username"].as_str().unwrap())
         .collect();
     assert_eq!(json!(disabled), e["disabled_users"]);
-    let activity: Value = admin
-        .get(format!("{api}/activity?limit=200"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let activity = listed(&admin, &format!("{api}/activity?limit=200")).await;
     let before = e["activity_count"].as_u64().unwrap() as usize;
-    assert!(
-        activity["data"].as_array().unwrap().len() >= before,
-        "activity was lost"
-    );
-    let hooks: Value = admin
-        .get(format!("{api}/webhooks"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let mut urls: Vec<&str> = hooks["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["url"].as_str().unwrap())
-        .collect();
-    urls.sort_unstable();
-    assert_eq!(json!(urls), e["webhook_urls"]);
+    assert!(activity.len() >= before, "activity was lost");
+    let hooks = listed(&admin, &format!("{api}/webhooks")).await;
+    assert_eq!(json!(field_sorted(&hooks, "url")), e["webhook_urls"]);
     // And the upgraded database takes new work.
     let alba = signed_in(&api, "alba", "pw-of-alba-123").await;
     let res = alba
@@ -202,13 +162,22 @@ async fn a_postgres_dump_of_the_oldest_release_upgrades_in_place() {
         .arg(fixtures().join("postgres.sql"))
         .output()
         .unwrap_or_else(|e| panic!("psql is needed to restore the fixture: {e}"));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let dir = tempfile::tempdir().unwrap();
     let s = server(&url, dir.path(), &e, true);
     lists_as_before(&s.base, &e).await;
     answers_as_before(&s.base, &e).await;
+}
+
+/// The `data` list `url` answers `client` with.
+async fn listed(client: &reqwest::Client, url: &str) -> Vec<Value> {
+    let page: Value = client.get(url).send().await.unwrap().json().await.unwrap();
+    page["data"].as_array().cloned().unwrap_or_default()
+}
+
+/// Each item's `name` field, sorted.
+fn field_sorted<'a>(items: &'a [Value], name: &str) -> Vec<&'a str> {
+    let mut values: Vec<&str> = items.iter().map(|i| i[name].as_str().unwrap()).collect();
+    values.sort_unstable();
+    values
 }
