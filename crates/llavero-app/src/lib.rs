@@ -7,6 +7,7 @@
 //! and its cache, the password work, the throttles' settings, the metrics,
 //! where webhooks may go, the identity provider. [`App::spawn_background`]
 //! starts the webhook [`dispatch`]er and the [`housekeeping`] sweep.
+//! [`wire`] turns the store's records into the API's wire types.
 //!
 //! Nothing here knows a status code, a header or a cookie: methods return
 //! typed errors (the use cases' enums, `StoreError`) that the server maps
@@ -25,6 +26,7 @@ pub mod passwords;
 pub mod throttle;
 pub mod usecases;
 pub mod verification;
+pub mod wire;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,19 +1,58 @@
-//! Queries on `activity`, the append-only audit log.
+//! Queries on `activity`, the append-only audit log, and the records they
+//! take and return: [`NewEvent`] in, [`ActivityRow`] out (with the
+//! [`UserRef`] that acted and the [`KeyLabel`] of the key it names).
+//! `llavero-app` turns the rows into the wire `ActivityEvent`.
 
 use std::collections::HashMap;
 
-use llavero_types::{ActivityAction, ActivityEvent, Actor, KeyRef};
+use chrono::{DateTime, Utc};
+use llavero_types::ActivityAction;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use uuid::Uuid;
 
 use crate::entity::{activity, api_key, user};
 use crate::{now, Page, PageRequest, Store, StoreError, Tx};
 
+/// A user as an event records them: the id, and the name they had then
+/// (the log keeps it after the user is renamed or gone).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRef {
+    pub id: Uuid,
+    pub username: String,
+}
+
+/// A key as a listed event shows it: its name and hint as they are now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyLabel {
+    pub id: Uuid,
+    pub name: String,
+    pub hint: String,
+}
+
+/// An event as stored, with the names of the key that acted and of its
+/// target as they are now (`None` when gone).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityRow {
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    pub action: ActivityAction,
+    pub actor: Option<UserRef>,
+    pub ip: Option<String>,
+    pub api_key_id: Option<Uuid>,
+    /// The key `api_key_id` names, while it exists.
+    pub api_key: Option<KeyLabel>,
+    pub target_type: Option<String>,
+    pub target_id: Option<Uuid>,
+    /// The target's name now (a key's name, a user's username).
+    pub target_name: Option<String>,
+    pub detail: Option<String>,
+}
+
 /// An event to record; the time and id are added on insert.
 #[derive(Debug, Clone)]
 pub struct NewEvent {
     pub action: ActivityAction,
-    pub actor: Option<Actor>,
+    pub actor: Option<UserRef>,
     pub ip: Option<String>,
     pub api_key_id: Option<Uuid>,
     pub target_type: Option<&'static str>,
@@ -24,13 +63,13 @@ pub struct NewEvent {
     pub owner_id: Option<Uuid>,
 }
 
-impl From<activity::Model> for ActivityEvent {
+impl From<activity::Model> for ActivityRow {
     fn from(m: activity::Model) -> Self {
         let actor = match (m.actor_id, m.actor_username) {
-            (Some(id), Some(username)) => Some(Actor { id, username }),
+            (Some(id), Some(username)) => Some(UserRef { id, username }),
             _ => None,
         };
-        ActivityEvent {
+        ActivityRow {
             id: m.id,
             at: m.at,
             // Stored names come from ActivityAction::as_str; an unknown one
@@ -69,7 +108,7 @@ impl Store {
         &self,
         scope: ActivityScope,
         page: PageRequest,
-    ) -> Result<Page<ActivityEvent>, StoreError> {
+    ) -> Result<Page<ActivityRow>, StoreError> {
         let mut q = activity::Entity::find().order_by_desc(activity::Column::Id);
         if let Some(user) = scope.user {
             let mut who = Condition::any()
@@ -91,16 +130,14 @@ impl Store {
             q = q.filter(activity::Column::Id.lt(after));
         }
         let rows = q.limit(page.limit + 1).all(&self.db).await?;
-        let mut events: Vec<ActivityEvent> = rows.into_iter().map(ActivityEvent::from).collect();
+        let mut events: Vec<ActivityRow> = rows.into_iter().map(ActivityRow::from).collect();
         self.name_targets(&mut events).await?;
-        Ok(Page::from_rows(events, page.limit, |e: &ActivityEvent| {
-            e.id
-        }))
+        Ok(Page::from_rows(events, page.limit, |e: &ActivityRow| e.id))
     }
 
     /// Fills in key and user names: two queries for the whole page.
-    async fn name_targets(&self, events: &mut [ActivityEvent]) -> Result<(), StoreError> {
-        let target = |e: &ActivityEvent, kind: &str| {
+    async fn name_targets(&self, events: &mut [ActivityRow]) -> Result<(), StoreError> {
+        let target = |e: &ActivityRow, kind: &str| {
             e.target_id
                 .filter(|_| e.target_type.as_deref() == Some(kind))
         };
@@ -147,7 +184,7 @@ impl Store {
         };
         for e in events.iter_mut() {
             e.api_key = e.api_key_id.and_then(|id| {
-                keys.get(&id).map(|(name, hint)| KeyRef {
+                keys.get(&id).map(|(name, hint)| KeyLabel {
                     id,
                     name: name.clone(),
                     hint: hint.clone(),

@@ -10,6 +10,32 @@
 //! HTTP status codes to the server.
 //!
 //! Secrets never reach this layer: it sees HMAC digests and argon2 hashes.
+//!
+//! # Its own records, not the wire's
+//!
+//! Queries return the store's own records, defined beside the queries that
+//! make them: [`users::UserRow`], [`users::UserRecord`],
+//! [`users::UserSummaryRow`], [`api_keys::ApiKeyRow`],
+//! [`api_keys::KeyLookup`], [`activity::ActivityRow`] (with
+//! [`activity::UserRef`], [`activity::KeyLabel`]),
+//! [`usage::KeyUsageRecord`], [`webhooks::EndpointRecord`],
+//! [`webhook_deliveries::DeliveryRecord`], … They hold what is stored;
+//! `llavero-app` turns them into the JSON shapes of `llavero-types` (its
+//! `wire` module), so a new wire field never touches a query, and a new
+//! column need not show on the wire.
+//!
+//! From `llavero-types` the store uses only four enums, because they are
+//! the values of columns and the wire spells them the same way (one
+//! `as_str`/`from_name` pair, not a copy here to keep in step):
+//!
+//! - `Role` — `users.role`;
+//! - `ActivityAction` — `activity.action`;
+//! - `WebhookEventType` — `webhook_events.event_type` and the types an
+//!   endpoint subscribes to (`webhook_endpoints.events`);
+//! - `DeliveryStatus` — `webhook_deliveries.status`.
+//!
+//! A test (`shared_types`) fails if any other name of `llavero-types` is
+//! imported here outside tests.
 
 pub mod activity;
 pub mod api_keys;
@@ -21,6 +47,8 @@ pub mod leaks;
 pub mod migration;
 pub mod notify;
 pub mod sessions;
+#[cfg(test)]
+mod shared_types;
 #[cfg(test)]
 mod testing;
 pub mod throttle;

@@ -10,7 +10,7 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use crate::entity::{session, user};
-use crate::users::UserRecord;
+use crate::users::{UserRecord, UserRow};
 use crate::{now, Store, StoreError, Tx};
 
 impl Store {
@@ -116,7 +116,7 @@ impl Tx {
     pub async fn session_delete(
         &self,
         hash: &TokenHash,
-    ) -> Result<Option<(Uuid, llavero_types::User)>, StoreError> {
+    ) -> Result<Option<(Uuid, UserRow)>, StoreError> {
         let row = session::Entity::find()
             .filter(session::Column::TokenHash.eq(hash.to_hex()))
             .find_also_related(user::Entity)

@@ -7,20 +7,20 @@
 //! transaction just changed, and SQLite has one writer at a time.
 
 use chrono::{DateTime, Utc};
-use llavero_types::Actor;
 use sea_orm::sea_query::{Condition, Expr, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
 use uuid::Uuid;
 
+use crate::activity::UserRef;
 use crate::entity::{api_key, user};
 use crate::{now, StoreError, Tx};
 
 /// A key the policy revoked.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RevokedUnused {
     pub id: Uuid,
     pub name: String,
-    pub owner: Actor,
+    pub owner: UserRef,
 }
 
 /// Live keys last used (or, never used, created) at or before `cutoff`.
@@ -91,7 +91,7 @@ impl Tx {
         Ok(revoked
             .into_iter()
             .map(|(id, user_id, name)| RevokedUnused {
-                owner: Actor {
+                owner: UserRef {
                     id: user_id,
                     username: names.get(&user_id).cloned().unwrap_or_default(),
                 },

@@ -1,12 +1,13 @@
 //! A key's use: what the verifier's buffer hands over at each flush (written
 //! by [`crate::usage_write`]), the owner's view of it, and its retention:
 //! [`RETENTION_DAYS`], and a key's [`ADDRESSES_KEPT`] most recent addresses.
-
-use std::collections::BTreeMap;
+//!
+//! The owner's view comes back as the store's own [`KeyUsageRecord`]: each
+//! day's [`Counts`] as stored, by outcome; `llavero-app` names the refusals
+//! for the wire.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use llavero_domain::usage::{first_kept_day, Outcome, ADDRESSES_KEPT, RETENTION_DAYS};
-use llavero_types::{KeyUsage, UsageAddress, UsageDay};
+use llavero_domain::usage::{first_kept_day, ADDRESSES_KEPT, RETENTION_DAYS};
 use sea_orm::sea_query::ArrayType;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
@@ -17,8 +18,35 @@ use crate::entity::{api_key, api_key_address, api_key_usage_day};
 use crate::usage_write::{Rows, CHUNK};
 use crate::{now, Store, StoreError};
 
-/// A key's count of each [`Outcome`] on one day.
+/// A key's count of each [`Outcome`] on one day, at [`Outcome::index`].
+///
+/// [`Outcome`]: llavero_domain::usage::Outcome
+/// [`Outcome::index`]: llavero_domain::usage::Outcome::index
 pub type Counts = [u64; 6];
+
+/// A key's use over the kept days: its days, newest first, and its most
+/// recent addresses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyUsageRecord {
+    pub days: Vec<UsageDayRow>,
+    pub addresses: Vec<UsageAddressRow>,
+}
+
+/// One UTC day of a key's use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageDayRow {
+    pub day: NaiveDate,
+    pub counts: Counts,
+}
+
+/// Successful uses of a key from one address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageAddressRow {
+    pub ip: String,
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    pub uses: u64,
+}
 
 /// One flush of the usage buffer.
 #[derive(Debug, Clone, Default)]
@@ -73,7 +101,7 @@ impl Store {
         &self,
         owner_id: Uuid,
         key_id: Uuid,
-    ) -> Result<Option<KeyUsage>, StoreError> {
+    ) -> Result<Option<KeyUsageRecord>, StoreError> {
         let owned = api_key::Entity::find_by_id(key_id)
             .filter(api_key::Column::UserId.eq(owner_id))
             .select_only()
@@ -101,14 +129,14 @@ impl Store {
             .all(&self.db)
             .await?
             .into_iter()
-            .map(|m| UsageAddress {
+            .map(|m| UsageAddressRow {
                 ip: m.ip,
                 first_seen: m.first_seen,
                 last_seen: m.last_seen,
                 uses: u64::try_from(m.uses).unwrap_or(0),
             })
             .collect();
-        Ok(Some(KeyUsage { days, addresses }))
+        Ok(Some(KeyUsageRecord { days, addresses }))
     }
 
     /// Deletes counts older than the kept days, addresses not seen within
@@ -234,8 +262,8 @@ fn key_rows(backend: sea_orm::DbBackend, keys: &[Uuid]) -> (String, Vec<sea_orm:
     rows.source()
 }
 
-fn day_of(m: api_key_usage_day::Model) -> UsageDay {
-    let counts = [
+fn day_of(m: api_key_usage_day::Model) -> UsageDayRow {
+    let stored = [
         m.uses,
         m.refused_revoked,
         m.refused_expired,
@@ -243,17 +271,10 @@ fn day_of(m: api_key_usage_day::Model) -> UsageDay {
         m.refused_ip_not_allowed,
         m.refused_scope_missing,
     ];
-    let mut refused = BTreeMap::new();
-    for outcome in Outcome::ALL {
-        let n = u64::try_from(counts[outcome.index()]).unwrap_or(0);
-        if let (Some(code), true) = (outcome.code(), n > 0) {
-            refused.insert(code.to_owned(), n);
-        }
-    }
-    UsageDay {
-        date: m.day,
-        uses: u64::try_from(m.uses).unwrap_or(0),
-        refused,
+    // In Outcome::ALL's order, as the flush writes them.
+    UsageDayRow {
+        day: m.day,
+        counts: stored.map(|n| u64::try_from(n).unwrap_or(0)),
     }
 }
 

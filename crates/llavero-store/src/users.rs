@@ -1,8 +1,14 @@
-//! Queries on `users`.
+//! Queries on `users`, and the records they return: [`UserRow`] (what
+//! anyone may see of a user), [`UserRecord`] (that and the password hash,
+//! for signing in) and [`UserSummaryRow`] (a list's row, with a count of
+//! the user's working keys). They hold what is stored; the HTTP answers
+//! are made from them in `llavero-app` (`wire`), so a new wire field never
+//! touches a query here.
 
 use std::collections::HashMap;
 
-use llavero_types::{Role, User, UserSummary};
+use chrono::{DateTime, Utc};
+use llavero_types::Role;
 use sea_orm::sea_query::LockType;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -14,12 +20,35 @@ use crate::columns;
 use crate::entity::{api_key, user};
 use crate::{conflict_or, now, Backend, Page, PageRequest, Store, StoreError, Tx};
 
-/// A user row as the server needs it: the public view plus the password
-/// hash (`None` for a user from the identity provider, who has none).
-#[derive(Debug, Clone)]
+/// A user as stored, but the password hash and the identity at the
+/// provider: what a key check, a session or a list needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRow {
+    pub id: Uuid,
+    pub username: String,
+    pub role: Role,
+    pub disabled: bool,
+    /// Whether the user comes from the identity provider (has an
+    /// `oidc_subject`).
+    pub oidc: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A user row as the application needs it to sign someone in: the row
+/// plus the password hash (`None` for a user from the identity provider,
+/// who has none).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserRecord {
-    pub user: User,
+    pub user: UserRow,
     pub password_hash: Option<String>,
+}
+
+/// A row of the user list: the user and how many of their keys work now
+/// (neither revoked nor expired).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserSummaryRow {
+    pub user: UserRow,
+    pub active_keys: u64,
 }
 
 /// A user's identity at the OpenID provider: (issuer, `sub`).
@@ -41,7 +70,7 @@ fn role_of(name: &str) -> Role {
 impl From<user::Model> for UserRecord {
     fn from(m: user::Model) -> Self {
         UserRecord {
-            user: User {
+            user: UserRow {
                 id: m.id,
                 role: role_of(&m.role),
                 username: m.username,
@@ -64,8 +93,8 @@ macro_rules! owner_columns {
 pub(crate) use owner_columns;
 
 /// The user in [`owner_columns`] from position `at` of `row` on.
-pub(crate) fn owner_read(row: &QueryResult, at: usize) -> Result<User, DbErr> {
-    Ok(User {
+pub(crate) fn owner_read(row: &QueryResult, at: usize) -> Result<UserRow, DbErr> {
+    Ok(UserRow {
         id: columns::get(row, at)?,
         username: columns::get(row, at + 1)?,
         role: role_of(&columns::get::<String>(row, at + 2)?),
@@ -108,7 +137,7 @@ impl Store {
 
     /// Users, newest first, each with how many of their keys work now.
     #[tracing::instrument(skip(self))]
-    pub async fn user_list(&self, page: PageRequest) -> Result<Page<UserSummary>, StoreError> {
+    pub async fn user_list(&self, page: PageRequest) -> Result<Page<UserSummaryRow>, StoreError> {
         let mut q = user::Entity::find().order_by_desc(user::Column::Id);
         if let Some(after) = page.after {
             q = q.filter(user::Column::Id.lt(after));
@@ -140,21 +169,18 @@ impl Store {
         let users = rows
             .into_iter()
             .map(|m| {
-                let u = UserRecord::from(m).user;
-                UserSummary {
+                let user = UserRecord::from(m).user;
+                UserSummaryRow {
                     active_keys: counts
-                        .get(&u.id)
+                        .get(&user.id)
                         .map_or(0, |n| u64::try_from(*n).unwrap_or(0)),
-                    id: u.id,
-                    username: u.username,
-                    role: u.role,
-                    disabled: u.disabled,
-                    oidc: u.oidc,
-                    created_at: u.created_at,
+                    user,
                 }
             })
             .collect();
-        Ok(Page::from_rows(users, page.limit, |u: &UserSummary| u.id))
+        Ok(Page::from_rows(users, page.limit, |u: &UserSummaryRow| {
+            u.user.id
+        }))
     }
 }
 

@@ -11,9 +11,12 @@
 //!
 //! Order per subject: a delivery is not claimed while an older event about
 //! the same key (or user) is still pending for the same endpoint.
+//!
+//! An endpoint's deliveries come back as the store's own
+//! [`DeliveryRecord`]; `llavero-app` turns them into the wire type.
 
 use chrono::{DateTime, Utc};
-use llavero_types::{DeliveryStatus, WebhookDelivery, WebhookEventType};
+use llavero_types::{DeliveryStatus, WebhookEventType};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -37,6 +40,24 @@ pub struct Claimed {
     pub url: String,
     /// Hex seed of the endpoint's signing secret.
     pub secret_seed: String,
+}
+
+/// A delivery as stored, with its event's type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryRecord {
+    pub id: Uuid,
+    pub event_id: Uuid,
+    /// The event's type (a name this server does not know reads as a test).
+    pub event_type: WebhookEventType,
+    pub status: DeliveryStatus,
+    pub attempts: u32,
+    /// The last attempt's HTTP status, if it got an answer.
+    pub response_status: Option<u16>,
+    /// Why the last attempt failed.
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub delivered_at: Option<DateTime<Utc>>,
 }
 
 /// How an attempt ended.
@@ -190,7 +211,7 @@ impl Store {
         &self,
         endpoint_id: Uuid,
         page: PageRequest,
-    ) -> Result<Page<WebhookDelivery>, StoreError> {
+    ) -> Result<Page<DeliveryRecord>, StoreError> {
         let mut q = webhook_delivery::Entity::find()
             .filter(webhook_delivery::Column::EndpointId.eq(endpoint_id))
             .order_by_desc(webhook_delivery::Column::Id);
@@ -199,7 +220,7 @@ impl Store {
         }
         let rows = q.limit(page.limit + 1).all(&self.db).await?;
         let items = self.describe_deliveries(rows).await?;
-        Ok(Page::from_rows(items, page.limit, |d: &WebhookDelivery| {
+        Ok(Page::from_rows(items, page.limit, |d: &DeliveryRecord| {
             d.id
         }))
     }
@@ -210,7 +231,7 @@ impl Store {
         &self,
         endpoint_id: Uuid,
         id: Uuid,
-    ) -> Result<Option<WebhookDelivery>, StoreError> {
+    ) -> Result<Option<DeliveryRecord>, StoreError> {
         let rows = webhook_delivery::Entity::find_by_id(id)
             .filter(webhook_delivery::Column::EndpointId.eq(endpoint_id))
             .all(&self.db)
@@ -221,7 +242,7 @@ impl Store {
     async fn describe_deliveries(
         &self,
         rows: Vec<webhook_delivery::Model>,
-    ) -> Result<Vec<WebhookDelivery>, StoreError> {
+    ) -> Result<Vec<DeliveryRecord>, StoreError> {
         let types: HashMap<Uuid, String> = webhook_event::Entity::find()
             .select_only()
             .column(webhook_event::Column::Id)
@@ -234,7 +255,7 @@ impl Store {
             .collect();
         Ok(rows
             .into_iter()
-            .map(|d| WebhookDelivery {
+            .map(|d| DeliveryRecord {
                 id: d.id,
                 event_id: d.event_id,
                 event_type: types

@@ -7,9 +7,12 @@
 //! loses nothing (the dispatcher finds the pending rows on start), and a
 //! rolled-back change sends nothing. With no endpoint interested, nothing
 //! is written.
+//!
+//! Endpoints come back as the store's own [`EndpointRecord`] (never with
+//! their secret's seed); `llavero-app` turns them into the wire type.
 
-use chrono::SecondsFormat;
-use llavero_types::{WebhookEndpoint, WebhookEventType};
+use chrono::{DateTime, SecondsFormat, Utc};
+use llavero_types::WebhookEventType;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -63,9 +66,22 @@ fn decode_events(stored: &Option<String>) -> Option<Vec<WebhookEventType>> {
     })
 }
 
-impl From<webhook_endpoint::Model> for WebhookEndpoint {
+/// A webhook endpoint as stored, but its secret's seed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointRecord {
+    pub id: Uuid,
+    pub url: String,
+    /// The event types it wants; `None`: all. (A stored name this server
+    /// does not know is left out.)
+    pub events: Option<Vec<WebhookEventType>>,
+    pub enabled: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<webhook_endpoint::Model> for EndpointRecord {
     fn from(m: webhook_endpoint::Model) -> Self {
-        WebhookEndpoint {
+        EndpointRecord {
             events: decode_events(&m.events),
             id: m.id,
             url: m.url,
@@ -82,25 +98,25 @@ impl Store {
     pub async fn webhook_list(
         &self,
         page: PageRequest,
-    ) -> Result<Page<WebhookEndpoint>, StoreError> {
+    ) -> Result<Page<EndpointRecord>, StoreError> {
         let mut q = webhook_endpoint::Entity::find().order_by_desc(webhook_endpoint::Column::Id);
         if let Some(after) = page.after {
             q = q.filter(webhook_endpoint::Column::Id.lt(after));
         }
         let rows = q.limit(page.limit + 1).all(&self.db).await?;
-        let items = rows.into_iter().map(WebhookEndpoint::from).collect();
-        Ok(Page::from_rows(items, page.limit, |e: &WebhookEndpoint| {
+        let items = rows.into_iter().map(EndpointRecord::from).collect();
+        Ok(Page::from_rows(items, page.limit, |e: &EndpointRecord| {
             e.id
         }))
     }
 
     /// One endpoint.
     #[tracing::instrument(skip(self))]
-    pub async fn webhook_get(&self, id: Uuid) -> Result<Option<WebhookEndpoint>, StoreError> {
+    pub async fn webhook_get(&self, id: Uuid) -> Result<Option<EndpointRecord>, StoreError> {
         Ok(webhook_endpoint::Entity::find_by_id(id)
             .one(&self.db)
             .await?
-            .map(WebhookEndpoint::from))
+            .map(EndpointRecord::from))
     }
 
     /// The notifier a commit with new deliveries wakes.
@@ -112,7 +128,7 @@ impl Store {
 impl Tx {
     /// Adds an endpoint.
     #[tracing::instrument(skip(self, new))]
-    pub async fn webhook_insert(&self, new: NewEndpoint) -> Result<WebhookEndpoint, StoreError> {
+    pub async fn webhook_insert(&self, new: NewEndpoint) -> Result<EndpointRecord, StoreError> {
         let at = now();
         let model = webhook_endpoint::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -132,7 +148,7 @@ impl Tx {
         &self,
         id: Uuid,
         changes: EndpointChanges,
-    ) -> Result<Option<WebhookEndpoint>, StoreError> {
+    ) -> Result<Option<EndpointRecord>, StoreError> {
         let Some(current) = webhook_endpoint::Entity::find_by_id(id)
             .one(&self.txn)
             .await?

@@ -5,7 +5,7 @@
 use llavero_domain::KeyLimits;
 use llavero_domain::{key, KeyHash, KeyName};
 use llavero_store::activity::NewEvent;
-use llavero_store::api_keys::NewApiKey;
+use llavero_store::api_keys::{ApiKeyRow, NewApiKey};
 use llavero_store::StoreError;
 use llavero_types::{ActivityAction, ApiKey, WebhookEventType};
 use serde_json::json;
@@ -15,6 +15,7 @@ use super::key_policy::{BeyondGrant, Grant};
 use super::{events, Acting};
 use crate::throttle;
 use crate::verification::Invalidation;
+use crate::wire::ToWire;
 use crate::App;
 
 /// Why a key could not be created, changed, rolled or revoked.
@@ -127,7 +128,7 @@ impl App {
         self.verifier.invalidate(Invalidation::Created(hash));
         self.metrics.key_created();
         Ok(CreatedKey {
-            key: created,
+            key: created.to_wire(),
             secret: generated.secret,
         })
     }
@@ -171,7 +172,7 @@ impl App {
         self.commit_invalidating(tx, Invalidation::Key(key_id))
             .await?;
         self.metrics.key_revoked();
-        Ok(key)
+        Ok(key.to_wire())
     }
 }
 
@@ -180,7 +181,7 @@ pub(crate) async fn locked(
     tx: &llavero_store::Tx,
     owner_id: Uuid,
     key_id: Uuid,
-) -> Result<ApiKey, KeyChangeError> {
+) -> Result<ApiKeyRow, KeyChangeError> {
     tx.api_key_lock(owner_id, key_id)
         .await?
         .ok_or(KeyChangeError::NotFound)

@@ -14,6 +14,7 @@ use super::api_keys::{describe, locked, CreatedKey, KeyChangeError};
 use super::key_policy::{limits_of, Grant};
 use super::{events, Acting};
 use crate::verification::Invalidation;
+use crate::wire::ToWire;
 use crate::App;
 use llavero_types::WebhookEventType;
 use serde_json::json;
@@ -52,7 +53,8 @@ impl App {
         changes: KeyChanges,
     ) -> Result<ApiKey, KeyChangeError> {
         let tx = self.store.begin().await?;
-        let mut key = locked(&tx, owner_id, key_id).await?;
+        // As the answer will show it, changed below as written.
+        let mut key = locked(&tx, owner_id, key_id).await?.to_wire();
         let renamed = changes
             .name
             .filter(|name| name.as_str() != key.name)
@@ -147,7 +149,7 @@ impl App {
         // its own, which SQLite would make wait for this transaction's lock.
         self.take_allowance(owner_id).await?;
         let tx = self.store.begin().await?;
-        let key = locked(&tx, owner_id, key_id).await?;
+        let key = locked(&tx, owner_id, key_id).await?.to_wire();
         // The new secret carries the key's limits: a key may roll only a key
         // it could have created.
         grant.check(&limits_of(&key))?;

@@ -25,9 +25,10 @@ pub mod unused_keys;
 pub mod users;
 pub mod webhooks;
 
-use llavero_store::activity::NewEvent;
+use llavero_store::activity::{NewEvent, UserRef};
+use llavero_store::users::UserRow;
 use llavero_store::{StoreError, Tx};
-use llavero_types::{ActivityAction, Actor, User};
+use llavero_types::ActivityAction;
 use uuid::Uuid;
 
 use crate::verification::Invalidation;
@@ -37,7 +38,7 @@ use crate::App;
 #[derive(Debug, Clone, Default)]
 pub struct Acting {
     /// The signed-in user; `None` for the system (first-start bootstrap, CLI).
-    pub actor: Option<Actor>,
+    pub actor: Option<UserRef>,
     /// The client's address.
     pub ip: Option<String>,
     /// The API key the request was authenticated with, if any.
@@ -51,9 +52,9 @@ impl Acting {
     }
 
     /// `user`, from `ip`, not through an API key.
-    pub fn user(user: &User, ip: Option<String>) -> Acting {
+    pub fn user(user: &UserRow, ip: Option<String>) -> Acting {
         Acting {
-            actor: Some(Actor {
+            actor: Some(UserRef {
                 id: user.id,
                 username: user.username.clone(),
             }),

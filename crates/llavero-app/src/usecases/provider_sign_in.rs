@@ -20,6 +20,7 @@ use super::{events, Acting};
 use crate::oidc::claims::{username_base, username_candidates};
 use crate::oidc::ProviderUser;
 use crate::verification::Invalidation;
+use crate::wire::ToWire;
 use crate::App;
 
 /// How many times a sign-in starts over after losing a race.
@@ -106,7 +107,10 @@ impl App {
             Some(what) => self.commit_invalidating(tx, what).await?,
             None => tx.commit().await?,
         }
-        Ok(SignedIn { user, token })
+        Ok(SignedIn {
+            user: user.to_wire(),
+            token,
+        })
     }
 }
 

@@ -16,6 +16,7 @@ use uuid::Uuid;
 use super::Acting;
 use crate::passwords::Busy;
 use crate::throttle::{self, retry_after_secs};
+use crate::wire::ToWire;
 use crate::App;
 
 /// Why a sign-in (or a password check) was refused.
@@ -146,7 +147,7 @@ impl App {
             .await?;
         tx.commit().await?;
         Ok(SignedIn {
-            user: record.user,
+            user: record.user.to_wire(),
             token,
         })
     }

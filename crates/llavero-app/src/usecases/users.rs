@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::{events, Acting};
 use crate::passwords::{Busy, PasswordWork};
 use crate::verification::Invalidation;
+use crate::wire::ToWire;
 use crate::App;
 
 /// Why a user could not be created.
@@ -104,7 +105,7 @@ pub async fn create(
     ))
     .await?;
     tx.commit().await?;
-    Ok(record.user)
+    Ok(record.user.to_wire())
 }
 
 impl App {
@@ -212,6 +213,6 @@ impl App {
         ))
         .await?;
         self.commit_invalidating(tx, Invalidation::User(id)).await?;
-        Ok(record.user)
+        Ok(record.user.to_wire())
     }
 }

@@ -12,6 +12,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::Acting;
+use crate::wire::ToWire;
 use crate::App;
 
 /// Why a webhook change failed.
@@ -73,7 +74,10 @@ impl App {
         ))
         .await?;
         tx.commit().await?;
-        Ok((endpoint, Secret::new(format_secret(secret.expose()))))
+        Ok((
+            endpoint.to_wire(),
+            Secret::new(format_secret(secret.expose())),
+        ))
     }
 
     /// Applies `changes` to endpoint `id`.
@@ -106,7 +110,7 @@ impl App {
         ))
         .await?;
         tx.commit().await?;
-        Ok(endpoint)
+        Ok(endpoint.to_wire())
     }
 
     /// Removes endpoint `id` and its deliveries.

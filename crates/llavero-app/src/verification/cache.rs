@@ -42,14 +42,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use llavero_domain::KeyHash;
-use llavero_store::api_keys::KeyLookup;
 use moka::sync::Cache;
 use uuid::Uuid;
+
+use super::found::FoundKey;
 
 /// Cached lookups by key digest.
 #[derive(Debug)]
 pub struct KeyCache {
-    entries: Cache<[u8; 32], Arc<KeyLookup>>,
+    entries: Cache<[u8; 32], Arc<FoundKey>>,
     unknown: Cache<[u8; 32], ()>,
     ttl: Duration,
     enabled: AtomicBool,
@@ -88,7 +89,7 @@ impl Invalidation {
         }
     }
 
-    fn matches(self, lookup: &KeyLookup) -> bool {
+    fn matches(self, lookup: &FoundKey) -> bool {
         match self {
             Invalidation::Key(id) => lookup.key.id == id,
             Invalidation::User(id) => lookup.owner.id == id,
@@ -150,7 +151,7 @@ impl KeyCache {
     }
 
     /// The cached lookup for `hash`, if fresh.
-    pub fn get(&self, hash: &KeyHash) -> Option<Arc<KeyLookup>> {
+    pub fn get(&self, hash: &KeyHash) -> Option<Arc<FoundKey>> {
         if !self.enabled.load(Ordering::Acquire) {
             return None;
         }
@@ -159,7 +160,7 @@ impl KeyCache {
 
     /// Caches `lookup` unless an invalidation happened since `epoch` was read,
     /// from its digest's second lookup on ([`KeyCache::admit`]).
-    pub fn insert(&self, hash: &KeyHash, lookup: &Arc<KeyLookup>, epoch: u64) {
+    pub fn insert(&self, hash: &KeyHash, lookup: &Arc<FoundKey>, epoch: u64) {
         if !self.enabled.load(Ordering::Acquire) || self.epoch() != epoch || !self.admit(hash) {
             return;
         }
@@ -235,10 +236,10 @@ impl KeyCache {
 /// A live key with every privilege, named `k`, of user `u`: for the
 /// verifier's unit tests.
 #[cfg(test)]
-pub(crate) fn test_lookup(key: Uuid, user: Uuid) -> KeyLookup {
+pub(crate) fn test_lookup(key: Uuid, user: Uuid) -> FoundKey {
     use chrono::Utc;
     use llavero_types::{ApiKey, Role, User};
-    KeyLookup {
+    FoundKey {
         key: ApiKey {
             id: key,
             name: "k".into(),
@@ -271,12 +272,12 @@ pub(crate) fn test_lookup(key: Uuid, user: Uuid) -> KeyLookup {
 mod tests {
     use super::*;
 
-    fn lookup(key: Uuid, user: Uuid) -> Arc<KeyLookup> {
+    fn lookup(key: Uuid, user: Uuid) -> Arc<FoundKey> {
         Arc::new(test_lookup(key, user))
     }
 
     /// Looks `hash` up twice: a lookup is cached on its second miss.
-    fn insert_twice(cache: &KeyCache, hash: &KeyHash, found: &Arc<KeyLookup>) {
+    fn insert_twice(cache: &KeyCache, hash: &KeyHash, found: &Arc<FoundKey>) {
         for _ in 0..2 {
             cache.insert(hash, found, cache.epoch());
         }

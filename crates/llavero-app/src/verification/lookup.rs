@@ -25,12 +25,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use llavero_domain::KeyHash;
-use llavero_store::api_keys::KeyLookup;
 use llavero_store::{DatabaseError, Store, StoreError};
 use tokio::sync::{mpsc, oneshot, Semaphore};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use super::found::FoundKey;
 use super::VerifyError;
 
 /// Most keys looked up by one query.
@@ -39,7 +39,7 @@ pub const MAX_BATCH: usize = 128;
 /// Most misses waiting for a batch.
 pub const QUEUE: usize = 32 * MAX_BATCH;
 
-type Reply = oneshot::Sender<Result<Option<Arc<KeyLookup>>, StoreError>>;
+type Reply = oneshot::Sender<Result<Option<Arc<FoundKey>>, StoreError>>;
 
 /// The queue of cache misses waiting for the database.
 #[derive(Debug, Clone)]
@@ -80,7 +80,7 @@ impl Lookups {
         &self,
         hash: KeyHash,
         deadline: Duration,
-    ) -> Result<Option<Arc<KeyLookup>>, VerifyError> {
+    ) -> Result<Option<Arc<FoundKey>>, VerifyError> {
         let (reply, answer) = oneshot::channel();
         self.queue.try_send((hash, reply)).map_err(|e| match e {
             mpsc::error::TrySendError::Full(_) => VerifyError::Busy,
@@ -149,9 +149,10 @@ async fn answer(store: &Store, batch: Vec<(KeyHash, Reply)>) {
     let hashes: Vec<KeyHash> = batch.iter().map(|(hash, _)| *hash).collect();
     match store.api_key_lookup_many(&hashes).await {
         Ok(found) => {
-            let found: HashMap<KeyHash, Arc<KeyLookup>> = found
+            let now = llavero_store::now();
+            let found: HashMap<KeyHash, Arc<FoundKey>> = found
                 .into_iter()
-                .map(|(hash, lookup)| (hash, Arc::new(lookup)))
+                .map(|(hash, lookup)| (hash, Arc::new(FoundKey::at(lookup, now))))
                 .collect();
             for (hash, reply) in batch {
                 // A receiver that gave up (its request was dropped) is fine.

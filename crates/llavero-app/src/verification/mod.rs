@@ -37,6 +37,7 @@
 pub mod cache;
 mod flusher;
 mod follower;
+pub mod found;
 pub mod grown;
 pub mod guard;
 pub mod lookup;
@@ -50,16 +51,16 @@ use llavero_domain::KeyHash;
 
 use llavero_domain::usage::Outcome;
 use llavero_domain::{key, KeyPrefix, Pepper};
-use llavero_store::activity::NewEvent;
-use llavero_store::api_keys::KeyLookup;
+use llavero_store::activity::{NewEvent, UserRef};
 use llavero_store::{now, Backend, Store, StoreError};
-use llavero_types::{ActivityAction, Actor, ApiKey, User, VerifyCode};
+use llavero_types::{ActivityAction, ApiKey, User, VerifyCode};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 pub use cache::Invalidation;
 use cache::KeyCache;
+pub use found::FoundKey;
 use guard::Guard;
 use lookup::Lookups;
 use usage::UsageBuffer;
@@ -326,14 +327,14 @@ impl Verifier {
     /// Tells the key's owner, through the activity log, that the key was
     /// presented from `ip`, outside its networks: at most once a minute per
     /// key on this replica, written in the background.
-    fn log_ip_refusal(&self, found: &KeyLookup, ip: Option<&str>) {
+    fn log_ip_refusal(&self, found: &FoundKey, ip: Option<&str>) {
         let entry = self.ip_refusals_logged.entry(found.key.id).or_insert(());
         if !entry.is_fresh() {
             return;
         }
         let event = NewEvent {
             action: ActivityAction::ApiKeyIpRefused,
-            actor: Some(Actor {
+            actor: Some(UserRef {
                 id: found.owner.id,
                 username: found.owner.username.clone(),
             }),

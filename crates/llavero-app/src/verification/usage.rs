@@ -33,13 +33,13 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use llavero_domain::usage::Outcome;
-use llavero_store::api_keys::KeyLookup;
 use llavero_store::usage::{AddressUse, Counts, UsageBatch};
 use llavero_store::Store;
 use smallvec::SmallVec;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+use super::found::FoundKey;
 use super::grown::GrownKeys;
 
 /// New addresses a key may add to one flush.
@@ -172,7 +172,7 @@ impl UsageBuffer {
     /// `outcome`.
     pub fn record(
         &self,
-        found: &KeyLookup,
+        found: &FoundKey,
         at: DateTime<Utc>,
         ip: Option<IpAddr>,
         outcome: Outcome,
@@ -293,7 +293,7 @@ fn batch_of(slots: &HashMap<Uuid, Slot>) -> UsageBatch {
 mod tests {
     use super::*;
 
-    fn found(name: &str) -> KeyLookup {
+    fn found(name: &str) -> FoundKey {
         let mut found = super::super::cache::test_lookup(Uuid::now_v7(), Uuid::now_v7());
         found.key.name = name.into();
         found.owner.username = "ana".into();

@@ -43,6 +43,8 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use llavero_app::usecases::Acting;
 use llavero_app::verification::{Refusal, Verdict};
+use llavero_app::wire::ToWire;
+use llavero_store::activity::UserRef;
 
 /// The header the portal's clients send keys in.
 pub const API_KEY_HEADER: &str = "MC-Api-Key";
@@ -67,8 +69,12 @@ impl Caller {
     /// Who acts, for the activity log: this user, from its address, with its key.
     pub fn acting(&self) -> Acting {
         Acting {
+            actor: Some(UserRef {
+                id: self.user.id,
+                username: self.user.username.clone(),
+            }),
+            ip: self.ip.clone(),
             api_key_id: self.api_key.as_ref().map(|k| k.id),
-            ..Acting::user(&self.user, self.ip.clone())
         }
     }
 
@@ -167,7 +173,7 @@ async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
                     state.app.store.session_touch(live.id).await?;
                 }
                 Ok(Caller {
-                    user: owner.user,
+                    user: owner.user.to_wire(),
                     api_key: None,
                     scopes: Scopes::All,
                     session: Some(live.id),

@@ -1,6 +1,7 @@
 //! `GET /api/v1/activity`: the audit log (own events; an admin sees all).
 
 use actix_web::{get, web};
+use llavero_app::wire::ToWire;
 use llavero_store::activity::ActivityScope;
 use llavero_types::{ActivityFilter, ActivityList, ErrorCode, PageQuery, Problem};
 
@@ -55,7 +56,7 @@ pub async fn list(
         .activity_list(scope, page_request(&query)?)
         .await?;
     Ok(web::Json(ActivityList {
-        data: page.items,
+        data: page.items.to_wire(),
         next_cursor: cursor(page.next),
     }))
 }

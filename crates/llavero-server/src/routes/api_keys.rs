@@ -6,6 +6,7 @@
 
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use chrono::Duration;
+use llavero_app::wire::ToWire;
 use llavero_types::{
     ApiKeyCreated, ApiKeyList, ApiKeyResponse, CreateApiKey, ErrorCode, PageQuery, Problem,
     RollApiKey, UpdateApiKey,
@@ -51,7 +52,7 @@ pub async fn list(
         .api_key_list(caller.user.id, page_request(&query)?)
         .await?;
     Ok(web::Json(ApiKeyList {
-        data: page.items,
+        data: page.items.to_wire(),
         next_cursor: cursor(page.next),
     }))
 }
@@ -135,7 +136,9 @@ pub async fn get(
         .api_key_get(caller.user.id, *id)
         .await?
         .ok_or_else(key_not_found)?;
-    Ok(web::Json(ApiKeyResponse { data: key }))
+    Ok(web::Json(ApiKeyResponse {
+        data: key.to_wire(),
+    }))
 }
 
 /// Change one of my API keys

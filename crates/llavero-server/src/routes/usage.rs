@@ -6,6 +6,7 @@
 //! see someone still trying it.
 
 use actix_web::{get, web};
+use llavero_app::wire::ToWire;
 use llavero_types::{ErrorCode, KeyUsageResponse, Problem};
 use uuid::Uuid;
 
@@ -24,7 +25,9 @@ async fn usage_of(
         .api_key_usage(owner, key)
         .await?
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no such API key"))?;
-    Ok(web::Json(KeyUsageResponse { data: usage }))
+    Ok(web::Json(KeyUsageResponse {
+        data: usage.to_wire(),
+    }))
 }
 
 /// See one of my API keys' use

@@ -1,6 +1,7 @@
 //! Admin user management: accounts, roles, disabling, and users' keys.
 
 use actix_web::{delete, get, patch, post, web, HttpResponse};
+use llavero_app::wire::ToWire;
 use llavero_domain::{Password, Username};
 use llavero_types::{
     ApiKeyList, CreateUser, ErrorCode, FieldError, PageQuery, Problem, Role, UpdateUser, UserList,
@@ -38,7 +39,7 @@ pub async fn list(
 ) -> Result<web::Json<UserList>, ApiError> {
     let page = state.app.store.user_list(page_request(&query)?).await?;
     Ok(web::Json(UserList {
-        data: page.items,
+        data: page.items.to_wire(),
         next_cursor: cursor(page.next),
     }))
 }
@@ -115,7 +116,9 @@ pub async fn get(
         .user_by_id(*id)
         .await?
         .ok_or_else(user_not_found)?;
-    Ok(web::Json(UserResponse { data: record.user }))
+    Ok(web::Json(UserResponse {
+        data: record.user.to_wire(),
+    }))
 }
 
 /// Update a user
@@ -194,7 +197,7 @@ pub async fn list_keys(
         .ok_or_else(user_not_found)?;
     let page = state.app.store.api_key_list(*id, page_req).await?;
     Ok(web::Json(ApiKeyList {
-        data: page.items,
+        data: page.items.to_wire(),
         next_cursor: cursor(page.next),
     }))
 }

@@ -3,6 +3,7 @@
 //! Webhooks specification; see docs/webhooks-and-leaks.md for verifying them.
 
 use actix_web::{delete, get, patch, post, web, HttpResponse};
+use llavero_app::wire::ToWire;
 use llavero_store::webhooks::EndpointChanges;
 use llavero_types::{
     CreateWebhook, ErrorCode, FieldError, PageQuery, Problem, UpdateWebhook, WebhookCreated,
@@ -77,7 +78,7 @@ pub async fn list(
 ) -> Result<web::Json<WebhookList>, ApiError> {
     let page = state.app.store.webhook_list(page_request(&query)?).await?;
     Ok(web::Json(WebhookList {
-        data: page.items,
+        data: page.items.to_wire(),
         next_cursor: cursor(page.next),
     }))
 }
@@ -157,7 +158,9 @@ pub async fn get(
         .webhook_get(*id)
         .await?
         .ok_or_else(not_found)?;
-    Ok(web::Json(WebhookResponse { data: endpoint }))
+    Ok(web::Json(WebhookResponse {
+        data: endpoint.to_wire(),
+    }))
 }
 
 /// Change a webhook endpoint
@@ -287,7 +290,9 @@ pub async fn test(
         .webhook_delivery(*id, delivery)
         .await?
         .ok_or_else(not_found)?;
-    Ok(HttpResponse::Accepted().json(WebhookDeliveryResponse { data }))
+    Ok(HttpResponse::Accepted().json(WebhookDeliveryResponse {
+        data: data.to_wire(),
+    }))
 }
 
 /// List an endpoint's deliveries
@@ -321,7 +326,7 @@ pub async fn deliveries(
         .ok_or_else(not_found)?;
     let page = state.app.store.webhook_deliveries(*id, page).await?;
     Ok(web::Json(WebhookDeliveryList {
-        data: page.items,
+        data: page.items.to_wire(),
         next_cursor: cursor(page.next),
     }))
 }

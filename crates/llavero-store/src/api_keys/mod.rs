@@ -8,10 +8,16 @@
 //! A roll moves the current digest to `previous_key_hash` (with the end of
 //! its grace period) and stores the new one, in one statement; a lookup
 //! finds a key by either digest and says which one matched.
+//!
+//! Keys come back as the store's own [`ApiKeyRow`] (in `row`), lookups as
+//! [`KeyLookup`]; `llavero-app` turns them into wire types.
+
+mod row;
+
+pub use row::ApiKeyRow;
 
 use chrono::{DateTime, Utc};
 use llavero_domain::{Cidrs, KeyHash, KeyLimits, Scopes};
-use llavero_types::{ApiKey, User};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter,
@@ -21,105 +27,11 @@ use uuid::Uuid;
 
 use crate::columns;
 use crate::entity::api_key;
-use crate::users::{owner_columns, owner_read};
+use crate::users::{owner_columns, owner_read, UserRow};
 use crate::{conflict_or, now, Backend, Page, PageRequest, Store, StoreError, Tx};
+use row::listed_columns;
 
-impl From<api_key::Model> for ApiKey {
-    fn from(m: api_key::Model) -> Self {
-        Listed::from(m).into_key(now())
-    }
-}
-
-/// What an owner sees of a key: every column but its digests and the
-/// server's own bookkeeping. A list page reads only these, in
-/// [`list_sql`]'s order.
-#[derive(Debug)]
-struct Listed {
-    id: Uuid,
-    name: String,
-    hint: String,
-    created_at: DateTime<Utc>,
-    expires_at: Option<DateTime<Utc>>,
-    last_used_at: Option<DateTime<Utc>>,
-    last_used_ip: Option<String>,
-    scopes: Option<String>,
-    allowed_cidrs: Option<String>,
-    previous_valid_until: Option<DateTime<Utc>>,
-}
-
-impl From<api_key::Model> for Listed {
-    fn from(m: api_key::Model) -> Self {
-        Listed {
-            id: m.id,
-            name: m.name,
-            hint: m.hint,
-            created_at: m.created_at,
-            expires_at: m.expires_at,
-            last_used_at: m.last_used_at,
-            last_used_ip: m.last_used_ip,
-            scopes: m.scopes,
-            allowed_cidrs: m.allowed_cidrs,
-            previous_valid_until: m.previous_valid_until,
-        }
-    }
-}
-
-impl FromQueryResult for Listed {
-    fn from_query_result(row: &QueryResult, _: &str) -> Result<Self, DbErr> {
-        Listed::read(row, 0)
-    }
-}
-
-/// [`Listed`]'s columns, in the order [`Listed::read`] takes them.
-macro_rules! listed_columns {
-    () => {
-        r#""api_keys"."id", "api_keys"."name", "api_keys"."hint", "api_keys"."created_at", "api_keys"."expires_at", "api_keys"."last_used_at", "api_keys"."last_used_ip", "api_keys"."scopes", "api_keys"."allowed_cidrs", "api_keys"."previous_valid_until""#
-    };
-}
-
-impl Listed {
-    /// The ten columns from position `at` of `row` on.
-    fn read(row: &QueryResult, at: usize) -> Result<Self, DbErr> {
-        Ok(Listed {
-            id: columns::get(row, at)?,
-            name: columns::get(row, at + 1)?,
-            hint: columns::get(row, at + 2)?,
-            created_at: columns::get(row, at + 3)?,
-            expires_at: columns::get(row, at + 4)?,
-            last_used_at: columns::get(row, at + 5)?,
-            last_used_ip: columns::get(row, at + 6)?,
-            scopes: columns::get(row, at + 7)?,
-            allowed_cidrs: columns::get(row, at + 8)?,
-            previous_valid_until: columns::get(row, at + 9)?,
-        })
-    }
-
-    fn into_key(self, now: DateTime<Utc>) -> ApiKey {
-        let scopes = Scopes::from_stored(self.scopes.as_deref());
-        let cidrs = Cidrs::from_stored(self.allowed_cidrs.as_deref());
-        self.key_with(&scopes, &cidrs, now)
-    }
-
-    /// The key, with its limits already read from the row.
-    fn key_with(self, scopes: &Scopes, cidrs: &Cidrs, now: DateTime<Utc>) -> ApiKey {
-        ApiKey {
-            forgotten: llavero_domain::usage::is_forgotten(self.created_at, self.last_used_at, now),
-            id: self.id,
-            name: self.name,
-            hint: self.hint,
-            created_at: self.created_at,
-            last_used_at: self.last_used_at,
-            last_used_ip: self.last_used_ip,
-            expires_at: self.expires_at,
-            scopes: scopes.to_list(),
-            allowed_cidrs: cidrs.to_list(),
-            // Shown only while the previous secret still works.
-            previous_secret_expires_at: self.previous_valid_until.filter(|at| *at > now),
-        }
-    }
-}
-
-/// A list page's statement: [`Listed`]'s columns of a user's live keys,
+/// A list page's statement: [`ApiKeyRow`]'s columns of a user's live keys,
 /// newest first, optionally after a cursor. Written out once rather than
 /// built per request; its parameters are the user, the cursor (when
 /// `after`), then the row limit.
@@ -155,16 +67,14 @@ pub struct NewApiKey<'a> {
 }
 
 /// A key found by digest, with its owner, whatever its state. (The owner's
-/// password hash is left out: nothing on the key path needs it, and these
-/// are what the verification cache holds.)
-#[derive(Debug, Clone)]
+/// password hash is left out: nothing on the key path needs it, and the
+/// verification cache keeps what is made of these.)
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyLookup {
-    pub key: ApiKey,
+    /// The key, its scopes and networks parsed once for every check.
+    pub key: ApiKeyRow,
     pub revoked: bool,
-    pub owner: User,
-    /// The key's scopes and networks, parsed once for every check.
-    pub scopes: Scopes,
-    pub cidrs: Cidrs,
+    pub owner: UserRow,
     /// Set when the digest is the secret a roll replaced: it works until
     /// this instant.
     pub superseded_until: Option<DateTime<Utc>>,
@@ -210,8 +120,8 @@ struct LookupRow {
     key_hash: String,
     previous_key_hash: Option<String>,
     revoked: bool,
-    key: Listed,
-    owner: User,
+    key: ApiKeyRow,
+    owner: UserRow,
 }
 
 fn lookup_read(row: &QueryResult) -> Result<LookupRow, DbErr> {
@@ -219,7 +129,7 @@ fn lookup_read(row: &QueryResult) -> Result<LookupRow, DbErr> {
         key_hash: columns::get(row, 0)?,
         previous_key_hash: columns::get(row, 1)?,
         revoked: columns::get::<Option<DateTime<Utc>>>(row, 2)?.is_some(),
-        key: Listed::read(row, 3)?,
+        key: ApiKeyRow::read(row, 3)?,
         owner: owner_read(row, 13)?,
     })
 }
@@ -269,23 +179,26 @@ impl Store {
         &self,
         user_id: Uuid,
         page: PageRequest,
-    ) -> Result<Page<ApiKey>, StoreError> {
+    ) -> Result<Page<ApiKeyRow>, StoreError> {
         let backend = self.db.get_database_backend();
         let mut values: Vec<sea_orm::Value> = vec![user_id.into()];
         values.extend(page.after.map(Into::into));
         values.push(i64::try_from(page.limit + 1).unwrap_or(i64::MAX).into());
         let sql = list_sql(backend, page.after.is_some());
-        let rows = Listed::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
-            .all(&self.db)
-            .await?;
-        let now = now();
-        let keys = rows.into_iter().map(|row| row.into_key(now)).collect();
-        Ok(Page::from_rows(keys, page.limit, |k: &ApiKey| k.id))
+        let keys =
+            ApiKeyRow::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
+                .all(&self.db)
+                .await?;
+        Ok(Page::from_rows(keys, page.limit, |k: &ApiKeyRow| k.id))
     }
 
     /// One live key of `user_id`.
     #[tracing::instrument(skip(self))]
-    pub async fn api_key_get(&self, user_id: Uuid, id: Uuid) -> Result<Option<ApiKey>, StoreError> {
+    pub async fn api_key_get(
+        &self,
+        user_id: Uuid,
+        id: Uuid,
+    ) -> Result<Option<ApiKeyRow>, StoreError> {
         let row = api_key::Entity::find()
             .filter(live_key_of(user_id, id))
             .one(&self.db)
@@ -326,7 +239,6 @@ impl Store {
                 [list.clone().into(), list.into()],
             ))
             .await?;
-        let now = now();
         let mut found = Vec::with_capacity(rows.len());
         for row in &rows {
             let row = lookup_read(row)?;
@@ -337,14 +249,9 @@ impl Store {
                 .and_then(KeyHash::from_hex)
                 .filter(|h| hashes.contains(h))
                 .zip(row.key.previous_valid_until);
-            // Each row's limits are read once, for the key and the checks.
-            let scopes = Scopes::from_stored(row.key.scopes.as_deref());
-            let cidrs = Cidrs::from_stored(row.key.allowed_cidrs.as_deref());
             let lookup = KeyLookup {
                 revoked: row.revoked,
-                key: row.key.key_with(&scopes, &cidrs, now),
-                scopes,
-                cidrs,
+                key: row.key,
                 superseded_until: None,
                 owner: row.owner,
             };
@@ -368,7 +275,7 @@ impl Store {
 impl Tx {
     /// Stores a new key.
     #[tracing::instrument(skip(self, new), fields(user_id = %new.user_id))]
-    pub async fn api_key_insert(&self, new: NewApiKey<'_>) -> Result<ApiKey, StoreError> {
+    pub async fn api_key_insert(&self, new: NewApiKey<'_>) -> Result<ApiKeyRow, StoreError> {
         let am = api_key::ActiveModel {
             id: Set(Uuid::now_v7()),
             user_id: Set(new.user_id),
@@ -403,7 +310,7 @@ impl Tx {
         &self,
         user_id: Uuid,
         id: Uuid,
-    ) -> Result<Option<ApiKey>, StoreError> {
+    ) -> Result<Option<ApiKeyRow>, StoreError> {
         let mut q = api_key::Entity::find().filter(live_key_of(user_id, id));
         if self.backend == Backend::Postgres {
             q = q.lock_exclusive();
