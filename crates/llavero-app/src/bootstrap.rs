@@ -107,7 +107,7 @@ pub async fn bootstrap_admin(store: &Store, settings: &Settings) -> anyhow::Resu
     if store.user_count().await? > 0 {
         return Ok(());
     }
-    let username = Username::parse(settings.admin_username.as_deref().unwrap_or("admin"))
+    let username = Username::parse(&settings.admin_username)
         .map_err(|e| anyhow::anyhow!("LLAVERO_ADMIN_USERNAME: {e}"))?;
     let (password, generated) = match &settings.admin_password {
         Some(p) => (

@@ -24,14 +24,7 @@ use super::{Config, ConfigError, Settings};
 /// the order [`Config`] declares them: the properties of its schema.
 pub fn keys() -> &'static [String] {
     static KEYS: OnceLock<Vec<String>> = OnceLock::new();
-    KEYS.get_or_init(|| {
-        let schema = schemars::schema_for!(Config);
-        schema
-            .get("properties")
-            .and_then(|p| p.as_object())
-            .map(|p| p.keys().cloned().collect())
-            .unwrap_or_default()
-    })
+    KEYS.get_or_init(|| super::markdown::rows().into_iter().map(|r| r.key).collect())
 }
 
 /// Loads the settings: defaults, then `file` (when given), then the
@@ -65,9 +58,7 @@ fn first_line(e: &impl std::fmt::Display) -> String {
 /// never happen to a pepper, a token or a password. So the layer is built
 /// from the raw strings; an empty one counts as unset.
 pub(super) fn load_with(file: Option<&Path>, env: Env) -> Result<Settings, ConfigError> {
-    let keys: Vec<&str> = keys().iter().map(String::as_str).collect();
     let from_env: BTreeMap<String, String> = env
-        .only(&keys)
         .iter()
         .map(|(k, v)| (k.as_str().to_ascii_lowercase(), v))
         .collect();

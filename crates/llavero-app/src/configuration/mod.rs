@@ -86,7 +86,7 @@ pub struct Settings {
     /// The bearer `/metrics` asks for on the main listener (when there is
     /// no second listener); `None`: `/metrics` is open.
     pub metrics_token: Option<Secret<String>>,
-    pub admin_username: Option<String>,
+    pub admin_username: String,
     pub admin_password: Option<Secret<String>>,
     pub trusted_proxies: Vec<IpNet>,
     pub log_format: LogFormat,
@@ -402,7 +402,7 @@ impl Config {
             leaks_token,
             metrics_listen,
             metrics_token,
-            admin_username: Some(self.admin_username),
+            admin_username: self.admin_username,
             admin_password: self.admin_password.map(Secret::new),
             trusted_proxies,
             log_format,
